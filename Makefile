@@ -1,0 +1,44 @@
+# tdw build. `make` builds the host and every plugin; `make test` runs the
+# whole suite; `make run` builds and runs the main job on the embedded default.
+GO ?= go
+
+# OpenBLAS through cgo (gonum netlib) when the library is installed; the pure-Go
+# BLAS fallback builds and passes the same tests without it.
+OPENBLAS := $(shell ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so' && echo yes)
+ifeq ($(OPENBLAS),yes)
+TAGS := openblas
+export CGO_LDFLAGS := $(CGO_LDFLAGS) -lopenblas
+endif
+TAGFLAG := $(if $(TAGS),-tags $(TAGS))
+
+ANALYZER_PLUGINS := $(notdir $(wildcard plugins/analyzers/*))
+FAMILY_PLUGINS := $(notdir $(wildcard plugins/families/*))
+
+.PHONY: all build host plugins test bench run proto clean
+all: build
+
+build: host plugins
+
+host:
+	$(GO) build $(TAGFLAG) -o bin/tdw-host ./host/cmd/tdw-host
+
+# Each plugin binary lands beside its JSON, named after its folder.
+plugins:
+	@set -e; for p in $(ANALYZER_PLUGINS); do \
+	  echo "build analyzers/$$p/$$p"; $(GO) build -o analyzers/$$p/$$p ./plugins/analyzers/$$p; done
+	@set -e; for p in $(FAMILY_PLUGINS); do \
+	  echo "build model_families/$$p/$$p"; $(GO) build -o model_families/$$p/$$p ./plugins/families/$$p; done
+
+test: build
+	$(GO) vet $(TAGFLAG) ./...
+	$(GO) test $(TAGFLAG) -timeout 20m ./...
+
+bench: build
+	$(GO) test $(TAGFLAG) -run '^$$' -bench . -benchmem ./...
+
+run: build
+	./bin/tdw-host run
+
+clean:
+	rm -rf bin
+	find analyzers model_families -mindepth 2 -type f ! -name '*.json' -delete
