@@ -1,0 +1,91 @@
+// Package lockfile gives one process at a time exclusive use of a directory,
+// such as a variant being trained or analyzed.
+//
+// The lock is an flock(2) on a file: the kernel drops it when the holder
+// exits, however it exits (kill -9 included), so a dead process never holds a
+// variant forever. The file also records who holds it, for the refusal
+// message a second process prints.
+package lockfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Holder describes the process that holds a lock.
+type Holder struct {
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+}
+
+// ErrHeld is wrapped by the error Acquire returns when another process holds
+// the lock.
+var ErrHeld = errors.New("locked by another process")
+
+// Lock is a held lock. Release it with Release.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Acquire takes the lock file at path without waiting, creating it if needed.
+// what says what the caller is doing (e.g. "tdw-host analyze") and is shown to
+// a process that is refused. If another live process holds the lock, the
+// returned error wraps ErrHeld and names the holder.
+func Acquire(path, what string) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s: %w (%s)", path, ErrHeld, describe(path))
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	// The holder record is advisory text; the flock is the lock.
+	h := Holder{PID: os.Getpid(), Command: what, Since: time.Now().UTC().Truncate(time.Second)}
+	b, _ := json.Marshal(h)
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt(append(b, '\n'), 0)
+	}
+	return &Lock{f: f, path: path}, nil
+}
+
+// describe reads the holder record for an error message.
+func describe(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "holder unknown"
+	}
+	var h Holder
+	if json.Unmarshal(b, &h) != nil || h.PID == 0 {
+		return "holder unknown"
+	}
+	return fmt.Sprintf("held by pid %d, %q, since %s", h.PID, h.Command, h.Since.Format(time.RFC3339))
+}
+
+// Release drops the lock. The file stays, so that a concurrent Acquire never
+// races an unlink; it holds no lock once released. Release is idempotent.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	_ = l.f.Truncate(0)
+	err := l.f.Close() // closing the descriptor drops the flock
+	l.f = nil
+	return err
+}
+
+// Path returns the lock file's path.
+func (l *Lock) Path() string { return l.path }
