@@ -39,6 +39,21 @@ bench: build
 run: build
 	./bin/tdw-host run
 
+# Protocol code generation: Debian protobuf-compiler (protoc) plus the Go
+# generators at the pinned versions below, installed into bin/tools. The
+# generated files' headers name these versions; change them together.
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+TOOLS := $(CURDIR)/bin/tools
+
+proto:
+	GOBIN=$(TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	PATH=$(TOOLS):$$PATH protoc -I proto \
+	  --go_out=proto --go_opt=paths=source_relative \
+	  --go-grpc_out=proto --go-grpc_opt=paths=source_relative \
+	  proto/tdw/v1/*.proto
+
 clean:
 	rm -rf bin
 	find analyzers model_families -mindepth 2 -type f ! -name '*.json' -delete
