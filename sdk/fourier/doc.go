@@ -1,0 +1,13 @@
+// Package fourier holds the Fourier analysis over Z_p shared by tdw's
+// analyzers: the orthonormal basis in the paper's cos-then-sin order, batched
+// 2-D transforms F·G·Fᵀ of (a, b) grids, and per-frequency energy fractions.
+//
+// Basis layout (p odd): row 0 is the constant 1/√p; for k = 1..(p-1)/2, row
+// 2k-1 is cos(2πkx/p) and row 2k is sin(2πkx/p), x = 0..p-1, each scaled to
+// unit norm. This is Nanda et al.'s order; the Python reference project used
+// sin-then-cos, so artifacts record which order they use.
+//
+// Analyzers take the basis from the family's analysis context
+// ("fourier_basis") and check it with FromTensor; Basis exists for families
+// and tests.
+package fourier
