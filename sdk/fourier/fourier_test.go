@@ -271,3 +271,56 @@ func BenchmarkGridFractions(b *testing.B) {
 		})
 	}
 }
+
+func TestNeuronFractionsLayers(t *testing.T) {
+	const p, dm = 7, 3
+	w := func(k, x int) float64 { return 2 * math.Pi * float64(k*x) / p }
+	// Layer 0 neuron n is a pure frequency n+1 wave; layer 1 neuron n is frequency 3-n.
+	hooks := map[string]*sdk.Tensor{}
+	for l := 0; l < 2; l++ {
+		d := make([]float32, p*p*dm)
+		for a := 0; a < p; a++ {
+			for b := 0; b < p; b++ {
+				for n := 0; n < dm; n++ {
+					k := n + 1
+					if l == 1 {
+						k = 3 - n
+					}
+					d[(a*p+b)*dm+n] = float32(math.Cos(w(k, a+b)))
+				}
+			}
+		}
+		hooks[NeuronHook(l)] = sdk.FromFloat32(d, p*p, dm)
+	}
+	tr := NewTransformer(Basis(p), p)
+	frac, total, got, err := NeuronFractions(tr, hooks, 2)
+	if err != nil || got != dm {
+		t.Fatal(got, err)
+	}
+	for col := 0; col < 2*dm; col++ {
+		k := col%dm + 1
+		if col >= dm {
+			k = 3 - col%dm
+		}
+		for f := 1; f <= NumFreq(p); f++ {
+			want := 0.0
+			if f == k {
+				want = 1
+			}
+			if !near(frac[(f-1)*2*dm+col], want, 1e-6) {
+				t.Errorf("neuron %d freq %d: %g, want %g", col, f, frac[(f-1)*2*dm+col], want)
+			}
+		}
+		if !near(total[col], p*p/2.0, 1e-5) {
+			t.Errorf("neuron %d: total %g, want %g", col, total[col], p*p/2.0)
+		}
+	}
+	delete(hooks, NeuronHook(1))
+	if _, _, _, err := NeuronFractions(tr, hooks, 2); err == nil || !strings.Contains(err.Error(), "blocks.1.mlp.hook_post missing") {
+		t.Errorf("missing layer: err = %v", err)
+	}
+	hooks[NeuronHook(1)] = sdk.NewTensor(sdk.Float32, p*p-1, dm)
+	if _, _, _, err := NeuronFractions(tr, hooks, 2); err == nil || !strings.Contains(err.Error(), "want (p² = 49, d_mlp)") {
+		t.Errorf("bad batch: err = %v", err)
+	}
+}
