@@ -1,0 +1,56 @@
+// Package sdktest runs analyzers and families in-process through the real
+// gRPC path of a plugin (go-plugin's test connection, the sdk's client and
+// server, chunking and, optionally, shared memory), so a plugin is tested
+// without building a binary.
+//
+// A test that needs the host's callback service sets Run.Host in Begin (or
+// AnalyzeAcross) to its own sdk.Host; the plugin reaches it through the
+// go-plugin broker as it would in production.
+package sdktest
+
+import (
+	"testing"
+
+	plugin "github.com/hashicorp/go-plugin"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// Options configure the connection.
+type Options struct {
+	// SharedMemory passes large tensors through shared memory as the host
+	// does; off, every tensor is streamed in chunks.
+	SharedMemory bool
+}
+
+// Analyzer connects to impl (an sdk.Analyzer or sdk.CrossEpochAnalyzer)
+// through gRPC and returns the host's handle on it. The connection is closed
+// when the test ends. It fails the test if the connection cannot be made.
+func Analyzer(t testing.TB, impl any, opts Options) *sdk.AnalyzerClient {
+	t.Helper()
+	p := &sdk.AnalyzerPlugin{Impl: impl, SharedMemory: opts.SharedMemory}
+	raw := dispense(t, sdk.AnalyzerPluginName, p)
+	c := raw.(*sdk.AnalyzerClient)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Family connects to impl through gRPC and returns the host's handle on it.
+func Family(t testing.TB, impl sdk.Family) *sdk.FamilyClient {
+	t.Helper()
+	return dispense(t, sdk.FamilyPluginName, &sdk.FamilyPlugin{Impl: impl}).(*sdk.FamilyClient)
+}
+
+func dispense(t testing.TB, name string, p plugin.Plugin) any {
+	t.Helper()
+	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{name: p})
+	t.Cleanup(func() {
+		_ = client.Close()
+		server.Stop()
+	})
+	raw, err := client.Dispense(name)
+	if err != nil {
+		t.Fatalf("sdktest: dispense %s: %v", name, err)
+	}
+	return raw
+}

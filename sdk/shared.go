@@ -1,0 +1,56 @@
+package sdk
+
+import (
+	"fmt"
+
+	"github.com/tdw-workbench/tdw/sdk/internal/shm"
+)
+
+// SharedArena is host-side memory that analyzer plugins on the same machine
+// read in place: a tensor allocated here is passed to a plugin as a
+// reference, without a copy. Tensors not in an arena are copied once into
+// per-plugin staging memory instead (still far cheaper than streaming).
+// Plugin authors never need it.
+//
+// An arena is a bump allocator over one region under /dev/shm: Reset reuses
+// it (e.g. once per checkpoint) and Close removes it. Tensors allocated before
+// a Reset or Close must not be used after it. A SharedArena is safe for
+// concurrent use.
+type SharedArena struct {
+	r *shm.Region
+}
+
+// NewSharedArena creates an arena of size bytes. It returns an error where
+// shared memory is unavailable (no writable /dev/shm); callers then allocate
+// with NewTensor and the plugin transport streams.
+func NewSharedArena(size int) (*SharedArena, error) {
+	r, err := shm.Create(size)
+	if err != nil {
+		return nil, err
+	}
+	return &SharedArena{r: r}, nil
+}
+
+// NewTensor allocates a tensor in the arena. Its bytes are not zeroed after
+// a Reset. It returns an error when the arena lacks room or dtype is
+// unknown; it panics if a dimension is negative.
+func (a *SharedArena) NewTensor(dtype DType, shape ...int) (*Tensor, error) {
+	if !dtype.Valid() {
+		return nil, fmt.Errorf("unknown dtype %q", dtype)
+	}
+	n := NumElements(shape) * dtype.Size()
+	b, ok := a.r.Alloc(n)
+	if !ok {
+		return nil, fmt.Errorf("shared arena of %d bytes has no room for %s%v", a.r.Size(), dtype, shape)
+	}
+	return &Tensor{dtype: dtype, shape: append([]int(nil), shape...), data: b}, nil
+}
+
+// Size returns the arena's capacity in bytes.
+func (a *SharedArena) Size() int { return a.r.Size() }
+
+// Reset makes the whole arena available again.
+func (a *SharedArena) Reset() { a.r.Reset() }
+
+// Close unmaps and removes the arena; plugins unmap it on their next call.
+func (a *SharedArena) Close() error { return a.r.Close() }
