@@ -1,0 +1,433 @@
+package registry
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// AnalyzerFile is the manifest file name inside each analyzer folder.
+const AnalyzerFile = "analyzer.json"
+
+// AnalyzerManifest is a validated analyzer.json (see docs/analyzer-json.md).
+type AnalyzerManifest struct {
+	Name        string
+	Version     string
+	Description string
+	// Command is the plugin executable as written, relative to Dir; Args are
+	// passed to it.
+	Command string
+	Args    []string
+	Kind    sdk.Kind
+	// Families lists the families the analyzer applies to; ["*"] means any.
+	Families []string
+	Inputs   Inputs
+	// Outputs are the arrays of each epoch's npz file (per-checkpoint) or of
+	// cross_epoch.npz (cross-epoch); Summary the per-epoch statistics stacked
+	// into summary.npz.
+	Outputs    []OutputSpec
+	Summary    []OutputSpec
+	Parameters ParamSpecs
+	// Timeout bounds one Analyze call; 0 means the host's default.
+	Timeout time.Duration
+
+	// File is the manifest's path and Dir its folder, as discovered.
+	File, Dir string
+	// CommandPath is the absolute path of the checked executable.
+	CommandPath string
+}
+
+// Inputs are what an analyzer asks the host to send it.
+type Inputs struct {
+	Hooks []HookInput
+	// Logits is nil when the analyzer does not want logits.
+	Logits *Positions
+	// Weights are state-dict names or globs (see Glob).
+	Weights []string
+	// Context names tensors of the family's analysis context.
+	Context []string
+	// Artifacts are other analyzers' outputs, for cross-epoch analyzers.
+	Artifacts []ArtifactRef
+}
+
+// HookInput is one requested activation.
+type HookInput struct {
+	Name      string // TransformerLens hook name, "*" allowed as layer index
+	Positions Positions
+}
+
+// ArtifactRef names another analyzer's per-epoch arrays ("name") or its
+// summary statistics ("name/summary").
+type ArtifactRef struct {
+	Analyzer string
+	Summary  bool
+}
+
+// String writes the reference as in analyzer.json.
+func (r ArtifactRef) String() string {
+	if r.Summary {
+		return r.Analyzer + "/summary"
+	}
+	return r.Analyzer
+}
+
+// OutputSpec declares one output array.
+type OutputSpec struct {
+	// Name is the npz key; a name holding a glob wildcard declares a family
+	// of arrays (e.g. "**W_*" for a weight snapshot).
+	Name  string
+	DType sdk.DType
+	// Shape is the shape in words, e.g. "(n_freq, d_mlp)".
+	Shape       string
+	Description string
+}
+
+// outputDTypes are the dtypes an analyzer may declare (numpy names).
+var outputDTypes = map[sdk.DType]bool{
+	sdk.Float32: true, sdk.Float16: true, sdk.Float64: true, sdk.Int64: true,
+	sdk.Int32: true, sdk.Uint8: true, sdk.Bool: true,
+}
+
+var outputNameRE = regexp.MustCompile(`^[A-Za-z0-9_*?][A-Za-z0-9_.*?-]*$`)
+var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ -]+$`)
+
+// LoadAnalyzer reads and validates the analyzer.json at file. The analyzer's
+// name must equal the name of the folder holding file. It returns a
+// *ManifestError naming the file and each bad field, or an error naming the
+// file when it cannot be read.
+func LoadAnalyzer(file string) (*AnalyzerManifest, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return ParseAnalyzer(file, data)
+}
+
+// ParseAnalyzer validates data as the analyzer.json found at file (whose
+// folder is the analyzer's folder).
+func ParseAnalyzer(file string, data []byte) (*AnalyzerManifest, error) {
+	p := &problems{file: file}
+	tree, err := decodeTree(data)
+	if err != nil {
+		p.add("", "%v", err)
+		return nil, p.err()
+	}
+	m := &AnalyzerManifest{File: file, Dir: filepath.Dir(file)}
+	o := asObject(p, "", tree)
+	if o == nil {
+		return nil, p.err()
+	}
+	folder := filepath.Base(m.Dir)
+	if m.Name, _ = o.str("name", true); m.Name != "" && checkName(p, "name", m.Name) && m.Name != folder {
+		p.add("name", "%q does not match its folder name %q", m.Name, folder)
+	}
+	if m.Version, _ = o.str("version", true); m.Version != "" {
+		checkVersion(p, "version", m.Version)
+	}
+	if m.Description, _ = o.str("description", true); o.has("description") && strings.TrimSpace(m.Description) == "" {
+		p.add("description", "is empty")
+	}
+	if cmd, ok := o.str("command", true); ok {
+		m.Command = cmd
+		if m.CommandPath, err = resolveCommand(m.Dir, cmd); err != nil {
+			p.add("command", "%v", err)
+		}
+	}
+	m.Args, _ = o.strings("args", false)
+	if kind, ok := o.str("kind", true); ok {
+		switch sdk.Kind(kind) {
+		case sdk.PerCheckpoint, sdk.CrossEpoch:
+			m.Kind = sdk.Kind(kind)
+		default:
+			p.add("kind", "%q is not a kind (want %q or %q)", kind, sdk.PerCheckpoint, sdk.CrossEpoch)
+		}
+	}
+	m.Families = []string{"*"}
+	if fams, ok := o.strings("families", false); ok {
+		if len(fams) == 0 {
+			p.add("families", "is empty (leave it out, or write [\"*\"], for any family)")
+		}
+		for i, f := range fams {
+			if f != "*" {
+				checkName(p, joinIndex("families", i), f)
+			}
+		}
+		uniqueStrings(p, "families", fams)
+		m.Families = fams
+	}
+	if raw, path, ok := o.field("inputs", false); ok {
+		m.Inputs = parseInputs(p, path, raw)
+	}
+	if raw, path, ok := o.field("outputs", false); ok {
+		m.Outputs = parseOutputs(p, path, raw)
+	}
+	if raw, path, ok := o.field("summary", false); ok {
+		m.Summary = parseOutputs(p, path, raw)
+	}
+	if !o.has("outputs") && !o.has("summary") {
+		p.add("outputs", "required field is missing (an analyzer declares outputs, summary or both)")
+	}
+	if raw, path, ok := o.field("parameters", false); ok {
+		m.Parameters = parseParamSpecs(p, path, raw)
+	}
+	if secs, ok := o.number("timeout", false); ok {
+		if secs <= 0 || secs > 7*24*3600 {
+			p.add("timeout", "%v seconds is not in (0, 604800]", secs)
+		} else {
+			m.Timeout = time.Duration(secs * float64(time.Second))
+		}
+	}
+	o.finish()
+	checkKindRules(p, m, o)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkKindRules enforces what each kind may declare: a per-checkpoint
+// analyzer reads one checkpoint and so no artifacts; a cross-epoch one reads
+// artifacts and nothing of a checkpoint.
+func checkKindRules(p *problems, m *AnalyzerManifest, o *object) {
+	switch m.Kind {
+	case sdk.PerCheckpoint:
+		if len(m.Inputs.Artifacts) > 0 {
+			p.add("inputs.artifacts", "a per-checkpoint analyzer may not depend on artifacts (make it kind %q)", sdk.CrossEpoch)
+		}
+	case sdk.CrossEpoch:
+		if len(m.Inputs.Artifacts) == 0 && !hasProblemUnder(p, "inputs") {
+			p.add("inputs.artifacts", "a cross-epoch analyzer must declare the artifacts it reads")
+		}
+		if len(m.Inputs.Hooks) > 0 {
+			p.add("inputs.hooks", "a cross-epoch analyzer reads artifacts, not activations")
+		}
+		if m.Inputs.Logits != nil {
+			p.add("inputs.logits", "a cross-epoch analyzer reads artifacts, not logits")
+		}
+		if len(m.Inputs.Weights) > 0 {
+			p.add("inputs.weights", "a cross-epoch analyzer reads artifacts, not weights")
+		}
+		if o.has("summary") {
+			p.add("summary", "a cross-epoch analyzer has no per-epoch summary; declare its arrays under outputs")
+		}
+	}
+}
+
+func hasProblemUnder(p *problems, prefix string) bool {
+	for _, pr := range p.list {
+		if pr.Path == prefix || strings.HasPrefix(pr.Path, prefix+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func parseInputs(p *problems, path string, v any) Inputs {
+	var in Inputs
+	o := asObject(p, path, v)
+	if o == nil {
+		return in
+	}
+	if raw, hp, ok := o.field("hooks", false); ok {
+		if arr, isArr := raw.([]any); !isArr {
+			p.add(hp, "want an array of hooks, found %s", jsonType(raw))
+		} else {
+			seen := map[string]bool{}
+			for i, e := range arr {
+				ep := joinIndex(hp, i)
+				ho := asObject(p, ep, e)
+				if ho == nil {
+					continue
+				}
+				h := HookInput{Positions: Positions{Select: AllPositions}}
+				if name, ok := ho.str("name", true); ok {
+					switch {
+					case !ValidHookName(name):
+						p.add(joinKey(ep, "name"), "%q is not a TransformerLens hook name (e.g. \"blocks.0.mlp.hook_post\", \"blocks.*.attn.hook_pattern\")", name)
+					case seen[name]:
+						p.add(joinKey(ep, "name"), "hook %q is listed twice", name)
+					}
+					seen[name] = true
+					h.Name = name
+				}
+				if raw, pp, ok := ho.field("positions", false); ok {
+					h.Positions, _ = parsePositions(p, pp, raw)
+				}
+				ho.finish()
+				in.Hooks = append(in.Hooks, h)
+			}
+		}
+	}
+	if raw, lp, ok := o.field("logits", false); ok {
+		switch x := raw.(type) {
+		case bool:
+			if x {
+				in.Logits = &Positions{Select: AllPositions}
+			}
+		case map[string]any:
+			lo := asObject(p, lp, x)
+			pos := Positions{Select: AllPositions}
+			if raw, pp, ok := lo.field("positions", false); ok {
+				pos, _ = parsePositions(p, pp, raw)
+			}
+			lo.finish()
+			in.Logits = &pos
+		default:
+			p.add(lp, "want a boolean or {\"positions\": ...}, found %s", jsonType(raw))
+		}
+	}
+	if ws, ok := o.strings("weights", false); ok {
+		for i, w := range ws {
+			if _, err := CompileGlob(w); err != nil {
+				p.add(joinIndex(joinKey(path, "weights"), i), "%q is not a state-dict name or glob: %v", w, err)
+			}
+		}
+		uniqueStrings(p, joinKey(path, "weights"), ws)
+		in.Weights = ws
+	}
+	if cs, ok := o.strings("context", false); ok {
+		for i, c := range cs {
+			checkName(p, joinIndex(joinKey(path, "context"), i), c)
+		}
+		uniqueStrings(p, joinKey(path, "context"), cs)
+		in.Context = cs
+	}
+	if as, ok := o.strings("artifacts", false); ok {
+		ap := joinKey(path, "artifacts")
+		uniqueStrings(p, ap, as)
+		for i, a := range as {
+			ref := ArtifactRef{Analyzer: a}
+			if name, ok := strings.CutSuffix(a, "/summary"); ok {
+				ref = ArtifactRef{Analyzer: name, Summary: true}
+			}
+			if !ValidName(ref.Analyzer) {
+				p.add(joinIndex(ap, i), "%q is not an analyzer name or NAME/summary", a)
+				continue
+			}
+			in.Artifacts = append(in.Artifacts, ref)
+		}
+	}
+	o.finish()
+	return in
+}
+
+func parseOutputs(p *problems, path string, v any) []OutputSpec {
+	arr, ok := v.([]any)
+	if !ok {
+		p.add(path, "want an array of {name, dtype, shape, description}, found %s", jsonType(v))
+		return nil
+	}
+	var out []OutputSpec
+	seen := map[string]bool{}
+	for i, e := range arr {
+		ep := joinIndex(path, i)
+		o := asObject(p, ep, e)
+		if o == nil {
+			continue
+		}
+		var s OutputSpec
+		if s.Name, ok = o.str("name", true); ok {
+			switch {
+			case !outputNameRE.MatchString(s.Name) || strings.Contains(s.Name, ".."):
+				p.add(joinKey(ep, "name"), "%q is not an array name (want [A-Za-z0-9_.-], wildcards * and ? allowed)", s.Name)
+			case seen[s.Name]:
+				p.add(joinKey(ep, "name"), "%q is listed twice", s.Name)
+			}
+			seen[s.Name] = true
+		}
+		if dt, ok := o.str("dtype", true); ok {
+			s.DType = sdk.DType(dt)
+			if !outputDTypes[s.DType] {
+				p.add(joinKey(ep, "dtype"), "%q is not an output dtype (want float32, float16, float64, int64, int32, uint8 or bool)", dt)
+			}
+		}
+		if s.Shape, ok = o.str("shape", true); ok {
+			if err := checkShapeWords(s.Shape); err != nil {
+				p.add(joinKey(ep, "shape"), "%q %v", s.Shape, err)
+			}
+		}
+		if s.Description, ok = o.str("description", true); ok && strings.TrimSpace(s.Description) == "" {
+			p.add(joinKey(ep, "description"), "is empty")
+		}
+		o.finish()
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkShapeWords accepts a shape in words: "()" or a parenthesised,
+// comma-separated list of dimension names or numbers, e.g. "(n_freq, d_mlp)"
+// or "(p*p,)".
+func checkShapeWords(s string) error {
+	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ")") {
+		return fmt.Errorf("is not a shape in words (want e.g. \"(n_freq, d_mlp)\" or \"()\")")
+	}
+	inner := strings.TrimSpace(s[1 : len(s)-1])
+	if inner == "" {
+		return nil
+	}
+	dims := strings.Split(strings.TrimSuffix(inner, ","), ",")
+	for _, d := range dims {
+		d = strings.TrimSpace(d)
+		if d == "" || !shapeDimRE.MatchString(d) {
+			return fmt.Errorf("has a bad dimension %q (want a name like d_mlp, a number or an expression like p*p)", d)
+		}
+	}
+	return nil
+}
+
+// AcceptsFamily reports whether the analyzer applies to the named family.
+func (m *AnalyzerManifest) AcceptsFamily(family string) bool {
+	for _, f := range m.Families {
+		if f == "*" || f == family {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckInfo returns an error naming the analyzer and each field where a
+// plugin's self-description differs from its manifest.
+func (m *AnalyzerManifest) CheckInfo(info sdk.AnalyzerInfo) error {
+	var diffs []string
+	if info.Name != m.Name {
+		diffs = append(diffs, fmt.Sprintf("name %q (analyzer.json says %q)", info.Name, m.Name))
+	}
+	if info.Version != m.Version {
+		diffs = append(diffs, fmt.Sprintf("version %q (analyzer.json says %q)", info.Version, m.Version))
+	}
+	if info.Kind != m.Kind {
+		diffs = append(diffs, fmt.Sprintf("kind %q (analyzer.json says %q)", info.Kind, m.Kind))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("analyzer %s: plugin %s describes itself with %s", m.Name, m.CommandPath, strings.Join(diffs, ", "))
+	}
+	return nil
+}
+
+// Output returns the output spec whose name (or glob) matches name, from
+// Outputs, or from Summary when summary is set.
+func (m *AnalyzerManifest) Output(name string, summary bool) (OutputSpec, bool) {
+	list := m.Outputs
+	if summary {
+		list = m.Summary
+	}
+	for _, s := range list {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	for _, s := range list {
+		if IsGlob(s.Name) {
+			if g, err := CompileGlob(s.Name); err == nil && g.Match(name) {
+				return s, true
+			}
+		}
+	}
+	return OutputSpec{}, false
+}
