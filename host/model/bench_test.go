@@ -1,0 +1,52 @@
+package model
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkCalibrationForward runs the forward over all p² inputs keeping
+// every hook at the last position plus hook_pattern at every position (the
+// make-bench comparison workload at p=113), over a grid of primes.
+func BenchmarkCalibrationForward(b *testing.B) {
+	for _, p := range []int{31, 59, 113} {
+		b.Run(fmt.Sprintf("p=%d", p), func(b *testing.B) {
+			m, err := New(calibrationConfig(p))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ds := calibrationData(p)
+			opts := ForwardOptions{Hooks: []HookRequest{{"*", PosLast}, {"blocks.*.attn.hook_pattern", PosAll}}, Logits: PosLast}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Forward(ds.Tokens, opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCalibrationEpoch runs one full-batch AdamW epoch at train
+// fraction 0.3 over a grid of primes.
+func BenchmarkCalibrationEpoch(b *testing.B) {
+	for _, p := range []int{31, 59, 113} {
+		b.Run(fmt.Sprintf("p=%d", p), func(b *testing.B) {
+			m, err := New(calibrationConfig(p))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ds := firstRows(calibrationData(p), p*p*3/10)
+			tr, err := NewTrainer(m, calibrationTrain)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := tr.Epoch(ds); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,299 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// Activation function names accepted in Config.ActFn.
+const (
+	ActReLU    = "relu"
+	ActGELU    = "gelu"     // exact erf GELU, as torch.nn.functional.gelu
+	ActGELUNew = "gelu_new" // tanh approximation, as TransformerLens gelu_new
+)
+
+// NormLN is the only LayerNorm kind supported besides none ("").
+const NormLN = "LN"
+
+// Config is a model's architecture under TransformerLens HookedTransformerConfig
+// key names. It is what config.json holds.
+type Config struct {
+	NLayers   int `json:"n_layers"`
+	DModel    int `json:"d_model"`
+	NHeads    int `json:"n_heads"`
+	DHead     int `json:"d_head"`
+	DMLP      int `json:"d_mlp"` // 0 for attention-only models
+	DVocab    int `json:"d_vocab"`
+	DVocabOut int `json:"d_vocab_out"`
+	NCtx      int `json:"n_ctx"`
+	// ActFn is "relu", "gelu" or "gelu_new".
+	ActFn string `json:"act_fn"`
+	// NormalizationType is "LN" or "" (none).
+	NormalizationType string `json:"normalization_type"`
+	AttnOnly          bool   `json:"attn_only"`
+	// InitRange is the standard deviation of every W_* at initialization;
+	// 0 means TransformerLens' default 0.8/sqrt(d_model).
+	InitRange float64 `json:"initializer_range"`
+	Seed      int64   `json:"seed"`
+}
+
+// ignoredKeys are HookedTransformerConfig keys that a TransformerLens
+// config.json carries but that do not change the computation this engine
+// supports (or whose supported value is checked below).
+var ignoredKeys = map[string]bool{
+	"model_name": true, "original_architecture": true, "device": true, "n_devices": true,
+	"tokenizer_name": true, "default_prepend_bos": true, "dtype": true, "checkpoint_index": true,
+	"checkpoint_label_type": true, "checkpoint_value": true, "tokenizer_prepends_bos": true,
+	"init_weights": true, "init_mode": true, "use_attn_result": true, "use_split_qkv_input": true,
+	"use_hook_mlp_in": true, "use_attn_in": true, "use_local_attn": true, "use_hook_tokens": true,
+	"from_checkpoint": true, "n_params": true, "seed_everything": true,
+}
+
+// mustEqual are TransformerLens keys accepted only at the value this engine
+// implements.
+var mustEqual = map[string]any{
+	"positional_embedding_type":       "standard",
+	"attention_dir":                   "causal",
+	"eps":                             1e-5,
+	"scale_attn_by_inverse_layer_idx": false,
+	"parallel_attn_mlp":               false,
+	"final_rms":                       false,
+	"gated_mlp":                       false,
+	"rotary_dim":                      nil,
+	"window_size":                     nil,
+	"attn_types":                      nil,
+	"n_key_value_heads":               nil,
+	"use_attn_scale":                  true,
+}
+
+// LoadConfig reads a TransformerLens-keyed config.json. Errors name the file
+// and the offending key.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("model config: %w", err)
+	}
+	c, err := ParseConfig(b)
+	if err != nil {
+		return Config{}, fmt.Errorf("model config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes and validates TransformerLens-keyed JSON. d_mlp and
+// normalization_type may be null; d_vocab_out may be -1 or absent (meaning
+// d_vocab); initializer_range may be absent (meaning 0.8/sqrt(d_model)).
+// Unknown keys are errors.
+func ParseConfig(data []byte) (Config, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Config{}, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if raw == nil {
+		return Config{}, fmt.Errorf("config is null, want an object")
+	}
+	c := Config{DVocabOut: -1}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := raw[k]
+		null := bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+		var err error
+		switch k {
+		case "n_layers":
+			err = decodeInt(v, &c.NLayers)
+		case "d_model":
+			err = decodeInt(v, &c.DModel)
+		case "n_heads":
+			err = decodeInt(v, &c.NHeads)
+		case "d_head":
+			err = decodeInt(v, &c.DHead)
+		case "d_mlp":
+			if !null {
+				err = decodeInt(v, &c.DMLP)
+			}
+		case "d_vocab":
+			err = decodeInt(v, &c.DVocab)
+		case "d_vocab_out":
+			if !null {
+				err = decodeInt(v, &c.DVocabOut)
+			}
+		case "n_ctx":
+			err = decodeInt(v, &c.NCtx)
+		case "act_fn":
+			if !null {
+				err = json.Unmarshal(v, &c.ActFn)
+			}
+		case "normalization_type":
+			if !null {
+				err = json.Unmarshal(v, &c.NormalizationType)
+			}
+		case "attn_only":
+			err = json.Unmarshal(v, &c.AttnOnly)
+		case "initializer_range":
+			if !null {
+				err = json.Unmarshal(v, &c.InitRange)
+			}
+		case "seed":
+			if !null {
+				err = json.Unmarshal(v, &c.Seed)
+			}
+		default:
+			if ignoredKeys[k] {
+				continue
+			}
+			want, ok := mustEqual[k]
+			if !ok {
+				return Config{}, fmt.Errorf("unknown key %q", k)
+			}
+			var got any
+			if err := json.Unmarshal(v, &got); err != nil {
+				return Config{}, fmt.Errorf("key %q: %w", k, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return Config{}, fmt.Errorf("key %q is %s; only %v is supported", k, v, want)
+			}
+		}
+		if err != nil {
+			return Config{}, fmt.Errorf("key %q: %w", k, err)
+		}
+	}
+	if c.DVocabOut == -1 {
+		c.DVocabOut = c.DVocab
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func decodeInt(v json.RawMessage, dst *int) error {
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil {
+		return err
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1<<31 {
+		return fmt.Errorf("%s is not an integer", v)
+	}
+	*dst = int(f)
+	return nil
+}
+
+// Validate reports the first field that is out of range, by its JSON key.
+func (c Config) Validate() error {
+	pos := []struct {
+		key string
+		v   int
+	}{
+		{"n_layers", c.NLayers}, {"d_model", c.DModel}, {"n_heads", c.NHeads}, {"d_head", c.DHead},
+		{"d_vocab", c.DVocab}, {"d_vocab_out", c.DVocabOut}, {"n_ctx", c.NCtx},
+	}
+	for _, p := range pos {
+		if p.v < 1 {
+			return fmt.Errorf("%s = %d, must be >= 1", p.key, p.v)
+		}
+	}
+	if c.AttnOnly {
+		if c.DMLP < 0 {
+			return fmt.Errorf("d_mlp = %d, must be >= 0", c.DMLP)
+		}
+	} else {
+		if c.DMLP < 1 {
+			return fmt.Errorf("d_mlp = %d, must be >= 1 unless attn_only", c.DMLP)
+		}
+		switch c.ActFn {
+		case ActReLU, ActGELU, ActGELUNew:
+		default:
+			return fmt.Errorf("act_fn = %q, want relu, gelu or gelu_new", c.ActFn)
+		}
+	}
+	switch c.NormalizationType {
+	case "", NormLN:
+	default:
+		return fmt.Errorf("normalization_type = %q, want \"LN\" or null", c.NormalizationType)
+	}
+	if c.InitRange < 0 || math.IsNaN(c.InitRange) || math.IsInf(c.InitRange, 0) {
+		return fmt.Errorf("initializer_range = %v, must be finite and >= 0", c.InitRange)
+	}
+	return nil
+}
+
+// InitStd returns the standard deviation used for every W_* at
+// initialization: InitRange, or 0.8/sqrt(d_model) when it is 0.
+func (c Config) InitStd() float64 {
+	if c.InitRange > 0 {
+		return c.InitRange
+	}
+	return 0.8 / math.Sqrt(float64(c.DModel))
+}
+
+// HasMLP reports whether blocks have an MLP (not attn_only).
+func (c Config) HasMLP() bool { return !c.AttnOnly }
+
+// HasLN reports whether the model uses LayerNorm.
+func (c Config) HasLN() bool { return c.NormalizationType == NormLN }
+
+// FromSDK converts a family's sdk.ModelConfig and validates it.
+func FromSDK(m sdk.ModelConfig) (Config, error) {
+	c := Config{
+		NLayers: m.NLayers, DModel: m.DModel, NHeads: m.NHeads, DHead: m.DHead, DMLP: m.DMLP,
+		DVocab: m.DVocab, DVocabOut: m.DVocabOut, NCtx: m.NCtx, ActFn: m.ActFn,
+		NormalizationType: m.NormalizationType, AttnOnly: m.AttnOnly, InitRange: m.InitRange, Seed: m.Seed,
+	}
+	if c.DVocabOut <= 0 {
+		c.DVocabOut = c.DVocab
+	}
+	if c.NormalizationType == "none" {
+		c.NormalizationType = ""
+	}
+	return c, c.Validate()
+}
+
+// SDK returns c as an sdk.ModelConfig.
+func (c Config) SDK() sdk.ModelConfig {
+	return sdk.ModelConfig{
+		NLayers: c.NLayers, DModel: c.DModel, NHeads: c.NHeads, DHead: c.DHead, DMLP: c.DMLP,
+		DVocab: c.DVocab, DVocabOut: c.DVocabOut, NCtx: c.NCtx, ActFn: c.ActFn,
+		NormalizationType: c.NormalizationType, AttnOnly: c.AttnOnly, InitRange: c.InitRange, Seed: c.Seed,
+	}
+}
+
+// MarshalJSON writes TransformerLens keys, with d_mlp and normalization_type
+// as null when absent, as TransformerLens does.
+func (c Config) MarshalJSON() ([]byte, error) {
+	m := map[string]any{
+		"n_layers": c.NLayers, "d_model": c.DModel, "n_heads": c.NHeads, "d_head": c.DHead,
+		"d_vocab": c.DVocab, "d_vocab_out": c.DVocabOut, "n_ctx": c.NCtx,
+		"attn_only": c.AttnOnly, "initializer_range": c.InitStd(), "seed": c.Seed,
+		"d_mlp": nil, "normalization_type": nil, "act_fn": nil,
+	}
+	if c.DMLP > 0 {
+		m["d_mlp"] = c.DMLP
+	}
+	if c.NormalizationType != "" {
+		m["normalization_type"] = c.NormalizationType
+	}
+	if c.ActFn != "" {
+		m["act_fn"] = c.ActFn
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON decodes and validates, as ParseConfig.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	x, err := ParseConfig(b)
+	if err != nil {
+		return err
+	}
+	*c = x
+	return nil
+}

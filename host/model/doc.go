@@ -1,0 +1,14 @@
+// Package model is tdw's transformer engine: TransformerLens-compatible
+// configuration, parameters under TransformerLens state-dict names, forward
+// passes that return logits and an activation cache under TransformerLens hook
+// names, and AdamW training with PyTorch's update rule.
+//
+// The compute sits behind the Backend interface (backend.go). The CPU backend
+// is hand-written fused kernels over BLAS: OpenBLAS through gonum's netlib
+// binding when built with the openblas tag, gonum's pure-Go BLAS otherwise.
+// docs/engine.md records why, with the measurements that decided it.
+//
+// Semantics follow TransformerLens exactly (see /docs/engine.md): resid_pre =
+// W_E[tok] + W_pos[:n]; LayerNorm's hook_normalized is after its weight and
+// bias; masked attention scores are -Inf; hook_attn_out includes b_O.
+package model

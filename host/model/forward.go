@@ -1,0 +1,95 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// DefaultForwardBatch is the number of sequences per forward chunk when
+// ForwardOptions.BatchSize is 0.
+const DefaultForwardBatch = 1024
+
+// ForwardOptions says what a forward pass keeps.
+type ForwardOptions struct {
+	// Hooks lists the hook patterns to keep; nil keeps none.
+	Hooks []HookRequest
+	// Logits is the position selection for the returned logits.
+	Logits Positions
+	// BatchSize is the number of sequences run at once (0: DefaultForwardBatch).
+	BatchSize int
+}
+
+// Cache is a forward pass's result: logits and the kept hooks, float32,
+// under TransformerLens names, with shapes per the positions requested.
+type Cache struct {
+	Logits *sdk.Tensor
+	Hooks  map[string]*sdk.Tensor
+}
+
+// Forward runs tokens (int64 [batch, pos], pos ≤ n_ctx) through the model in
+// batches and returns the logits and the requested hooks. Errors name the bad
+// token or hook pattern. Compute that no kept output needs is skipped: with
+// only last-position outputs, the last block's queries, MLP and the unembed
+// run at the last position only.
+func (m *Model) Forward(tokens *sdk.Tensor, opts ForwardOptions) (*Cache, error) {
+	c := m.Config
+	tok, B, n, err := tokenMatrix(c, tokens, "tokens")
+	if err != nil {
+		return nil, err
+	}
+	hooks, err := resolveHooks(c, opts.Hooks)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logits != PosAll && opts.Logits != PosLast {
+		return nil, fmt.Errorf("forward: logits positions %d invalid", opts.Logits)
+	}
+	bs := opts.BatchSize
+	if bs <= 0 {
+		bs = DefaultForwardBatch
+	}
+	bs = max(1, min(bs, B))
+	cache := &Cache{Hooks: map[string]*sdk.Tensor{}}
+	dst := map[string][]float32{}
+	pos := map[string]Positions{}
+	for _, h := range Hooks(c) {
+		if p, ok := hooks[h.Name]; ok {
+			t := sdk.NewTensor(sdk.Float32, hookShape(c, h.kind, B, n, p)...)
+			cache.Hooks[h.Name] = t
+			dst[h.Name], pos[h.Name] = t.Float32s(), p
+		}
+	}
+	cache.Logits = sdk.NewTensor(sdk.Float32, hookShape(c, kindLogits, B, n, opts.Logits)...)
+	r := m.Backend.NewRunner(c, n, bs, RunSpec{Hooks: hooks, Logits: opts.Logits})
+	for off := 0; off < B; off += bs {
+		nb := min(bs, B-off)
+		emit := func(name string, buf []float32, b, g, rows, w int) {
+			copyKept(dst[name], pos[name], off, n, buf, b, g, rows, w)
+		}
+		logits := r.Forward(m.Params, tok[off*n:(off+nb)*n], nb, emit)
+		rows := len(logits) / (nb * c.DVocabOut)
+		copyKept(cache.Logits.Float32s(), opts.Logits, off, n, logits, nb, 1, rows, c.DVocabOut)
+	}
+	return cache, nil
+}
+
+// copyKept copies a computed buffer (B sequences × g groups × r rows of width
+// w) into the output for sequences off.. at the kept positions. It panics if
+// all positions are kept but only the last was computed: the plan prevents it.
+func copyKept(dst []float32, p Positions, off, n int, buf []float32, B, g, r, w int) {
+	if p == PosAll {
+		if r != n {
+			panic("model: hook kept at all positions was computed at the last only")
+		}
+		copy(dst[off*g*n*w:], buf[:B*g*n*w])
+		return
+	}
+	if r == 1 {
+		copy(dst[off*g*w:], buf[:B*g*w])
+		return
+	}
+	for i := 0; i < B*g; i++ {
+		copy(dst[(off*g+i)*w:][:w], buf[((i+1)*r-1)*w:][:w])
+	}
+}

@@ -1,0 +1,113 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomParams fills p with N(0, 0.5) everywhere (non-zero biases, LN weights
+// away from 1) so that every term of every gradient is exercised.
+func randomParams(p *Params[float64], rng *rand.Rand) {
+	for i := range p.Data {
+		p.Data[i] = rng.NormFloat64() * 0.5
+	}
+	for _, s := range p.Specs {
+		if len(s.Name) > 2 && s.Name[len(s.Name)-2:] == ".w" {
+			for i, v := range p.Get(s.Name) {
+				p.Get(s.Name)[i] = 1 + 0.3*v
+			}
+		}
+	}
+}
+
+func randomTokens(rng *rand.Rand, B, n, vocab int) []int64 {
+	t := make([]int64, B*n)
+	for i := range t {
+		t[i] = int64(rng.IntN(vocab))
+	}
+	return t
+}
+
+func tinyConfig(layers int, ln bool, act string, attnOnly bool) Config {
+	c := Config{NLayers: layers, DModel: 8, NHeads: 2, DHead: 3, DMLP: 10, DVocab: 7, DVocabOut: 5, NCtx: 4, ActFn: act, AttnOnly: attnOnly, Seed: 1}
+	if ln {
+		c.NormalizationType = NormLN
+	}
+	if attnOnly {
+		c.DMLP = 0
+	}
+	return c
+}
+
+// TestGradientFiniteDifference checks every parameter's analytic gradient
+// (all hand-written kernels: embedding, LayerNorm, fused attention, linear,
+// activations, cross-entropy) against central differences in float64.
+func TestGradientFiniteDifference(t *testing.T) {
+	cases := []struct {
+		c       Config
+		lossPos Positions
+		qAll    bool // a hook kept at every position forces the last block's queries at every position
+	}{
+		{tinyConfig(1, false, ActReLU, false), PosLast, false},
+		{tinyConfig(1, false, ActReLU, false), PosLast, true},
+		{tinyConfig(1, true, ActGELU, false), PosLast, false},
+		{tinyConfig(2, true, ActGELUNew, false), PosAll, false},
+		{tinyConfig(2, false, ActGELU, false), PosLast, false},
+		{tinyConfig(2, true, "", true), PosLast, false},
+		{tinyConfig(1, false, "", true), PosAll, false},
+	}
+	for i, tc := range cases {
+		t.Run(fmt.Sprintf("%d_L%d_ln%v_%s_attnonly%v_%v", i, tc.c.NLayers, tc.c.HasLN(), tc.c.ActFn, tc.c.AttnOnly, tc.lossPos), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(i), 42))
+			c := tc.c
+			p := NewParams[float64](c)
+			randomParams(p, rng)
+			B, n := 3, c.NCtx
+			tok := randomTokens(rng, B, n, c.DVocab)
+			rows := B
+			if tc.lossPos == PosAll {
+				rows = B * n
+			}
+			lab := randomTokens(rng, rows, 1, c.DVocabOut)
+			hooks := map[string]Positions{}
+			if tc.qAll {
+				hooks[fmt.Sprintf("blocks.%d.attn.hook_pattern", c.NLayers-1)] = PosAll
+			}
+			e := newNet[float64](c, n, B, newPlan(c, hooks, true, tc.lossPos), true)
+			if tc.qAll && !e.pl.qAll {
+				t.Fatal("plan did not put queries at every position")
+			}
+			loss := func() float64 {
+				e.pack(p)
+				e.forward(p, tok, B, nil)
+				return e.lossAndGrad(lab, rows, rows) / float64(rows)
+			}
+			grads := zeroLike(p)
+			loss()
+			e.backward(p, grads, tok, B, nil)
+			const h = 1e-6
+			for _, s := range p.Specs {
+				lo, hi, _ := p.Range(s.Name)
+				for j := lo; j < hi; j++ {
+					old := p.Data[j]
+					p.Data[j] = old + h
+					lp := loss()
+					p.Data[j] = old - h
+					lm := loss()
+					p.Data[j] = old
+					num := (lp - lm) / (2 * h)
+					if !closeRel(grads.Data[j], num, 1e-5, 1e-8) {
+						t.Fatalf("%s[%d]: analytic %.10g, numeric %.10g", s.Name, j-lo, grads.Data[j], num)
+					}
+				}
+			}
+		})
+	}
+}
+
+// closeRel reports |a-b| <= atol + rtol·max(|a|,|b|).
+func closeRel(a, b, rtol, atol float64) bool {
+	return math.Abs(a-b) <= atol+rtol*math.Max(math.Abs(a), math.Abs(b))
+}
