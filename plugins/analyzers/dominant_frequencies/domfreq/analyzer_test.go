@@ -9,6 +9,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
+	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
@@ -105,5 +106,35 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestThroughPlugin runs the analyzer through the real gRPC plugin path and
+// checks it returns what the in-process call returns.
+func TestThroughPlugin(t *testing.T) {
+	const p, d = 13, 6
+	rng := rand.New(rand.NewPCG(31, 32))
+	we := make([]float32, (p+1)*d)
+	for i := range we {
+		we[i] = float32(rng.NormFloat64())
+	}
+	cp := &sdk.Checkpoint{Epoch: 100, Weights: map[string]*sdk.Tensor{WeightName: sdk.FromFloat32(we, p+1, d)}}
+	want, err := begin(t, p).Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sdktest.Analyzer(t, New(), sdktest.Options{})
+	if err := c.Begin(context.Background(), &sdk.Run{Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := got.Arrays["coefficients"], want.Arrays["coefficients"]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
+		t.Errorf("through the plugin: coefficients %v differ from in-process %v", g, w)
+	}
+	if err := c.End(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

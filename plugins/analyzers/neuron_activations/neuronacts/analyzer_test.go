@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
 
 func begin(t testing.TB, layers int, dtype string, grid []int64) *Analyzer {
@@ -154,5 +155,31 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestThroughPlugin runs the analyzer through the real gRPC plugin path,
+// shared memory included, and checks it returns what the in-process call
+// returns.
+func TestThroughPlugin(t *testing.T) {
+	const p, dm = 11, 20
+	h, _ := hooks(1, p*p, dm)
+	cp := &sdk.Checkpoint{Epoch: 9, Hooks: h}
+	want, err := begin(t, 1, "float16", []int64{p, p}).Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sdktest.Analyzer(t, New(), sdktest.Options{SharedMemory: true})
+	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1}, Settings: sdk.Params{"dtype": "float16"},
+		Context: map[string]*sdk.Tensor{"probe_shape": sdk.FromInt64([]int64{p, p}, 2)}}
+	if err := c.Begin(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := got.Arrays["activations"], want.Arrays["activations"]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
+		t.Errorf("through the plugin: activations %v differ from in-process %v", g, w)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
+	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
@@ -156,5 +157,41 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestThroughPlugin runs the analyzer through the real gRPC plugin path and
+// checks it returns what the in-process call returns, summary included.
+func TestThroughPlugin(t *testing.T) {
+	const p, dm = 11, 9
+	rng := rand.New(rand.NewPCG(41, 42))
+	d := make([]float32, p*p*dm)
+	for i := range d {
+		d[i] = float32(math.Max(rng.NormFloat64(), 0))
+	}
+	cp := &sdk.Checkpoint{Epoch: 3, Hooks: map[string]*sdk.Tensor{fourier.NeuronHook(0): sdk.FromFloat32(d, p*p, dm)}}
+	want, err := begin(t, p, 1, 0.1).Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sdktest.Analyzer(t, New(), sdktest.Options{})
+	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1}, Settings: sdk.Params{"threshold": 0.1},
+		Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}
+	if err := c.Begin(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Analyze(context.Background(), cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range want.Arrays {
+		if g := got.Arrays[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
+			t.Errorf("through the plugin: %s is %v, in-process %v", name, g, w)
+		}
+	}
+	for name, w := range want.Summary {
+		if g := got.Summary[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
+			t.Errorf("through the plugin: summary %s is %v, in-process %v", name, g, w)
+		}
 	}
 }
