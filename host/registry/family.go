@@ -148,7 +148,7 @@ func ParseFamily(file string, data []byte) (*FamilyManifest, error) {
 	if raw, path, ok := o.field("architecture", true); ok {
 		f.Architecture = parseArchitecture(p, path, raw)
 	}
-	paramsOK := true
+	paramsOK := false
 	if raw, path, ok := o.field("domain_parameters", true); ok {
 		before := len(p.list)
 		f.DomainParameters = parseParamSpecs(p, path, raw)

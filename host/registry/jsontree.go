@@ -35,12 +35,18 @@ type dupKeyError struct{ path string }
 
 func (e *dupKeyError) Error() string { return e.path + ": duplicate key" }
 
-func decodeValue(dec *json.Decoder, path string) (any, error) {
+// token is dec.Token where the end of input inside a value is an error.
+func token(dec *json.Decoder) (json.Token, error) {
 	tok, err := dec.Token()
+	if err == io.EOF {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return tok, err
+}
+
+func decodeValue(dec *json.Decoder, path string) (any, error) {
+	tok, err := token(dec)
 	if err != nil {
-		if err == io.EOF {
-			return nil, io.ErrUnexpectedEOF
-		}
 		return nil, err
 	}
 	d, ok := tok.(json.Delim)
@@ -51,7 +57,7 @@ func decodeValue(dec *json.Decoder, path string) (any, error) {
 	case '{':
 		m := map[string]any{}
 		for dec.More() {
-			kt, err := dec.Token()
+			kt, err := token(dec)
 			if err != nil {
 				return nil, err
 			}
@@ -64,7 +70,7 @@ func decodeValue(dec *json.Decoder, path string) (any, error) {
 				return nil, err
 			}
 		}
-		if _, err := dec.Token(); err != nil {
+		if _, err := token(dec); err != nil {
 			return nil, err
 		}
 		return m, nil
@@ -77,7 +83,7 @@ func decodeValue(dec *json.Decoder, path string) (any, error) {
 			}
 			a = append(a, v)
 		}
-		if _, err := dec.Token(); err != nil {
+		if _, err := token(dec); err != nil {
 			return nil, err
 		}
 		return a, nil
