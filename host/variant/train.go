@@ -1,0 +1,545 @@
+package variant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/tdw-workbench/tdw/host/checkpoint"
+	"github.com/tdw-workbench/tdw/host/lockfile"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// TrainOptions says how Train runs.
+type TrainOptions struct {
+	// Family is the variant's family plugin; it supplies the data.
+	Family sdk.Family
+	// Training holds the complete settings of a fresh run (see
+	// ResolveTraining). A resumed or extended run keeps the recorded ones.
+	Training *TrainingSettings
+	// Resume continues a partial run from its last saved state.
+	Resume bool
+	// ExtendTo, when above the recorded epoch count, trains a completed (or
+	// resumed) run further, to ExtendTo epochs.
+	ExtendTo int
+	// Schedule, with ExtendTo, is the checkpoint schedule spec for the epochs
+	// past the old end; "" rescales the recorded schedule to ExtendTo.
+	Schedule string
+	// Force discards an existing run (checkpoints, analysis) and starts over.
+	Force bool
+	// Progress, if set, is called after every epoch.
+	Progress func(Progress)
+	// Logger receives what Train does; nil logs nothing.
+	Logger hclog.Logger
+	// TDWVersion is recorded in metadata.json and in checkpoint files.
+	TDWVersion string
+
+	// newTrainer builds the engine; nil means host/model (engine_model.go).
+	// Tests of the orchestration never replace it: they train real models.
+	newTrainer func(cfg sdk.ModelConfig, ts *TrainingSettings, data *sdk.TrainingData, weights map[string]*sdk.Tensor, opt *checkpoint.OptimizerState) (trainer, error)
+}
+
+// Progress reports one finished epoch.
+type Progress struct {
+	Epoch     int // epochs completed
+	Total     int // the run's target
+	TrainLoss float64
+	TestLoss  float64
+	TestAcc   float64
+	Elapsed   time.Duration // this session
+	ETA       time.Duration // at this session's pace
+}
+
+// TrainingResult is what a training run produced.
+type TrainingResult struct {
+	TrainLosses      []float64
+	TestLosses       []float64
+	CheckpointEpochs []int
+	FinalTrainLoss   float64
+	FinalTestLoss    float64
+	VariantDir       string
+}
+
+// ErrInterrupted is wrapped by the error Train returns when its context is
+// cancelled; the variant is left resumable.
+var ErrInterrupted = errors.New("training interrupted")
+
+// Train trains the variant and returns its per-epoch losses and checkpoints.
+//
+// A fresh run needs opts.Training. A variant with a completed run is refused
+// unless opts.Force (start over) or opts.ExtendTo beyond its epochs is given;
+// one with a partial run is refused unless opts.Resume or opts.Force.
+// Checkpoints are written at the schedule's epochs; after each, the optimizer
+// state is saved beside it and metadata.json records everything so far, so a
+// crash loses at most the epochs since the last checkpoint. When ctx is
+// cancelled, Train saves the current epoch's weights and optimizer state and
+// returns an error wrapping ErrInterrupted. The same parameters and settings
+// give byte-identical checkpoints, straight or resumed.
+func (v *Variant) Train(ctx context.Context, opts TrainOptions) (*TrainingResult, error) {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	if opts.Family == nil {
+		return nil, fmt.Errorf("train %s: no family plugin", v.Name)
+	}
+	lock, err := lockfile.Acquire(filepath.Join(v.dir, LockFile), "tdw-host train")
+	if err != nil {
+		return nil, fmt.Errorf("train %s: %w", v.Name, err)
+	}
+	defer lock.Release()
+
+	m, err := v.Metadata()
+	if err != nil {
+		return nil, err
+	}
+	plan, err := v.plan(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	if plan.fresh {
+		if err := v.reset(m, plan.settings, opts.TDWVersion); err != nil {
+			return nil, err
+		}
+	}
+
+	cfg, err := opts.Family.ModelConfig(ctx, v.Params)
+	if err != nil {
+		return nil, fmt.Errorf("family plugin %s: ModelConfig: %w", v.Family, err)
+	}
+	if err := v.checkConfig(cfg, plan.fresh); err != nil {
+		return nil, err
+	}
+	data, err := opts.Family.TrainingData(ctx, v.Params)
+	if err != nil {
+		return nil, fmt.Errorf("family plugin %s: TrainingData: %w", v.Family, err)
+	}
+	if err := checkData(v.Family, cfg, data); err != nil {
+		return nil, err
+	}
+	if !plan.fresh && (!equalInts(m.TrainIndices, data.TrainIndices) || !equalInts(m.TestIndices, data.TestIndices)) {
+		return nil, fmt.Errorf("train %s: the family plugin's split differs from the one recorded in %s; retrain with --force", v.Name, v.MetadataPath())
+	}
+
+	var weights map[string]*sdk.Tensor
+	var opt *checkpoint.OptimizerState
+	if !plan.fresh {
+		if weights, opt, err = v.loadResume(m.ResumeEpoch); err != nil {
+			return nil, err
+		}
+	}
+	newTrainer := opts.newTrainer
+	if newTrainer == nil {
+		newTrainer = newModelTrainer
+	}
+	tr, err := newTrainer(cfg, plan.settings, data, weights, opt)
+	if err != nil {
+		return nil, fmt.Errorf("train %s: %w", v.Name, err)
+	}
+	return v.run(ctx, tr, m, plan, cfg, data, opts, log)
+}
+
+// trainPlan is what one Train call will do.
+type trainPlan struct {
+	fresh    bool
+	start    int // epoch the run resumes from (0 for fresh)
+	settings *TrainingSettings
+}
+
+// plan decides from the recorded state and the options what to do, refusing
+// what would overwrite a run without being asked to.
+func (v *Variant) plan(m *Metadata, opts TrainOptions) (*trainPlan, error) {
+	switch {
+	case opts.Force || m.Status == StatusCreated:
+		if opts.Training == nil {
+			return nil, fmt.Errorf("train %s: no training settings for a fresh run", v.Name)
+		}
+		if opts.Resume && m.Status == StatusCreated {
+			return nil, fmt.Errorf("train %s: nothing to resume: the variant has never been trained", v.Name)
+		}
+		return &trainPlan{fresh: true, settings: opts.Training}, nil
+	case m.Status == StatusComplete && opts.ExtendTo <= m.NumEpochs:
+		if opts.ExtendTo > 0 {
+			return nil, fmt.Errorf("train %s: --extend-to %d is not beyond the %d epochs already trained", v.Name, opts.ExtendTo, m.NumEpochs)
+		}
+		return nil, fmt.Errorf("train %s: already trained to %d epochs in %s; use --force to retrain or --extend-to N to train further", v.Name, m.NumEpochs, v.dir)
+	case m.Status == StatusTraining && !opts.Resume:
+		return nil, fmt.Errorf("train %s: a partial run stopped at epoch %d in %s; use --resume to continue or --force to start over", v.Name, m.EpochsCompleted, v.dir)
+	}
+	if m.Training == nil || m.ResumeEpoch < 0 {
+		return nil, fmt.Errorf("train %s: %s records no resumable state; use --force to start over", v.Name, v.MetadataPath())
+	}
+	s := *m.Training
+	s.Checkpoints = append([]int(nil), m.Training.Checkpoints...)
+	if opts.ExtendTo > s.Epochs {
+		ext, err := extensionEpochs(&s, opts.ExtendTo, opts.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("train %s: %w", v.Name, err)
+		}
+		s.Checkpoints = mergeEpochs(s.Checkpoints, ext)
+		s.Epochs = opts.ExtendTo
+		if opts.Schedule != "" {
+			s.Schedule = opts.Schedule
+		}
+	} else if opts.ExtendTo > 0 && opts.ExtendTo < s.Epochs {
+		return nil, fmt.Errorf("train %s: --extend-to %d is below the run's %d epochs", v.Name, opts.ExtendTo, s.Epochs)
+	}
+	return &trainPlan{start: m.ResumeEpoch, settings: &s}, nil
+}
+
+// reset clears a variant for a fresh run: checkpoints and analysis go, and
+// metadata.json is rewritten with the new settings and no epochs.
+func (v *Variant) reset(m *Metadata, s *TrainingSettings, tdwVersion string) error {
+	for _, d := range []string{v.CheckpointsDir(), v.ArtifactsDir()} {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("train %s: clear %s: %w", v.Name, d, err)
+		}
+	}
+	fresh := newMetadata(m.Family, m.FamilyVersion, m.Variant, m.Params, tdwVersion)
+	fresh.Training = s
+	fresh.NumEpochs = s.Epochs
+	*m = *fresh
+	return WriteMetadata(v.MetadataPath(), m)
+}
+
+// checkData refuses data the engine would index out of range.
+func checkData(family string, cfg sdk.ModelConfig, d *sdk.TrainingData) error {
+	for _, s := range []struct {
+		name string
+		ds   sdk.Dataset
+		idx  []int
+	}{{"train", d.Train, d.TrainIndices}, {"test", d.Test, d.TestIndices}} {
+		if s.ds.Tokens == nil || s.ds.Labels == nil {
+			return fmt.Errorf("family plugin %s: TrainingData: %s split has no tokens or labels", family, s.name)
+		}
+		sh := s.ds.Tokens.Shape()
+		if s.ds.Tokens.DType() != sdk.Int64 || len(sh) != 2 || sh[1] < 1 || sh[1] > cfg.NCtx || sh[0] == 0 {
+			return fmt.Errorf("family plugin %s: TrainingData: %s tokens are %v, want non-empty int64 [batch, ≤%d]", family, s.name, s.ds.Tokens, cfg.NCtx)
+		}
+		if s.ds.Labels.DType() != sdk.Int64 || s.ds.Labels.Rank() != 1 || s.ds.Labels.Len() != sh[0] {
+			return fmt.Errorf("family plugin %s: TrainingData: %s labels are %v, want int64 [%d]", family, s.name, s.ds.Labels, sh[0])
+		}
+		if len(s.idx) != sh[0] {
+			return fmt.Errorf("family plugin %s: TrainingData: %d %s indices for %d rows", family, len(s.idx), s.name, sh[0])
+		}
+		for i, t := range s.ds.Tokens.Int64s() {
+			if t < 0 || t >= int64(cfg.DVocab) {
+				return fmt.Errorf("family plugin %s: TrainingData: %s token %d (row %d) is outside [0, d_vocab %d)", family, s.name, t, i/sh[1], cfg.DVocab)
+			}
+		}
+		for i, l := range s.ds.Labels.Int64s() {
+			if l < 0 || l >= int64(cfg.DVocabOut) {
+				return fmt.Errorf("family plugin %s: TrainingData: %s label %d (row %d) is outside [0, d_vocab_out %d)", family, s.name, l, i, cfg.DVocabOut)
+			}
+		}
+	}
+	return nil
+}
+
+// loadResume reads the weights and optimizer state saved at epoch.
+func (v *Variant) loadResume(epoch int) (map[string]*sdk.Tensor, *checkpoint.OptimizerState, error) {
+	wpath := v.CheckpointPath(epoch)
+	if _, err := os.Stat(wpath); err != nil {
+		wpath = filepath.Join(v.CheckpointsDir(), ResumeName(epoch))
+	}
+	ck, err := checkpoint.Load(wpath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resume %s at epoch %d: %w", v.Name, epoch, err)
+	}
+	if ck.Epoch != epoch {
+		return nil, nil, fmt.Errorf("resume %s: %s holds epoch %d, want %d", v.Name, wpath, ck.Epoch, epoch)
+	}
+	opath := filepath.Join(v.CheckpointsDir(), OptimizerName(epoch))
+	opt, err := checkpoint.ReadOptimizerState(opath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resume %s at epoch %d: %w", v.Name, epoch, err)
+	}
+	if opt.Epoch != epoch || opt.Step != int64(epoch) {
+		return nil, nil, fmt.Errorf("resume %s: %s holds epoch %d step %d, want epoch and step %d", v.Name, opath, opt.Epoch, opt.Step, epoch)
+	}
+	return ck.Tensors, opt, nil
+}
+
+// run is the epoch loop.
+func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainPlan, cfg sdk.ModelConfig,
+	data *sdk.TrainingData, opts TrainOptions, log hclog.Logger) (*TrainingResult, error) {
+	s := plan.settings
+	target := s.Epochs
+	start := plan.start
+	began := time.Now()
+	priorWall := m.WallTimeSeconds
+
+	// Keep the recorded history up to the resume point; what came after it
+	// is recomputed, and any file from after it is stale.
+	m.Training = s
+	m.NumEpochs = target
+	m.Status = StatusTraining
+	m.TrainLosses = m.TrainLosses[:start]
+	m.TestLosses = m.TestLosses[:start]
+	m.TestAccuracies = m.TestAccuracies[:start]
+	m.EpochsCompleted = start
+	m.TrainIndices, m.TestIndices = data.TrainIndices, data.TestIndices
+	keep := 0
+	for keep < len(m.Checkpoints) && m.Checkpoints[keep].Epoch <= start {
+		keep++
+	}
+	m.Checkpoints = m.Checkpoints[:keep]
+	m.CheckpointEpochs = m.CheckpointEpochs[:keep]
+	if m.StartedAt == "" {
+		m.StartedAt = now()
+	}
+	m.FinishedAt = ""
+	if err := os.MkdirAll(v.CheckpointsDir(), 0o755); err != nil {
+		return nil, err
+	}
+	if err := v.removeStale(start); err != nil {
+		return nil, err
+	}
+	cfgJSON, err := configJSON(cfg)
+	if err != nil {
+		return nil, err
+	}
+	scheduled := map[int]bool{}
+	for _, e := range s.Checkpoints {
+		scheduled[e] = true
+	}
+	sync := func(e int) {
+		m.WallTimeSeconds = priorWall + time.Since(began).Seconds()
+		m.EpochsCompleted = e
+		m.ResumeEpoch = e
+	}
+	log.Info("training", "variant", v.Name, "from_epoch", start, "to_epoch", target, "checkpoints", len(s.Checkpoints))
+
+	for e := start; ; e++ {
+		if err := ctx.Err(); err != nil {
+			// The weights in the engine are those of epoch e: save them so the
+			// run resumes exactly here.
+			if err := v.saveResume(tr, m, e, cfgJSON, opts.TDWVersion, scheduled[e] && hasCheckpoint(m, e)); err != nil {
+				return nil, err
+			}
+			sync(e)
+			if err := WriteMetadata(v.MetadataPath(), m); err != nil {
+				return nil, err
+			}
+			log.Info("interrupted", "variant", v.Name, "epoch", e)
+			return nil, fmt.Errorf("train %s: %w at epoch %d; continue with --resume", v.Name, ErrInterrupted, e)
+		}
+		testLoss, testAcc, err := tr.Evaluate(data.Test)
+		if err != nil {
+			return nil, fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
+		}
+		if scheduled[e] && !hasCheckpoint(m, e) {
+			trainLoss, trainAcc, err := tr.Evaluate(data.Train)
+			if err != nil {
+				return nil, fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
+			}
+			rec := CheckpointRecord{Epoch: e, File: checkpointRel(e), TrainLoss: trainLoss, TestLoss: testLoss,
+				TrainAccuracy: trainAcc, TestAccuracy: testAcc}
+			if err := v.saveCheckpoint(tr, m, rec, cfgJSON, opts.TDWVersion); err != nil {
+				return nil, err
+			}
+			sync(e)
+			if err := WriteMetadata(v.MetadataPath(), m); err != nil {
+				return nil, err
+			}
+			v.removeOlderResume(e)
+			log.Debug("checkpoint", "epoch", e, "train_loss", trainLoss, "test_loss", testLoss, "test_acc", testAcc)
+		}
+		if e == target {
+			if !scheduled[e] {
+				if err := v.saveResume(tr, m, e, cfgJSON, opts.TDWVersion, false); err != nil {
+					return nil, err
+				}
+			}
+			sync(e)
+			break
+		}
+		trainLoss, err := tr.Step()
+		if err != nil {
+			return nil, fmt.Errorf("train %s: epoch %d: %w", v.Name, e+1, err)
+		}
+		if !finite(trainLoss) || !finite(testLoss) {
+			return nil, fmt.Errorf("train %s: loss is not finite at epoch %d (train %v, test %v); the run diverged", v.Name, e, trainLoss, testLoss)
+		}
+		m.TrainLosses = append(m.TrainLosses, trainLoss)
+		m.TestLosses = append(m.TestLosses, testLoss)
+		m.TestAccuracies = append(m.TestAccuracies, testAcc)
+		if opts.Progress != nil {
+			done := e + 1 - start
+			el := time.Since(began)
+			opts.Progress(Progress{Epoch: e + 1, Total: target, TrainLoss: trainLoss, TestLoss: testLoss, TestAcc: testAcc,
+				Elapsed: el, ETA: time.Duration(float64(el) / float64(done) * float64(target-e-1))})
+		}
+	}
+
+	m.Status = StatusComplete
+	m.FinishedAt = now()
+	if err := WriteMetadata(v.MetadataPath(), m); err != nil {
+		return nil, err
+	}
+	v.removeOlderResume(target)
+	res := &TrainingResult{
+		TrainLosses:      m.TrainLosses,
+		TestLosses:       m.TestLosses,
+		CheckpointEpochs: m.CheckpointEpochs,
+		VariantDir:       v.dir,
+	}
+	if n := len(m.Checkpoints); n > 0 && m.Checkpoints[n-1].Epoch == target {
+		res.FinalTrainLoss, res.FinalTestLoss = m.Checkpoints[n-1].TrainLoss, m.Checkpoints[n-1].TestLoss
+	} else {
+		tl, _, err := tr.Evaluate(data.Train)
+		if err != nil {
+			return nil, err
+		}
+		vl, _, err := tr.Evaluate(data.Test)
+		if err != nil {
+			return nil, err
+		}
+		res.FinalTrainLoss, res.FinalTestLoss = tl, vl
+	}
+	log.Info("trained", "variant", v.Name, "epochs", target, "final_train_loss", res.FinalTrainLoss, "final_test_loss", res.FinalTestLoss)
+	return res, nil
+}
+
+// saveCheckpoint writes the checkpoint and the optimizer state beside it, and
+// records the checkpoint in m (not yet written).
+func (v *Variant) saveCheckpoint(tr trainer, m *Metadata, rec CheckpointRecord, cfgJSON []byte, tdwVersion string) error {
+	path := v.CheckpointPath(rec.Epoch)
+	if err := checkpoint.Save(path, tr.Weights(), checkpoint.Meta{Epoch: rec.Epoch, Config: cfgJSON, TDWVersion: tdwVersion}); err != nil {
+		return err
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	rec.SHA256 = sum
+	if err := v.saveOptimizer(tr, rec.Epoch); err != nil {
+		return err
+	}
+	m.Checkpoints = append(m.Checkpoints, rec)
+	m.CheckpointEpochs = append(m.CheckpointEpochs, rec.Epoch)
+	return nil
+}
+
+// saveResume writes the optimizer state of epoch and, unless the weights are
+// already in a checkpoint file, the weights as a resume file.
+func (v *Variant) saveResume(tr trainer, m *Metadata, epoch int, cfgJSON []byte, tdwVersion string, inCheckpoint bool) error {
+	if !inCheckpoint {
+		path := filepath.Join(v.CheckpointsDir(), ResumeName(epoch))
+		if err := checkpoint.Save(path, tr.Weights(), checkpoint.Meta{Epoch: epoch, Config: cfgJSON, TDWVersion: tdwVersion}); err != nil {
+			return err
+		}
+	}
+	return v.saveOptimizer(tr, epoch)
+}
+
+func (v *Variant) saveOptimizer(tr trainer, epoch int) error {
+	st := tr.OptimizerState()
+	st.Epoch = epoch
+	return checkpoint.WriteOptimizerState(filepath.Join(v.CheckpointsDir(), OptimizerName(epoch)), st)
+}
+
+// removeOlderResume deletes optimizer and resume files of epochs before
+// epoch: once metadata.json points at epoch's state they are not needed.
+func (v *Variant) removeOlderResume(epoch int) {
+	entries, _ := os.ReadDir(v.CheckpointsDir())
+	for _, e := range entries {
+		var ep int
+		if n, _ := fmt.Sscanf(e.Name(), "optimizer_epoch_%d.safetensors", &ep); n == 1 && ep < epoch {
+			os.Remove(filepath.Join(v.CheckpointsDir(), e.Name()))
+		}
+		if n, _ := fmt.Sscanf(e.Name(), "resume_epoch_%d.safetensors", &ep); n == 1 && ep < epoch {
+			os.Remove(filepath.Join(v.CheckpointsDir(), e.Name()))
+		}
+	}
+}
+
+// removeStale deletes checkpoint, optimizer and resume files of epochs after
+// start: a run resumed at start rewrites them.
+func (v *Variant) removeStale(start int) error {
+	entries, err := os.ReadDir(v.CheckpointsDir())
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		ep, ok := ParseCheckpointName(e.Name())
+		if !ok {
+			var n int
+			if n, _ = fmt.Sscanf(e.Name(), "optimizer_epoch_%d.safetensors", &ep); n != 1 {
+				if n, _ = fmt.Sscanf(e.Name(), "resume_epoch_%d.safetensors", &ep); n != 1 {
+					continue
+				}
+			}
+		}
+		if ep > start {
+			if err := os.Remove(filepath.Join(v.CheckpointsDir(), e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func hasCheckpoint(m *Metadata, epoch int) bool {
+	n := len(m.CheckpointEpochs)
+	return n > 0 && m.CheckpointEpochs[n-1] == epoch
+}
+
+// extensionEpochs returns the checkpoint epochs past s.Epochs for a run
+// extended to `to`: from spec when given, else from the recorded schedule
+// rescaled to the new length.
+func extensionEpochs(s *TrainingSettings, to int, spec string) ([]int, error) {
+	var all []int
+	var err error
+	if spec != "" {
+		all, err = ScheduleEpochs(spec, to, to)
+	} else {
+		all, err = ScheduleEpochs(s.Schedule, s.Epochs, to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range all {
+		if e > s.Epochs {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func mergeEpochs(a, b []int) []int {
+	set := map[int]bool{}
+	for _, e := range append(append([]int(nil), a...), b...) {
+		set[e] = true
+	}
+	out := make([]int, 0, len(set))
+	for e := range set {
+		out = append(out, e)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func now() string { return time.Now().UTC().Format(time.RFC3339) }
