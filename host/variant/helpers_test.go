@@ -44,4 +44,6 @@ func parseFamily(t *testing.T, data []byte) *registry.FamilyManifest {
 	return f
 }
 
-func lockfileAcquire(path string) (*lockfile.Lock, error) { return lockfile.Acquire(path, "test holder") }
+func lockfileAcquire(path string) (*lockfile.Lock, error) {
+	return lockfile.Acquire(path, "test holder")
+}
