@@ -78,8 +78,9 @@ func (r ArtifactRef) String() string {
 
 // OutputSpec declares one output array.
 type OutputSpec struct {
-	// Name is the npz key; a name holding a glob wildcard declares a family
-	// of arrays (e.g. "**W_*" for a weight snapshot).
+	// Name is the npz key. A name with a <placeholder> or a wildcard (* any
+	// run, ? one character) declares a family of arrays, e.g.
+	// "<group>__velocity" or "*W_*" for a weight snapshot; see Matches.
 	Name  string
 	DType sdk.DType
 	// Shape is the shape in words, e.g. "(n_freq, d_mlp)".
@@ -94,7 +95,7 @@ var outputDTypes = map[sdk.DType]bool{
 }
 
 var outputNameRE = regexp.MustCompile(`^[A-Za-z0-9_*?][A-Za-z0-9_.*?-]*$`)
-var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ -]+$`)
+var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ .()-]+$`)
 
 // LoadAnalyzer reads and validates the analyzer.json at file. The analyzer's
 // name must equal the name of the folder holding file. It returns a
@@ -333,8 +334,8 @@ func parseOutputs(p *problems, path string, v any) []OutputSpec {
 		var s OutputSpec
 		if s.Name, ok = o.str("name", true); ok {
 			switch {
-			case !outputNameRE.MatchString(s.Name) || strings.Contains(s.Name, ".."):
-				p.add(joinKey(ep, "name"), "%q is not an array name (want [A-Za-z0-9_.-], wildcards * and ? allowed)", s.Name)
+			case !checkOutputName(s.Name):
+				p.add(joinKey(ep, "name"), "%q is not an array name (want [A-Za-z0-9_.-], with <placeholders> or wildcards * and ?)", s.Name)
 			case seen[s.Name]:
 				p.add(joinKey(ep, "name"), "%q is listed twice", s.Name)
 			}
@@ -360,18 +361,54 @@ func parseOutputs(p *problems, path string, v any) []OutputSpec {
 	return out
 }
 
-// checkShapeWords accepts a shape in words: "()" or a parenthesised,
-// comma-separated list of dimension names or numbers, e.g. "(n_freq, d_mlp)"
-// or "(p*p,)".
+// checkShapeWords accepts a shape in words: a parenthesised, comma-separated
+// list of dimension names, numbers or expressions, e.g. "(n_freq, d_mlp)",
+// "(p*p,)", "((p-1)/2, n_heads)" or "()" for a scalar, optionally followed by
+// a comment ("(n_freq, d_mlp), n_freq = (p-1)/2").
 func checkShapeWords(s string) error {
-	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ")") {
+	if !strings.HasPrefix(s, "(") {
 		return fmt.Errorf("is not a shape in words (want e.g. \"(n_freq, d_mlp)\" or \"()\")")
 	}
-	inner := strings.TrimSpace(s[1 : len(s)-1])
+	depth, end := 0, -1
+	for i, c := range s {
+		if c == '(' {
+			depth++
+		} else if c == ')' {
+			depth--
+			if depth == 0 {
+				end = i
+				break
+			}
+		}
+	}
+	if end < 0 {
+		return fmt.Errorf("has an unclosed parenthesis")
+	}
+	if rest := s[end+1:]; rest != "" && rest[0] != ',' && rest[0] != ' ' && rest[0] != ';' {
+		return fmt.Errorf("has %q right after the shape (separate a comment with a comma)", rest)
+	}
+	inner := strings.TrimSpace(s[1:end])
 	if inner == "" {
 		return nil
 	}
-	dims := strings.Split(strings.TrimSuffix(inner, ","), ",")
+	var dims []string
+	depth, start := 0, 0
+	for i, c := range inner {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				dims = append(dims, inner[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if last := inner[start:]; strings.TrimSpace(last) != "" || len(dims) == 0 {
+		dims = append(dims, last) // "(n,)" ends in a comma, as numpy writes it
+	}
 	for _, d := range dims {
 		d = strings.TrimSpace(d)
 		if d == "" || !shapeDimRE.MatchString(d) {
@@ -379,6 +416,53 @@ func checkShapeWords(s string) error {
 		}
 	}
 	return nil
+}
+
+// outputPlaceholderRE is a <word> standing for a variable part of an array
+// name, as in "<group>__velocity".
+var outputPlaceholderRE = regexp.MustCompile(`<[a-z][a-z0-9_]*>`)
+
+// checkOutputName accepts an npz key, possibly with <placeholders> and the
+// wildcards * and ?, that cannot escape a folder.
+func checkOutputName(s string) bool {
+	plain := outputPlaceholderRE.ReplaceAllString(s, "x")
+	return outputNameRE.MatchString(plain) && !strings.Contains(plain, "..")
+}
+
+// outputNameRegexp turns a declared output name into an anchored regexp:
+// <word> matches one or more of [A-Za-z0-9_.-], * any run, ? one character.
+func outputNameRegexp(s string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for len(s) > 0 {
+		if loc := outputPlaceholderRE.FindStringIndex(s); loc != nil && loc[0] == 0 {
+			b.WriteString(`[A-Za-z0-9_.-]+`)
+			s = s[loc[1]:]
+			continue
+		}
+		switch s[0] {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(s[:1]))
+		}
+		s = s[1:]
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// Matches reports whether an array called name is one this spec declares.
+func (o OutputSpec) Matches(name string) bool {
+	if o.Name == name {
+		return true
+	}
+	if !strings.ContainsAny(o.Name, "<*?") {
+		return false
+	}
+	return outputNameRegexp(o.Name).MatchString(name)
 }
 
 // AcceptsFamily reports whether the analyzer applies to the named family.
@@ -410,8 +494,9 @@ func (m *AnalyzerManifest) CheckInfo(info sdk.AnalyzerInfo) error {
 	return nil
 }
 
-// Output returns the output spec whose name (or glob) matches name, from
-// Outputs, or from Summary when summary is set.
+// Output returns the spec in Outputs (or Summary when summary is set) that
+// declares an array called name: an exact name first, then a name with
+// <placeholders> or wildcards.
 func (m *AnalyzerManifest) Output(name string, summary bool) (OutputSpec, bool) {
 	list := m.Outputs
 	if summary {
@@ -423,10 +508,8 @@ func (m *AnalyzerManifest) Output(name string, summary bool) (OutputSpec, bool) 
 		}
 	}
 	for _, s := range list {
-		if IsGlob(s.Name) {
-			if g, err := CompileGlob(s.Name); err == nil && g.Match(name) {
-				return s, true
-			}
+		if s.Matches(name) {
+			return s, true
 		}
 	}
 	return OutputSpec{}, false

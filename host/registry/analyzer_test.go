@@ -267,12 +267,12 @@ func TestLoadAnalyzerMissingFile(t *testing.T) {
 }
 
 func TestAnalyzerOutputLookup(t *testing.T) {
-	m := &AnalyzerManifest{Outputs: []OutputSpec{{Name: "freq"}, {Name: "**W_*"}}, Summary: []OutputSpec{{Name: "mean"}}}
+	m := &AnalyzerManifest{Outputs: []OutputSpec{{Name: "freq"}, {Name: "**W_*"}, {Name: "<group>__velocity"}}, Summary: []OutputSpec{{Name: "mean"}}}
 	for _, c := range []struct {
 		name    string
 		summary bool
 		want    string
-	}{{"freq", false, "freq"}, {"blocks.0.attn.W_Q", false, "**W_*"}, {"mean", true, "mean"}, {"mean", false, ""}, {"b_Q", false, ""}} {
+	}{{"freq", false, "freq"}, {"blocks.0.attn.W_Q", false, "**W_*"}, {"mean", true, "mean"}, {"mean", false, ""}, {"b_Q", false, ""}, {"all__velocity", false, "<group>__velocity"}, {"__velocity", false, ""}} {
 		got, ok := m.Output(c.name, c.summary)
 		if ok != (c.want != "") || got.Name != c.want {
 			t.Errorf("Output(%q, %v) = %q, %v", c.name, c.summary, got.Name, ok)

@@ -126,7 +126,7 @@ func TestLoadFamilyBad(t *testing.T) {
 		"training_missing_epochs":         {"training.epochs", "required field is missing"},
 		"training_epochs_zero":            {"training.epochs", "at least 1"},
 		"training_batch_negative":         {"training.batch_size", "0 (full batch) or more"},
-		"training_frozen_bad_glob":        {"training.frozen[0]", "outside"},
+		"training_frozen_bad_glob":        {"training.frozen[0]", "malformed"},
 		"training_checkpoints_bad":        {"training.checkpoints", `item 1 "0:100"`},
 		"training_checkpoints_zero_step":  {"training.checkpoints", "step is 0"},
 		"training_checkpoints_beyond":     {"training.checkpoints", "beyond the run's 25000 epochs"},

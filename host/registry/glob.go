@@ -2,57 +2,39 @@ package registry
 
 import (
 	"fmt"
-	"regexp"
+	"path"
 	"strings"
 )
 
-// Glob matches parameter (state-dict) names such as "blocks.0.attn.b_Q" and
-// output names. Its syntax, anchored at both ends:
+// Glob matches parameter (state-dict) names such as "blocks.0.attn.b_Q". Its
+// syntax is Go's path.Match, which the training engine uses for frozen
+// parameters, anchored at both ends:
 //
-//	"*"   any run of characters except '.', so it stays inside one name segment
-//	"**"  any run of characters, dots included
-//	"?"   one character except '.'
+//	"*"      any run of characters; names hold no '/', so dots included
+//	"?"      any one character
+//	"[abc]"  one character of a class ("[^abc]" negated, "[a-z]" a range)
+//	"\\*"    a literal '*'
 //
-// Every other character matches itself; only [A-Za-z0-9_.-] are allowed.
-// So "*.b_*" matches "unembed.b_U" but not "blocks.0.attn.b_Q", while "**b_*"
-// and "**.b_*" match every bias, and "blocks.*.attn.W_?" every attention
-// weight of every layer.
+// So "*.b_*" and "**b_*" both match every bias ("unembed.b_U",
+// "blocks.0.attn.b_Q"), and "blocks.*.attn.W_[QKV]" every query, key and
+// value weight of every layer.
 type Glob struct {
 	pattern string
-	re      *regexp.Regexp
 }
 
-// globCharRE lists what a glob may hold.
-var globCharRE = regexp.MustCompile(`^[A-Za-z0-9_.*?-]+$`)
-
-// CompileGlob parses a glob pattern. It returns an error for an empty pattern
-// or a character outside the syntax.
+// CompileGlob checks a glob pattern. It returns an error for an empty
+// pattern, a '/' or a malformed class.
 func CompileGlob(pattern string) (*Glob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("empty pattern")
 	}
-	if !globCharRE.MatchString(pattern) {
-		return nil, fmt.Errorf("pattern %q holds a character outside [A-Za-z0-9_.-*?]", pattern)
+	if strings.Contains(pattern, "/") {
+		return nil, fmt.Errorf("pattern %q holds a '/' (parameter names have none)", pattern)
 	}
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pattern); i++ {
-		switch c := pattern[i]; c {
-		case '*':
-			if i+1 < len(pattern) && pattern[i+1] == '*' {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString(`[^.]*`)
-			}
-		case '?':
-			b.WriteString(`[^.]`)
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("pattern %q is malformed (unclosed [ or trailing \\)", pattern)
 	}
-	b.WriteString("$")
-	return &Glob{pattern: pattern, re: regexp.MustCompile(b.String())}, nil
+	return &Glob{pattern: pattern}, nil
 }
 
 // MustCompileGlob is CompileGlob that panics on a bad pattern, for constants.
@@ -65,16 +47,19 @@ func MustCompileGlob(pattern string) *Glob {
 }
 
 // Match reports whether name matches the whole pattern.
-func (g *Glob) Match(name string) bool { return g.re.MatchString(name) }
+func (g *Glob) Match(name string) bool {
+	ok, _ := path.Match(g.pattern, name) // the pattern was checked when compiled
+	return ok
+}
 
 // String returns the pattern as written.
 func (g *Glob) String() string { return g.pattern }
 
-// IsGlob reports whether s holds a wildcard.
-func IsGlob(s string) bool { return strings.ContainsAny(s, "*?") }
+// IsGlob reports whether s holds a wildcard or class.
+func IsGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // MatchAny reports whether name matches any of the patterns. It returns an
-// error naming the first pattern that does not compile.
+// error naming the first pattern that is malformed.
 func MatchAny(patterns []string, name string) (bool, error) {
 	for _, p := range patterns {
 		g, err := CompileGlob(p)
