@@ -108,6 +108,6 @@ func (a *Analyzer) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs map[s
 // the error is there so Analyzer fits io.Closer.
 func (a *Analyzer) Close() error {
 	_ = a.client.Close()
-	a.proc.fail(fmt.Errorf("%s was closed", a.proc.label()))
+	a.proc.shutdown(fmt.Errorf("%s was closed", a.proc.label()))
 	return nil
 }

@@ -78,6 +78,6 @@ func (f *Family) TrainingConfig(ctx context.Context, p sdk.Params) (tc sdk.Train
 
 // Close stops the plugin process. It is idempotent and always returns nil.
 func (f *Family) Close() error {
-	f.proc.fail(fmt.Errorf("%s was closed", f.proc.label()))
+	f.proc.shutdown(fmt.Errorf("%s was closed", f.proc.label()))
 	return nil
 }

@@ -87,7 +87,7 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 		StartTimeout:     opts.StartTimeout,
 		Stderr:           p.stderr,
 		SyncStdout:       p.stdout,
-		SyncStderr:       &logWriter{log: p.log},
+		SyncStderr:       &logWriter{log: p.log, tail: p.stderr},
 		GRPCDialOptions:  sdk.GRPCDialOptions(),
 	})
 	liveMu.Lock()
@@ -118,11 +118,10 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 	}
 	if r.err != nil {
 		err := p.startError(r.err, pluginName)
-		p.close()
+		p.kill()
 		return nil, nil, err
 	}
 	if err := p.violation(); err != nil {
-		p.close()
 		return nil, nil, err
 	}
 	return p, r.raw, nil
@@ -135,7 +134,7 @@ var versionRE = regexp.MustCompile(`Plugin version: (\d+)`)
 func (p *process) startError(err error, pluginName string) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "Incompatible API version"):
+	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
 		v := "another"
 		if m := versionRE.FindStringSubmatch(msg); m != nil {
 			v = m[1]
@@ -148,7 +147,7 @@ func (p *process) startError(err error, pluginName string) error {
 		return fmt.Errorf("%s (%s) did not start within %s", p.label(), p.path, p.opts.StartTimeout)
 	case strings.Contains(msg, "exited before we could connect"):
 		return fmt.Errorf("%s (%s) exited during start%s", p.label(), p.path, p.stderrNote())
-	case strings.Contains(msg, "unknown plugin type"):
+	case strings.Contains(msg, "unknown plugin type"), strings.Contains(msg, "unknown service tdw.v1."):
 		return fmt.Errorf("%s (%s) does not serve an %s: it is another kind of plugin", p.label(), p.path, pluginName)
 	}
 	var ee *exec.Error
@@ -249,16 +248,29 @@ func (p *process) violation() error {
 
 // fail records why the plugin is unusable and kills it.
 func (p *process) fail(err error) {
-	p.mu.Lock()
-	first := p.failed == nil
-	if first {
-		p.failed = err
-	}
-	p.mu.Unlock()
-	if first {
+	if p.setFailed(err) {
 		p.log.Error("plugin failed", "error", err)
 		p.kill()
 	}
+}
+
+// shutdown stops a healthy plugin gracefully; later calls get err.
+func (p *process) shutdown(err error) {
+	if p.setFailed(err) {
+		p.close()
+	}
+}
+
+// setFailed records err as the reason the plugin is unusable unless one is
+// recorded; it reports whether err was recorded.
+func (p *process) setFailed(err error) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed != nil {
+		return false
+	}
+	p.failed = err
+	return true
 }
 
 // kill SIGKILLs the process (a misbehaving plugin gets no grace) and lets
@@ -295,10 +307,22 @@ func (p *process) stderrNote() string {
 		return ""
 	}
 	lines := strings.Split(s, "\n")
+	// A Go crash puts its cause on the first line of a long trace.
+	var cause string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			cause = l
+			break
+		}
+	}
 	if len(lines) > 6 {
 		lines = lines[len(lines)-6:]
 	}
-	return "; its stderr ends:\n  " + strings.Join(lines, "\n  ")
+	note := "; its stderr ends:\n  " + strings.Join(lines, "\n  ")
+	if cause != "" && !strings.Contains(note, cause) {
+		note = "; " + cause + note
+	}
+	return note
 }
 
 // tail keeps the last max bytes written to it.
@@ -355,9 +379,13 @@ func (g *stdoutGuard) seen() string {
 
 // logWriter logs what a plugin writes to os.Stderr after the handshake
 // (go-plugin forwards it separately from the process's own stderr).
-type logWriter struct{ log hclog.Logger }
+type logWriter struct {
+	log  hclog.Logger
+	tail *tail
+}
 
 func (w *logWriter) Write(b []byte) (int, error) {
+	_, _ = w.tail.Write(b)
 	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
 		w.log.Info(line)
 	}

@@ -1,0 +1,66 @@
+package pluginhost
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"go.uber.org/goleak"
+)
+
+// faultPlugin is the test plugin binary, built once for the whole test binary.
+var faultPlugin string
+
+// helperEnv makes the test binary act as a host that launches one plugin,
+// prints its pid and waits to be killed (TestPluginDiesWithKilledHost).
+const helperEnv = "TDW_PLUGINHOST_HELPER_PLUGIN"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(helperEnv); path != "" {
+		helperHost(path)
+		return
+	}
+	dir, err := os.MkdirTemp("", "pluginhost-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	faultPlugin = filepath.Join(dir, "faultplugin")
+	build := exec.Command("go", "build", "-o", faultPlugin, "./testdata/faultplugin")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build test plugin:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	CloseAll()
+	if code == 0 {
+		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func helperHost(path string) {
+	a, err := LaunchAnalyzer(context.Background(), Spec{Name: "rowsum", Command: path, Args: []string{"rowsum"}}, Options{Logger: hclog.NewNullLogger()})
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println(a.Pid())
+	time.Sleep(time.Minute)
+}
+
+// quietOptions keep test output readable: plugin logs only at warning level.
+func quietOptions() Options {
+	return Options{Logger: hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Warn, Output: os.Stderr})}
+}

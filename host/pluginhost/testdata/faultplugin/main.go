@@ -1,0 +1,113 @@
+// Command faultplugin is the analyzer (or family) plugin the pluginhost tests
+// launch; its first argument picks a behaviour, well-behaved or faulty.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	plugin "github.com/hashicorp/go-plugin"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+var mode = "rowsum"
+
+// analyzer sums each row of hook "h" into array "row_sum", then misbehaves
+// as mode says.
+type analyzer struct{}
+
+func (analyzer) Info() sdk.AnalyzerInfo {
+	return sdk.AnalyzerInfo{Name: mode, Version: "1.0.0", Kind: sdk.PerCheckpoint}
+}
+
+func (analyzer) Begin(context.Context, *sdk.Run) error { return nil }
+func (analyzer) End(context.Context) error             { return nil }
+
+func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
+	switch mode {
+	case "exit":
+		fmt.Fprintln(os.Stderr, "faultplugin: exiting mid-call")
+		os.Exit(3)
+	case "goroutine-panic":
+		done := make(chan struct{})
+		go func() { panic("faultplugin: boom in a goroutine") }()
+		<-done
+	case "panic":
+		panic("faultplugin: boom")
+	case "hang":
+		select {}
+	case "stdout":
+		fmt.Println("hello from a plugin's stdout")
+	}
+	h := cp.Hooks["h"]
+	if h == nil {
+		return nil, fmt.Errorf("hook h missing")
+	}
+	rows, cols := h.Shape()[0], h.Shape()[1]
+	x := h.Float32s()
+	out := make([]float32, rows)
+	for i := range out {
+		var s float32
+		for _, v := range x[i*cols : (i+1)*cols] {
+			s += v
+		}
+		out[i] = s
+	}
+	t := sdk.FromFloat32(out, rows)
+	switch mode {
+	case "wrong-dtype":
+		t = sdk.FromFloat64(make([]float64, rows), rows)
+	case "wrong-shape":
+		t = sdk.FromFloat32(make([]float32, rows), rows, 1)
+	}
+	return &sdk.Result{Arrays: map[string]*sdk.Tensor{"row_sum": t}}, nil
+}
+
+// family is a tiny family for launch tests.
+type family struct{}
+
+func (family) Info() sdk.FamilyInfo { return sdk.FamilyInfo{Name: "tiny", Version: "0.1.0"} }
+func (family) ModelConfig(_ context.Context, p sdk.Params) (sdk.ModelConfig, error) {
+	n, err := p.Int("p")
+	return sdk.ModelConfig{NLayers: 1, DVocab: n + 1, DVocabOut: n, NCtx: 3}, err
+}
+func (family) TrainingData(context.Context, sdk.Params) (*sdk.TrainingData, error) {
+	return nil, fmt.Errorf("tiny has no training data")
+}
+func (family) Probe(context.Context, sdk.Params) (*sdk.Dataset, error) {
+	return &sdk.Dataset{Tokens: sdk.FromInt64([]int64{0, 1, 2}, 1, 3), Labels: sdk.FromInt64([]int64{1}, 1)}, nil
+}
+func (family) AnalysisContext(context.Context, sdk.Params) (map[string]*sdk.Tensor, error) {
+	return nil, nil
+}
+func (family) TrainingConfig(context.Context, sdk.Params) (sdk.TrainingConfig, error) {
+	return sdk.TrainingConfig{Epochs: 10}, nil
+}
+
+func main() {
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	switch mode {
+	case "family":
+		sdk.ServeFamily(family{})
+	case "stdout-early":
+		fmt.Println("starting up!")
+		sdk.ServeAnalyzer(analyzer{})
+	case "slow-start":
+		time.Sleep(time.Minute)
+	case "version":
+		hs := sdk.Handshake
+		hs.ProtocolVersion = sdk.ProtocolVersion + 1
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig: hs,
+			Plugins:         plugin.PluginSet{sdk.AnalyzerPluginName: &sdk.AnalyzerPlugin{Impl: analyzer{}}},
+			GRPCServer:      sdk.GRPCServer,
+		})
+	default:
+		sdk.ServeAnalyzer(analyzer{})
+	}
+}
