@@ -1,0 +1,160 @@
+package artifact
+
+import (
+	"archive/zip"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// NPZ is an open .npz archive. Only its directory is read on opening; each
+// entry is read when asked for. An NPZ is safe for concurrent reads.
+type NPZ struct {
+	path    string
+	zr      *zip.ReadCloser
+	names   []string
+	entries map[string]*zip.File
+}
+
+// OpenNPZ opens an .npz and reads its directory. It returns an error naming
+// the file if it is not a zip, or naming the entry if one is not NAME.npy or
+// appears twice.
+func OpenNPZ(path string) (*NPZ, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable .npz: %w", path, err)
+	}
+	z := &NPZ{path: path, zr: zr, entries: map[string]*zip.File{}}
+	for _, f := range zr.File {
+		name, ok := strings.CutSuffix(f.Name, ".npy")
+		if !ok {
+			zr.Close()
+			return nil, fmt.Errorf("%s: entry %q is not a .npy array", path, f.Name)
+		}
+		if _, dup := z.entries[name]; dup {
+			zr.Close()
+			return nil, fmt.Errorf("%s: entry %q appears twice", path, name)
+		}
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			zr.Close()
+			return nil, fmt.Errorf("%s: entry %q uses zip method %d (only stored and deflated entries are read)", path, name, f.Method)
+		}
+		z.entries[name] = f
+		z.names = append(z.names, name)
+	}
+	return z, nil
+}
+
+// Path returns the file's path.
+func (z *NPZ) Path() string { return z.path }
+
+// Names returns the entry names (without .npy) in archive order, which is
+// numpy's NpzFile.files order.
+func (z *NPZ) Names() []string { return append([]string(nil), z.names...) }
+
+// Has reports whether the archive holds entry name.
+func (z *NPZ) Has(name string) bool { _, ok := z.entries[name]; return ok }
+
+// Info returns an entry's dtype and shape, reading only its header.
+func (z *NPZ) Info(name string) (sdk.DType, []int, error) {
+	f, err := z.entry(name)
+	if err != nil {
+		return "", nil, err
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return "", nil, z.errorf(name, "%v", err)
+	}
+	defer rc.Close()
+	info, err := readNPYHeader(bufio.NewReaderSize(rc, 4096))
+	if err != nil {
+		return "", nil, z.errorf(name, "%v", err)
+	}
+	return info.dtype, info.shape, nil
+}
+
+// Read reads entry name. The entry's size is checked against its header
+// before any allocation, and its CRC-32 is verified. Errors name the file and
+// entry.
+func (z *NPZ) Read(name string) (*sdk.Tensor, error) {
+	f, err := z.entry(name)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, z.errorf(name, "%v", err)
+	}
+	defer rc.Close()
+	// bufio makes the small header reads cheap; the data read bypasses the
+	// buffer and lands in the tensor directly.
+	r := bufio.NewReaderSize(rc, 1<<16)
+	t, err := decodeNPY(r, int64(f.UncompressedSize64))
+	if err != nil {
+		if errors.Is(err, zip.ErrChecksum) {
+			return nil, z.errorf(name, "checksum mismatch: the file is corrupt")
+		}
+		return nil, z.errorf(name, "%v", err)
+	}
+	// Reading to EOF makes archive/zip check the CRC.
+	var one [1]byte
+	if n, err := r.Read(one[:]); n != 0 || err != io.EOF {
+		if errors.Is(err, zip.ErrChecksum) {
+			return nil, z.errorf(name, "checksum mismatch: the file is corrupt")
+		}
+		return nil, z.errorf(name, "unexpected bytes after the array (%v)", err)
+	}
+	return t, nil
+}
+
+// ReadAll reads every entry.
+func (z *NPZ) ReadAll() (map[string]*sdk.Tensor, error) {
+	out := make(map[string]*sdk.Tensor, len(z.names))
+	for _, n := range z.names {
+		t, err := z.Read(n)
+		if err != nil {
+			return nil, err
+		}
+		out[n] = t
+	}
+	return out, nil
+}
+
+// Close closes the file.
+func (z *NPZ) Close() error { return z.zr.Close() }
+
+func (z *NPZ) entry(name string) (*zip.File, error) {
+	f, ok := z.entries[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no entry %q (has %s)", z.path, name, strings.Join(z.names, ", "))
+	}
+	return f, nil
+}
+
+func (z *NPZ) errorf(name, format string, args ...any) error {
+	return fmt.Errorf("%s: entry %q: %s", z.path, name, fmt.Sprintf(format, args...))
+}
+
+// ReadNPZ reads every entry of the .npz at path.
+func ReadNPZ(path string) (map[string]*sdk.Tensor, error) {
+	z, err := OpenNPZ(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	return z.ReadAll()
+}
+
+// ReadNPZEntry reads one entry of the .npz at path without reading the others.
+func ReadNPZEntry(path, name string) (*sdk.Tensor, error) {
+	z, err := OpenNPZ(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	return z.Read(name)
+}
