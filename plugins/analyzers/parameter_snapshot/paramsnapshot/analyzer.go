@@ -43,9 +43,11 @@ func isBuffer(name string) bool {
 	return strings.HasSuffix(name, ".attn.mask") || strings.HasSuffix(name, ".attn.IGNORE")
 }
 
-// Analyze returns every floating-point weight unchanged (same dtype and
-// shape), keyed by its state-dict name. Buffers (attn.mask, attn.IGNORE) are
-// left out; any other non-float weight is an error.
+// Analyze returns every floating-point weight as float32 (shared, not
+// copied, when it already is), keyed by its state-dict name: analyzer.json
+// declares one dtype and TransformerLens state dicts are float32. Buffers
+// (attn.mask, attn.IGNORE) are left out; any other non-float weight is an
+// error.
 func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
 	if len(cp.Weights) == 0 {
 		return nil, fmt.Errorf("%s: epoch %d: no weights received", Name, cp.Epoch)
@@ -57,6 +59,9 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 			continue
 		case !isFloat(t.DType()):
 			return nil, fmt.Errorf("%s: epoch %d: weight %s is %s, not floating point", Name, cp.Epoch, name, t)
+		}
+		if t.DType() != sdk.Float32 {
+			t = sdk.FromFloat32(t.AsFloat32(), t.Shape()...)
 		}
 		out[name] = t
 	}

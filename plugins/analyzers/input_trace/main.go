@@ -1,0 +1,9 @@
+// Command input_trace is the input_trace analyzer plugin; the analysis lives in package inputtrace.
+package main
+
+import (
+	"github.com/tdw-workbench/tdw/plugins/analyzers/input_trace/inputtrace"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+func main() { sdk.ServeAnalyzer(inputtrace.New()) }
