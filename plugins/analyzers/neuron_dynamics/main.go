@@ -1,0 +1,10 @@
+// Command neuron_dynamics is the neuron_dynamics analyzer plugin; the
+// analysis lives in package neurondyn.
+package main
+
+import (
+	"github.com/tdw-workbench/tdw/plugins/analyzers/neuron_dynamics/neurondyn"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+func main() { sdk.ServeCrossEpoch(neurondyn.New()) }
