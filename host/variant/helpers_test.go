@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tdw-workbench/tdw/host/lockfile"
 	"github.com/tdw-workbench/tdw/host/registry"
@@ -47,3 +48,5 @@ func parseFamily(t *testing.T, data []byte) *registry.FamilyManifest {
 func lockfileAcquire(path string) (*lockfile.Lock, error) {
 	return lockfile.Acquire(path, "test holder")
 }
+
+func nanotime() int64 { return time.Now().UnixNano() }
