@@ -39,41 +39,43 @@ func (g *Gram) N() int { return g.n }
 
 // AddFloat32 adds the columns of x, an n×d row-major block (row i is
 // observation i), to the Gram. It panics if len(x) is not n·d.
-func (g *Gram) AddFloat32(x []float32, d int) {
-	g.add(d, len(x), func(i, j int) float64 { return float64(x[i*d+j]) })
-}
+func (g *Gram) AddFloat32(x []float32, d int) { addBlock(g, x, d) }
 
 // AddFloat64 adds the columns of x, an n×d row-major block (row i is
 // observation i), to the Gram. It panics if len(x) is not n·d.
-func (g *Gram) AddFloat64(x []float64, d int) {
-	g.add(d, len(x), func(i, j int) float64 { return x[i*d+j] })
-}
+func (g *Gram) AddFloat64(x []float64, d int) { addBlock(g, x, d) }
 
-func (g *Gram) add(d, size int, at func(i, j int) float64) {
+func addBlock[T float32 | float64](g *Gram, x []T, d int) {
 	n := g.n
-	if d < 0 || size != n*d {
-		panic(fmt.Sprintf("stats: Gram block of %d values is not %d×%d", size, n, d))
+	if d < 0 || len(x) != n*d {
+		panic(fmt.Sprintf("stats: Gram block of %d values is not %d×%d", len(x), n, d))
 	}
 	if d == 0 {
 		return
 	}
 	if g.scratch == nil {
-		g.scratch = make([]float64, n*gramBand)
+		g.scratch = make([]float64, n*gramBand+gramBand)
 	}
 	c := blas64.Symmetric{Uplo: blas.Upper, N: n, Stride: n, Data: g.g}
 	for j0 := 0; j0 < d; j0 += gramBand {
 		w := min(gramBand, d-j0)
-		band := g.scratch[:n*w]
-		for j := 0; j < w; j++ {
-			var mean float64
-			for i := 0; i < n; i++ {
-				v := at(i, j0+j)
-				band[i*w+j] = v
-				mean += v
+		band, mean := g.scratch[:n*w], g.scratch[n*gramBand:n*gramBand+w]
+		// Row by row, so that x is read contiguously: first the column
+		// means, then the centered copy.
+		clear(mean)
+		for i := 0; i < n; i++ {
+			for j, v := range x[i*d+j0 : i*d+j0+w] {
+				mean[j] += float64(v)
 			}
-			mean /= float64(n)
-			for i := 0; i < n; i++ {
-				band[i*w+j] -= mean
+		}
+		inv := 1 / float64(n)
+		for j := range mean {
+			mean[j] *= inv
+		}
+		for i := 0; i < n; i++ {
+			row := band[i*w : (i+1)*w]
+			for j, v := range x[i*d+j0 : i*d+j0+w] {
+				row[j] = float64(v) - mean[j]
 			}
 		}
 		a := blas64.General{Rows: n, Cols: w, Stride: w, Data: band}
