@@ -10,13 +10,13 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 
+	"github.com/tdw-workbench/tdw/host/pluginhost/internal/rowsum"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
 var mode = "rowsum"
 
-// analyzer sums each row of hook "h" into array "row_sum", then misbehaves
-// as mode says.
+// analyzer is rowsum.Analyzer misbehaving as mode says.
 type analyzer struct{}
 
 func (analyzer) Info() sdk.AnalyzerInfo {
@@ -42,21 +42,12 @@ func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, e
 	case "stdout":
 		fmt.Println("hello from a plugin's stdout")
 	}
-	h := cp.Hooks["h"]
-	if h == nil {
-		return nil, fmt.Errorf("hook h missing")
+	res, err := rowsum.Analyzer{Name: mode}.Analyze(ctx, cp)
+	if err != nil {
+		return nil, err
 	}
-	rows, cols := h.Shape()[0], h.Shape()[1]
-	x := h.Float32s()
-	out := make([]float32, rows)
-	for i := range out {
-		var s float32
-		for _, v := range x[i*cols : (i+1)*cols] {
-			s += v
-		}
-		out[i] = s
-	}
-	t := sdk.FromFloat32(out, rows)
+	rows := res.Arrays["row_sum"].Len()
+	t := res.Arrays["row_sum"]
 	switch mode {
 	case "wrong-dtype":
 		t = sdk.FromFloat64(make([]float64, rows), rows)

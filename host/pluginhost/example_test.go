@@ -1,0 +1,93 @@
+package pluginhost
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// TestResearcherExample is the researcher's path of docs/writing-an-analyzer.md:
+// the example analyzer, a separate Go module importing only sdk, is built
+// with `go build`, dropped with its analyzer.json into an analyzers folder,
+// launched as its analyzer.json describes it, and run on a tensor the host
+// sends.
+func TestResearcherExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a separate module")
+	}
+	src, err := filepath.Abs("../../docs/examples/hello_analyzer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "analyzers", "hello_analyzer")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-mod=readonly", "-o", filepath.Join(dir, "hello_analyzer"), ".")
+	build.Dir = src
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build in %s: %v\n%s", src, err, out)
+	}
+	manifest, err := os.ReadFile(filepath.Join(src, "analyzer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "analyzer.json"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var m struct {
+		Name, Version, Command, Kind string
+		Outputs                      []struct{ Name, DType string }
+	}
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		t.Fatalf("analyzer.json: %v", err)
+	}
+	spec := Spec{Name: m.Name, Version: m.Version, Kind: sdk.Kind(m.Kind), Command: filepath.Join(dir, m.Command)}
+	for _, o := range m.Outputs {
+		spec.Outputs = append(spec.Outputs, OutputSpec{Name: o.Name, DType: sdk.DType(o.DType), Shape: []int{-1}})
+	}
+	a, err := LaunchAnalyzer(context.Background(), spec, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	rng := rand.New(rand.NewPCG(21, 22))
+	const batch, dMLP = 113 * 113, 512
+	x := make([]float32, batch*dMLP)
+	want := make([]float64, dMLP)
+	for i := range x {
+		x[i] = rng.Float32()
+		want[i%dMLP] += float64(x[i]) / batch
+	}
+	ctx := context.Background()
+	if err := a.Begin(ctx, &sdk.Run{Family: "modulo_addition_1layer"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Analyze(ctx, &sdk.Checkpoint{Epoch: 0, Hooks: map[string]*sdk.Tensor{"blocks.0.mlp.hook_post": sdk.FromFloat32(x, batch, dMLP)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Arrays["neuron_mean"].Float32s()
+	for i := range want {
+		if !closeTo(float64(got[i]), want[i], 1e-4) {
+			t.Fatalf("neuron %d: mean %v, want %v", i, got[i], want[i])
+		}
+	}
+	if err := a.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closeTo reports whether a and b agree within rel relative tolerance.
+func closeTo(a, b, rel float64) bool {
+	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
