@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/registry"
+)
+
+// app is what every command shares: the resolved global configuration, the
+// logger (stderr, through hclog) and the output streams. Commands print
+// results to stdout and nothing else there.
+type app struct {
+	cfg    config
+	log    hclog.Logger
+	stdout io.Writer
+	stderr io.Writer
+	env    func(string) (string, bool)
+}
+
+// commandMakers builds each subcommand; every cmd_*.go file adds its own in
+// an init function, so that commands are added without touching shared files.
+var commandMakers []func(*app) *cobra.Command
+
+// addCommand registers a subcommand maker. Call it from an init function.
+func addCommand(make func(*app) *cobra.Command) { commandMakers = append(commandMakers, make) }
+
+// newRoot builds the command tree for one execution.
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tdw-host",
+		Short: "Training Dynamics Workbench: train small transformers and analyze them checkpoint by checkpoint",
+		Long: `tdw-host discovers model families (model_families/*/family.json) and analyzers
+(analyzers/*/analyzer.json), trains variants of a family, and runs analyzers over
+every checkpoint through out-of-process plugins. Results land under the results
+folder as .safetensors checkpoints and .npz artifacts that numpy, safetensors and
+TransformerLens read without conversion.
+
+Exit codes: 0 success, 1 runtime error, 2 usage error.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		// A Run makes cobra reject unknown commands instead of showing help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.cfg.resolve(cmd, a.env); err != nil {
+				return err
+			}
+			a.log = hclog.New(&hclog.LoggerOptions{
+				Name:   "tdw-host",
+				Level:  a.cfg.logLevel(),
+				Output: a.stderr,
+			})
+			return nil
+		},
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+	})
+	root.CompletionOptions.HiddenDefaultCmd = true
+	addGlobalFlags(root, &a.cfg)
+	for _, mk := range commandMakers {
+		root.AddCommand(mk(a))
+	}
+	return root
+}
+
+// execute runs tdw-host with args and returns the exit code. Errors are
+// printed to stderr on one line.
+func execute(args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	// Subcommands may add their own pre-run hooks without losing the root's.
+	cobra.EnableTraverseRunHooks = true
+	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger()}
+	root := newRoot(a)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	msg := oneLine(err.Error())
+	if code == exitUsage && cmd != nil && !hasHelpHint(msg) {
+		msg += fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
+	}
+	fmt.Fprintf(stderr, "tdw-host: %s\n", msg)
+	return code
+}
+
+func hasHelpHint(msg string) bool {
+	return len(msg) > 8 && msg[len(msg)-8:] == "--help')"
+}
+
+// discoverAnalyzers loads the analyzers folder. Broken analyzer folders come
+// back as problems, not as an error.
+func (a *app) discoverAnalyzers() (*registry.AnalyzerRegistry, []*registry.DiscoveryError, error) {
+	r := registry.NewAnalyzerRegistry()
+	probs, err := r.Discover(a.cfg.AnalyzersDir)
+	for _, p := range probs {
+		a.log.Info("analyzer not loaded", "folder", p.Name, "error", p.Err)
+	}
+	return r, probs, err
+}
+
+// discoverFamilies loads the model families folder. Broken family folders
+// come back as problems, not as an error.
+func (a *app) discoverFamilies() (*registry.FamilyRegistry, []*registry.DiscoveryError, error) {
+	r := registry.NewFamilyRegistry()
+	probs, err := r.Discover(a.cfg.FamiliesDir)
+	for _, p := range probs {
+		a.log.Info("family not loaded", "folder", p.Name, "error", p.Err)
+	}
+	return r, probs, err
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var check bool
+		var timeout time.Duration
+		cmd := &cobra.Command{
+			Use:   "analyzers",
+			Short: "List installed analyzers with version, kind and status",
+			Long: `List every folder of the analyzers folder (--analyzers, env TDW_ANALYZERS) with
+its analyzer's name, version, kind and status, sorted by name. Status is "ok", or
+"error: " and what is wrong: a manifest field (by JSON path), a missing or
+non-executable plugin binary, or an artifact it reads that no analyzer provides.
+
+With --check every analyzer whose manifest is fine is also launched, and its
+plugin must answer the handshake and describe itself with the name, version
+and kind of its analyzer.json.
+
+Exits 1 when any analyzer is not ok, after printing the whole table.`,
+			Example: `  tdw-host analyzers
+  tdw-host analyzers --check
+  TDW_ANALYZERS=~/my_analyzers tdw-host analyzers`,
+			Args: cobra.NoArgs,
+			RunE: runE(func(cmd *cobra.Command, _ []string) error {
+				reg, probs, err := a.discoverAnalyzers()
+				if err != nil {
+					return err
+				}
+				type row struct{ name, version, kind, status string }
+				var rows []row
+				for _, m := range reg.List() {
+					status := "ok"
+					if check {
+						if err := a.checkAnalyzer(cmd.Context(), m, timeout); err != nil {
+							status = "error: " + err.Error()
+						}
+					}
+					rows = append(rows, row{m.Name, m.Version, string(m.Kind), status})
+				}
+				for _, p := range probs {
+					rows = append(rows, row{p.Name, "-", "-", "error: " + p.Err.Error()})
+				}
+				sortRows(rows, func(r row) string { return r.name })
+				cells := make([][]string, len(rows))
+				bad := 0
+				for i, r := range rows {
+					cells[i] = []string{r.name, r.version, r.kind, r.status}
+					if r.status != "ok" {
+						bad++
+					}
+				}
+				if err := writeTable(a.stdout, []string{"NAME", "VERSION", "KIND", "STATUS"}, cells); err != nil {
+					return err
+				}
+				if bad > 0 {
+					return fmt.Errorf("%d of %d analyzers in %s are not ok", bad, len(rows), a.cfg.AnalyzersDir)
+				}
+				return nil
+			}),
+		}
+		cmd.Flags().BoolVar(&check, "check", false, "launch each plugin and check it describes itself as its analyzer.json says")
+		cmd.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "with --check, how long a plugin may take to start and describe itself")
+		return cmd
+	})
+}
+
+// checkAnalyzer launches an analyzer's plugin, which pluginhost checks
+// against the manifest's name, version and kind, and closes it.
+func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) error {
+	p, err := pluginhost.LaunchAnalyzer(ctx, pluginhost.Spec{
+		Name: m.Name, Version: m.Version, Kind: m.Kind,
+		Command: m.CommandPath, Args: m.Args, Dir: m.Dir,
+	}, pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	if err != nil {
+		return err
+	}
+	// pluginhost compares only the fields it was given; compare all here too.
+	checkErr := m.CheckInfo(p.Info())
+	if err := p.Close(); err != nil && checkErr == nil {
+		a.log.Debug("closing analyzer plugin", "analyzer", m.Name, "error", err)
+	}
+	return checkErr
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var check bool
+		var timeout time.Duration
+		cmd := &cobra.Command{
+			Use:   "families [FAMILY]",
+			Short: "List installed model families, or describe one",
+			Long: `Without an argument, list every folder of the model families folder (--families,
+env TDW_FAMILIES) with its family's name, version, default preset, number of
+default analyzers and status, sorted by name. Status is "ok", or "error: " and
+what is wrong: a family.json field (by JSON path), a missing or non-executable
+plugin binary, or a default analyzer that is not installed or does not apply.
+
+With FAMILY, describe that family: its domain parameters (the -p NAME=VALUE of
+'tdw-host train'), variant name pattern, training defaults, presets and default
+analyzers.
+
+With --check every family whose manifest is fine is also launched, and its
+plugin must answer the handshake and describe itself with the name and version
+of its family.json.
+
+Exits 1 when any listed family is not ok, after printing.`,
+			Example: `  tdw-host families
+  tdw-host families modulo_addition_1layer
+  tdw-host families --check`,
+			Args: cobra.MaximumNArgs(1),
+			RunE: runE(func(cmd *cobra.Command, args []string) error {
+				fams, probs, err := a.discoverFamilies()
+				if err != nil {
+					return err
+				}
+				ans, _, err := a.discoverAnalyzers()
+				if err != nil {
+					// Families still list; their analyzer column says why.
+					a.log.Warn("analyzers not discovered", "error", err)
+				}
+				if len(args) == 1 {
+					f, err := fams.Get(args[0])
+					if err != nil {
+						return err
+					}
+					return describeFamily(a.stdout, f, ans)
+				}
+				type row struct{ name, version, preset, analyzers, status string }
+				var rows []row
+				for _, f := range fams.List() {
+					status := "ok"
+					if _, err := ans.ForFamily(f); err != nil {
+						status = "error: " + err.Error()
+					} else if check {
+						if err := a.checkFamily(cmd.Context(), f, timeout); err != nil {
+							status = "error: " + err.Error()
+						}
+					}
+					preset := f.DefaultPreset
+					if preset == "" {
+						preset = "-"
+					}
+					rows = append(rows, row{f.Name, f.Version, preset, strconv.Itoa(len(f.Analyzers)), status})
+				}
+				for _, p := range probs {
+					rows = append(rows, row{p.Name, "-", "-", "-", "error: " + p.Err.Error()})
+				}
+				sortRows(rows, func(r row) string { return r.name })
+				cells := make([][]string, len(rows))
+				bad := 0
+				for i, r := range rows {
+					cells[i] = []string{r.name, r.version, r.preset, r.analyzers, r.status}
+					if r.status != "ok" {
+						bad++
+					}
+				}
+				if err := writeTable(a.stdout, []string{"NAME", "VERSION", "DEFAULT_PRESET", "ANALYZERS", "STATUS"}, cells); err != nil {
+					return err
+				}
+				if bad > 0 {
+					return fmt.Errorf("%d of %d families in %s are not ok", bad, len(rows), a.cfg.FamiliesDir)
+				}
+				return nil
+			}),
+		}
+		cmd.Flags().BoolVar(&check, "check", false, "launch each plugin and check it describes itself as its family.json says")
+		cmd.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "with --check, how long a plugin may take to start and describe itself")
+		return cmd
+	})
+}
+
+// checkFamily launches a family's plugin, which pluginhost checks against the
+// manifest's name and version, and closes it.
+func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) error {
+	p, err := pluginhost.LaunchFamily(ctx, pluginhost.Spec{
+		Name: f.Name, Version: f.Version, Command: f.CommandPath, Args: f.Args, Dir: f.Dir,
+	}, pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	if err != nil {
+		return err
+	}
+	info := p.Info()
+	var checkErr error
+	if info.Name != f.Name || info.Version != f.Version {
+		checkErr = fmt.Errorf("family %s: plugin %s describes itself as %q version %q (family.json says %q version %q)",
+			f.Name, f.CommandPath, info.Name, info.Version, f.Name, f.Version)
+	}
+	if err := p.Close(); err != nil {
+		a.log.Debug("closing family plugin", "family", f.Name, "error", err)
+	}
+	return checkErr
+}
+
+// describeFamily prints one family's manifest for people choosing parameters.
+func describeFamily(w io.Writer, f *registry.FamilyManifest, ans *registry.AnalyzerRegistry) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %s\n%s\n\n", f.Name, f.Version, f.DisplayName, f.Description)
+	fmt.Fprintf(&b, "variant folder: %s\n\n", f.VariantPattern)
+	b.WriteString("domain parameters (tdw-host train -p NAME=VALUE):\n")
+	var rows [][]string
+	for _, name := range f.DomainParameters.Names() {
+		s := f.DomainParameters[name]
+		rows = append(rows, []string{"  " + name, string(s.Type), "default " + defaultText(s.Default), rangeText(s), s.Description})
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	if err := writeRows(w, rows); err != nil {
+		return err
+	}
+	b.Reset()
+	t := f.Training
+	fmt.Fprintf(&b, "\ntraining: %s lr %g, weight_decay %g, betas (%g, %g), eps %g, %d epochs, batch %s, frozen [%s], loss at %s\n",
+		t.Optimizer, t.LR, t.WeightDecay, t.Betas[0], t.Betas[1], t.Eps, t.Epochs, batchText(t.BatchSize),
+		strings.Join(t.Frozen, ", "), t.LossPositions)
+	fmt.Fprintf(&b, "checkpoints: %s\n", t.Checkpoints)
+	if len(f.Presets) > 0 {
+		b.WriteString("\npresets:\n")
+		for _, name := range f.PresetNames() {
+			p := f.Presets[name]
+			mark := ""
+			if name == f.DefaultPreset {
+				mark = " (default)"
+			}
+			var ps []string
+			for _, k := range p.Params.Names() {
+				ps = append(ps, k+"="+registry.FormatValue(p.Params[k]))
+			}
+			fmt.Fprintf(&b, "  %s%s: %s\n    params: %s; %d epochs; checkpoints %s\n",
+				name, mark, p.Description, orDash(strings.Join(ps, " ")), p.Training.Epochs, p.Training.Checkpoints)
+		}
+	}
+	b.WriteString("\nanalyzers:\n")
+	for _, name := range f.Analyzers {
+		status := "ok"
+		if m, err := ans.Get(name); err != nil {
+			status = "error: " + err.Error()
+		} else if !m.AcceptsFamily(f.Name) {
+			status = "error: does not apply to this family"
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", name, oneLine(status))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeRows prints aligned rows without a header.
+func writeRows(w io.Writer, rows [][]string) error {
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "  (none)\n")
+		return err
+	}
+	return writeTable(w, rows[0], rows[1:])
+}
+
+func defaultText(v any) string {
+	if v == nil {
+		return "(required)"
+	}
+	return registry.FormatValue(v)
+}
+
+func rangeText(s registry.ParamSpec) string {
+	var parts []string
+	if s.Min != nil {
+		parts = append(parts, "min "+strconv.FormatFloat(*s.Min, 'g', -1, 64))
+	}
+	if s.Max != nil {
+		parts = append(parts, "max "+strconv.FormatFloat(*s.Max, 'g', -1, 64))
+	}
+	if len(s.Choices) > 0 {
+		cs := make([]string, len(s.Choices))
+		for i, c := range s.Choices {
+			cs[i] = registry.FormatValue(c)
+		}
+		parts = append(parts, "one of "+strings.Join(cs, "|"))
+	}
+	return orDash(strings.Join(parts, ", "))
+}
+
+func batchText(n int) string {
+	if n == 0 {
+		return "full"
+	}
+	return strconv.Itoa(n)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+)
+
+// config holds the global settings every command shares. Each folder comes
+// from its flag, else its environment variable, else the default.
+type config struct {
+	ResultsDir   string
+	FamiliesDir  string
+	AnalyzersDir string
+	LogLevel     string
+}
+
+// globalFlag describes one folder flag and where its value may come from.
+type globalFlag struct {
+	name, env, def, usage string
+	dst                   func(*config) *string
+}
+
+var globalFlags = []globalFlag{
+	{"results", "TDW_RESULTS", "./results", "results folder: results/{family}/{variant}/",
+		func(c *config) *string { return &c.ResultsDir }},
+	{"families", "TDW_FAMILIES", "./model_families", "model families folder: {family}/family.json",
+		func(c *config) *string { return &c.FamiliesDir }},
+	{"analyzers", "TDW_ANALYZERS", "./analyzers", "analyzers folder: {analyzer}/analyzer.json",
+		func(c *config) *string { return &c.AnalyzersDir }},
+}
+
+// logLevels are the accepted --log-level values.
+var logLevels = []string{"trace", "debug", "info", "warn", "error", "off"}
+
+// addGlobalFlags registers the persistent flags on the root command.
+func addGlobalFlags(root *cobra.Command, c *config) {
+	pf := root.PersistentFlags()
+	for _, g := range globalFlags {
+		pf.StringVar(g.dst(c), g.name, g.def, fmt.Sprintf("%s (env %s)", g.usage, g.env))
+		root.PersistentFlags().Lookup(g.name).DefValue = g.def
+		_ = pf.SetAnnotation(g.name, cobra.BashCompSubdirsInDir, []string{})
+	}
+	pf.StringVar(&c.LogLevel, "log-level", "warn", "log level on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
+}
+
+// resolve applies environment variables to flags not given on the command
+// line (flag > env > default) and checks the values.
+func (c *config) resolve(cmd *cobra.Command, env func(string) (string, bool)) error {
+	flags := cmd.Flags()
+	for _, g := range globalFlags {
+		if !flags.Changed(g.name) {
+			if v, ok := env(g.env); ok && v != "" {
+				*g.dst(c) = v
+			}
+		}
+		if *g.dst(c) == "" {
+			return usageErrorf("--%s: empty folder", g.name)
+		}
+	}
+	if !flags.Changed("log-level") {
+		if v, ok := env("TDW_LOG_LEVEL"); ok && v != "" {
+			c.LogLevel = v
+		}
+	}
+	c.LogLevel = strings.ToLower(c.LogLevel)
+	for _, l := range logLevels {
+		if c.LogLevel == l {
+			return nil
+		}
+	}
+	return usageErrorf("--log-level: %q is not one of %s", c.LogLevel, strings.Join(logLevels, ", "))
+}
+
+// logLevel maps the --log-level value to hclog's.
+func (c *config) logLevel() hclog.Level {
+	return hclog.LevelFromString(c.LogLevel) // "off" maps to hclog.Off
+}
