@@ -35,6 +35,7 @@ test: build
 
 bench: build
 	$(GO) test $(TAGFLAG) -run '^$$' -bench . -benchmem ./...
+	$(GO) run $(TAGFLAG) ./bench/calibration
 
 run: build
 	./bin/tdw-host run

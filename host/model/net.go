@@ -82,7 +82,7 @@ type net[T Float] struct {
 	// backward scratch
 	g struct {
 		dResid, dResidT, dMid, dLn, dPre, dPost, dzt, dz, dq, dkv, dLn1, dqIn, dLogits []T
-		dwq, dbq, dwkv, dbkv                                                          []T
+		dwq, dbq, dwkv, dbkv                                                           []T
 	}
 }
 
@@ -226,19 +226,29 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 			}
 		}
 	}
+	// Hooks that are not a compute buffer are assembled in tmp, at the kept
+	// rows only: r = n, or 1 (the last position) when kept at PosLast.
+	keptRows := func(name string) int {
+		if e.pl.hooks[name] == PosLast {
+			return 1
+		}
+		return n
+	}
 	if want("hook_embed") {
+		r := keptRows("hook_embed")
 		for b := 0; b < B; b++ {
-			for i := 0; i < n; i++ {
-				copy(e.tmp[(b*n+i)*d:][:d], WE[int(tok[b*n+i])*d:][:d])
+			for i := n - r; i < n; i++ {
+				copy(e.tmp[(b*r+i-(n-r))*d:][:d], WE[int(tok[b*n+i])*d:][:d])
 			}
 		}
-		out("hook_embed", e.tmp, 1, n, d)
+		out("hook_embed", e.tmp, 1, r, d)
 	}
 	if want("hook_pos_embed") {
+		r := keptRows("hook_pos_embed")
 		for b := 0; b < B; b++ {
-			copy(e.tmp[b*n*d:(b+1)*n*d], Wpos[:n*d])
+			copy(e.tmp[b*r*d:(b+1)*r*d], Wpos[(n-r)*d:n*d])
 		}
-		out("hook_pos_embed", e.tmp, 1, n, d)
+		out("hook_pos_embed", e.tmp, 1, r, d)
 	}
 	for l := range e.L {
 		w, L := &e.w[l], &e.L[l]
@@ -262,15 +272,17 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 		if want(pre + "attn.hook_q") {
 			out(pre+"attn.hook_q", L.q, 1, L.nq, hd)
 		}
-		if want(pre+"attn.hook_k") || want(pre+"attn.hook_v") {
-			for b := 0; b < rows; b++ {
-				copy(e.tmp[b*hd:(b+1)*hd], L.kv[b*2*hd:][:hd])
+		for ci, name := range [2]string{pre + "attn.hook_k", pre + "attn.hook_v"} {
+			if !want(name) {
+				continue
 			}
-			out(pre+"attn.hook_k", e.tmp, 1, n, hd)
-			for b := 0; b < rows; b++ {
-				copy(e.tmp[b*hd:(b+1)*hd], L.kv[b*2*hd+hd:][:hd])
+			r := keptRows(name)
+			for b := 0; b < B; b++ {
+				for i := n - r; i < n; i++ {
+					copy(e.tmp[(b*r+i-(n-r))*hd:][:hd], L.kv[(b*n+i)*2*hd+ci*hd:][:hd])
+				}
 			}
-			out(pre+"attn.hook_v", e.tmp, 1, n, hd)
+			out(name, e.tmp, 1, r, hd)
 		}
 		var scores []T
 		if want(pre + "attn.hook_attn_scores") {
