@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
@@ -169,5 +170,36 @@ func TestThroughPlugin(t *testing.T) {
 		if g := got.Summary[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
 			t.Errorf("through the plugin: summary %s is %v, in-process %v", name, g, w)
 		}
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/attention_freq/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1, NCtx: 3}, Settings: m.Defaults(), Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(7)}}
+	if err := a.Begin(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Analyze(context.Background(), &sdk.Checkpoint{Hooks: map[string]*sdk.Tensor{HookName(0): patterns(7, []int{1, 2}, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arrays)+len(res.Summary) == 0 {
+		t.Fatal("no arrays returned")
+	}
+	if err := m.CheckArrays(res.Arrays, false); err != nil {
+		t.Error(err)
+	}
+	if err := m.CheckArrays(res.Summary, true); err != nil {
+		t.Error(err)
 	}
 }

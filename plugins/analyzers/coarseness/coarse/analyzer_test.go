@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
@@ -165,5 +166,37 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/coarseness/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	r := run(7, 1, 0)
+	r.Settings = m.Defaults()
+	if err := a.Begin(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Analyze(context.Background(), &sdk.Checkpoint{Hooks: map[string]*sdk.Tensor{fourier.NeuronHook(0): sdk.NewTensor(sdk.Float32, 49, 4)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arrays)+len(res.Summary) == 0 {
+		t.Fatal("no arrays returned")
+	}
+	if err := m.CheckArrays(res.Arrays, false); err != nil {
+		t.Error(err)
+	}
+	if err := m.CheckArrays(res.Summary, true); err != nil {
+		t.Error(err)
 	}
 }

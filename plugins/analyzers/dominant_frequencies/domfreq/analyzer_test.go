@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
@@ -136,5 +137,35 @@ func TestThroughPlugin(t *testing.T) {
 	}
 	if err := c.End(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/dominant_frequencies/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	if err := a.Begin(context.Background(), &sdk.Run{Settings: m.Defaults(), Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(7)}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Analyze(context.Background(), &sdk.Checkpoint{Weights: map[string]*sdk.Tensor{WeightName: sdk.NewTensor(sdk.Float32, 8, 3)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arrays)+len(res.Summary) == 0 {
+		t.Fatal("no arrays returned")
+	}
+	if err := m.CheckArrays(res.Arrays, false); err != nil {
+		t.Error(err)
+	}
+	if err := m.CheckArrays(res.Summary, true); err != nil {
+		t.Error(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
@@ -181,5 +182,37 @@ func TestThroughPlugin(t *testing.T) {
 	}
 	if g, w := got.Arrays["activations"], want.Arrays["activations"]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
 		t.Errorf("through the plugin: activations %v differ from in-process %v", g, w)
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/neuron_activations/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 2}, Settings: m.Defaults(), Context: map[string]*sdk.Tensor{"probe_shape": sdk.FromInt64([]int64{5, 5}, 2)}}
+	if err := a.Begin(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := hooks(2, 25, 6)
+	res, err := a.Analyze(context.Background(), &sdk.Checkpoint{Hooks: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arrays)+len(res.Summary) == 0 {
+		t.Fatal("no arrays returned")
+	}
+	if err := m.CheckArrays(res.Arrays, false); err != nil {
+		t.Error(err)
+	}
+	if err := m.CheckArrays(res.Summary, true); err != nil {
+		t.Error(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
@@ -164,5 +165,28 @@ func BenchmarkAnalyzeAcross(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/neuron_dynamics/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := New().AnalyzeAcross(context.Background(), &sdk.Run{Settings: m.Defaults()}, inputs(3, []int{1, 2}, []traj{{[]int{1, 2}, []float64{0.7, 0.8}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(m.Outputs) {
+		t.Errorf("%d arrays returned, %d declared", len(out), len(m.Outputs))
+	}
+	if err := m.CheckArrays(out, false); err != nil {
+		t.Error(err)
 	}
 }

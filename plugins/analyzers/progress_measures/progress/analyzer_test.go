@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
@@ -439,5 +440,30 @@ func BenchmarkAnalyze(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestManifest holds the analyzer to its analyzer.json: Info matches, the
+// declared parameter defaults are accepted, and every returned array is
+// declared with its dtype and rank.
+func TestManifest(t *testing.T) {
+	m, err := manifestcheck.Load("../../../../analyzers/progress_measures/analyzer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckInfo(New().Info()); err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixture(t, "")
+	fx.run.Settings = m.Defaults()
+	res := fx.analyze(t)
+	if len(res.Arrays)+len(res.Summary) == 0 {
+		t.Fatal("no arrays returned")
+	}
+	if err := m.CheckArrays(res.Arrays, false); err != nil {
+		t.Error(err)
+	}
+	if err := m.CheckArrays(res.Summary, true); err != nil {
+		t.Error(err)
 	}
 }
