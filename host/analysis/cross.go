@@ -1,0 +1,158 @@
+package analysis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// crossEpoch runs the cross-epoch analyzers after the per-checkpoint phase,
+// each once its inputs are final (dependency order), on the stacked
+// artifacts it declares.
+func (r *Run) crossEpoch(ctx context.Context, man *Manifest, cross []*active, epochs []int, runInfo func(*active) *sdk.Run) error {
+	order, err := crossOrder(cross)
+	if err != nil {
+		return err
+	}
+	loader := NewLoader(r.v.ArtifactsDir())
+	start := time.Now()
+	for i, a := range order {
+		if ctx.Err() != nil {
+			return nil
+		}
+		inputs, key, err := r.crossInputs(man, loader, a, epochs)
+		if err != nil {
+			a.rep.Failures[-1] = err.Error()
+			man.Record(a.m.Name).Errors[-1] = err.Error()
+			continue
+		}
+		rec := man.Record(a.m.Name)
+		if !r.cfg.Force && rec.Cross != nil && rec.Cross.InputsKey == key && fileExists(filepath.Join(r.v.ArtifactsDir(), rec.Cross.File)) {
+			a.rep.UpToDate++
+			continue
+		}
+		t0 := time.Now()
+		if err := r.runCross(ctx, a, inputs, runInfo(a)); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			a.rep.Failures[-1] = err.Error()
+			rec.Errors[-1] = err.Error()
+			r.log.Error("cross-epoch analyzer failed", "analyzer", a.m.Name, "error", err)
+		} else {
+			rec.Cross = &CrossRecord{File: filepath.Join(a.m.Name, CrossEpochFile), Seconds: time.Since(t0).Seconds(), InputsKey: key}
+			delete(rec.Errors, -1)
+			a.rep.Computed++
+			a.rep.Seconds += rec.Cross.Seconds
+		}
+		if err := man.Save(r.ManifestPath()); err != nil {
+			return err
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(Progress{Phase: "cross-epoch", Done: i + 1, Total: len(order), Elapsed: time.Since(start)})
+		}
+	}
+	return nil
+}
+
+func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.Stacked, run *sdk.Run) error {
+	p, err := r.opts.Launch(ctx, a.m)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	timeout := a.m.Timeout
+	if timeout == 0 {
+		timeout = r.opts.CallTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := p.AnalyzeAcross(cctx, run, inputs)
+	if err != nil {
+		return err
+	}
+	if err := checkArrays("array", a.m.Outputs, out); err != nil {
+		return fmt.Errorf("analyzer %s returned %w", a.m.Name, err)
+	}
+	path := filepath.Join(r.v.ArtifactsDir(), a.m.Name, CrossEpochFile)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return artifact.WriteNPZ(path, out, artifact.WriteOptions{})
+}
+
+// crossInputs gathers a cross-epoch analyzer's declared artifacts, stacked
+// over the run's epochs that the source has completed, and a key that
+// changes whenever any of them would.
+func (r *Run) crossInputs(man *Manifest, loader *Loader, a *active, epochs []int) (map[string]*sdk.Stacked, string, error) {
+	in := map[string]*sdk.Stacked{}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%s\n", a.m.Name, a.m.Version, a.key)
+	for _, ref := range a.m.Inputs.Artifacts {
+		src, ok := man.Analyzers[ref.Analyzer]
+		if !ok || len(src.Epochs) == 0 {
+			return nil, "", fmt.Errorf("analyzer %s needs artifacts of %s, which has none for this variant (run it first or add it to the run)", a.m.Name, ref.Analyzer)
+		}
+		fmt.Fprintf(h, "%s %s %s", ref, src.Version, src.SettingsKey)
+		for _, e := range src.CompletedEpochs() {
+			fmt.Fprintf(h, " %d:%s", e, src.Epochs[e].CheckpointSHA256)
+		}
+		h.Write([]byte("\n"))
+		var st *sdk.Stacked
+		var err error
+		if ref.Summary {
+			st, err = loader.Summary(ref.Analyzer)
+		} else {
+			st, err = loader.Load(ref.Analyzer)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("analyzer %s input %s: %w", a.m.Name, ref, err)
+		}
+		in[ref.String()] = st
+	}
+	return in, hex.EncodeToString(h.Sum(nil)[:12]), nil
+}
+
+// crossOrder sorts cross-epoch analyzers so that each comes after the
+// cross-epoch analyzers whose artifacts it reads; a cycle is an error.
+func crossOrder(cross []*active) ([]*active, error) {
+	byName := map[string]*active{}
+	for _, a := range cross {
+		byName[a.m.Name] = a
+	}
+	var out []*active
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(a *active, path []string) error
+	visit = func(a *active, path []string) error {
+		switch state[a.m.Name] {
+		case 1:
+			return fmt.Errorf("cross-epoch analyzers depend on each other in a cycle: %v", append(path, a.m.Name))
+		case 2:
+			return nil
+		}
+		state[a.m.Name] = 1
+		for _, ref := range a.m.Inputs.Artifacts {
+			if dep, ok := byName[ref.Analyzer]; ok {
+				if err := visit(dep, append(path, a.m.Name)); err != nil {
+					return err
+				}
+			}
+		}
+		state[a.m.Name] = 2
+		out = append(out, a)
+		return nil
+	}
+	for _, a := range cross {
+		if err := visit(a, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

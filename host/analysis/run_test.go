@@ -1,0 +1,386 @@
+package analysis
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/lockfile"
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// The analyzers these tests run, as real plugin binaries built once.
+var testAnalyzers = []string{"parameter_snapshot", "input_trace", "neuron_freq_norm", "neuron_dynamics", "landscape_flatness"}
+
+var (
+	pluginDir string // analyzers folder holding the built plugins
+	repoRoot  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	_, file, _, _ := runtime.Caller(0)
+	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
+	dir, err := os.MkdirTemp("", "tdw-analysis-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pluginDir = dir
+	buildErr = buildPlugins(dir)
+	code := m.Run()
+	pluginhost.CloseAll()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildPlugins builds every test analyzer plus the fault plugin in one go
+// build, and lays them out as an analyzers folder.
+func buildPlugins(dir string) error {
+	bin := filepath.Join(dir, ".bin")
+	pkgs := []string{"./host/pluginhost/testdata/faultplugin"}
+	for _, a := range testAnalyzers {
+		pkgs = append(pkgs, "./plugins/analyzers/"+a)
+	}
+	cmd := exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...)
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	for _, a := range testAnalyzers {
+		if err := os.MkdirAll(filepath.Join(dir, a), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(bin, a), filepath.Join(dir, a, a)); err != nil {
+			return err
+		}
+		js, err := os.ReadFile(filepath.Join(repoRoot, "analyzers", a, "analyzer.json"))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, a, "analyzer.json"), js, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// faultManifest declares the fault plugin in the given mode as a
+// per-checkpoint analyzer reading the MLP activations.
+func faultManifest(t *testing.T, mode string, extra string) *registry.AnalyzerManifest {
+	t.Helper()
+	d := filepath.Join(t.TempDir(), mode)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(filepath.Join(pluginDir, ".bin", "faultplugin"), filepath.Join(d, "faultplugin")); err != nil {
+		t.Fatal(err)
+	}
+	js := fmt.Sprintf(`{"name": %q, "version": "1.0.0", "description": "fault plugin", "command": "./faultplugin", "args": [%q], %s
+	  "kind": "per-checkpoint", "inputs": {"hooks": [{"name": "blocks.0.mlp.hook_post", "positions": "last"}]},
+	  "outputs": [{"name": "row_sum", "dtype": "float32", "shape": "(batch,)", "description": "row sums"}]}`, mode, mode, extra)
+	if err := os.WriteFile(filepath.Join(d, "analyzer.json"), []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := registry.LoadAnalyzer(filepath.Join(d, "analyzer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func manifests(t *testing.T, names ...string) []*registry.AnalyzerManifest {
+	t.Helper()
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	var out []*registry.AnalyzerManifest
+	for _, n := range names {
+		m, err := registry.LoadAnalyzer(filepath.Join(pluginDir, n, "analyzer.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// trainedVariant trains a tiny modular-addition variant (p = 17) with four
+// checkpoints and returns it.
+func trainedVariant(t *testing.T) *variant.Variant {
+	t.Helper()
+	famDir := filepath.Join(t.TempDir(), "modulo_addition_1layer")
+	if err := os.MkdirAll(famDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(repoRoot, "model_families", "modulo_addition_1layer", "family.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(famDir, "family.json"), js, 0o644)
+	// The registry insists the plugin command exists; these tests run the
+	// family in-process.
+	os.WriteFile(filepath.Join(famDir, "modulo_addition_1layer"), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+	fam, err := registry.LoadFamily(filepath.Join(famDir, "family.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	params := sdk.Params{"prime": 17, "train_fraction": 0.5, "seed": 1, "data_seed": 2}
+	v, err := variant.Create(context.Background(), results, fam, modadd.New(), params, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := variant.ResolveTraining(fam, "", 30, "0:30:10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func newRun(v *variant.Variant, cfg Config, ms ...*registry.AnalyzerManifest) *Run {
+	r := New(v, modadd.New(), cfg, Options{Launch: PluginLauncher(pluginhost.Options{})})
+	for _, m := range ms {
+		r.Register(m)
+	}
+	return r
+}
+
+func readAll(t *testing.T, path string) map[string]*sdk.Tensor {
+	t.Helper()
+	m, err := artifact.ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestRunEndToEndAndResume(t *testing.T) {
+	v := trainedVariant(t)
+	ms := manifests(t, testAnalyzers...)
+	r := newRun(v, Config{}, ms...)
+	rep, err := r.Execute(context.Background())
+	if err != nil {
+		t.Fatalf("Execute: %v (report %+v)", err, rep)
+	}
+	if r.State() != Complete {
+		t.Errorf("state %s, want COMPLETE", r.State())
+	}
+	epochs := []int{0, 10, 20, 30}
+	dir := v.ArtifactsDir()
+	for _, name := range []string{"parameter_snapshot", "input_trace", "neuron_freq_norm", "landscape_flatness"} {
+		if got := rep.Analyzers[name].Computed; got != len(epochs) {
+			t.Errorf("%s computed %d epochs, want %d", name, got, len(epochs))
+		}
+		for _, e := range epochs {
+			if _, err := os.Stat(filepath.Join(dir, name, EpochFile(e))); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+	// The weights reach analyzers unchanged.
+	snap := readAll(t, filepath.Join(dir, "parameter_snapshot", EpochFile(20)))
+	ck, err := v.LoadCheckpoint(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	we := ck.Tensors["embed.W_E"]
+	if !bytes.Equal(snap["embed.W_E"].Bytes(), we.Bytes()) {
+		t.Error("parameter_snapshot's embed.W_E differs from the checkpoint's")
+	}
+	// Summaries are stacked with their epochs.
+	sum := readAll(t, filepath.Join(dir, "input_trace", SummaryFile))
+	if got := sum["epochs"].Int64s(); fmt.Sprint(got) != fmt.Sprint([]int64{0, 10, 20, 30}) {
+		t.Errorf("summary epochs %v", got)
+	}
+	// Cross-epoch analyzers run on the stacked artifacts.
+	cross := readAll(t, filepath.Join(dir, "neuron_dynamics", CrossEpochFile))
+	if sh := cross["dominant_frequency"].Shape(); len(sh) != 2 || sh[0] != len(epochs) {
+		t.Errorf("neuron_dynamics dominant_frequency shape %v, want (%d, n_neurons)", sh, len(epochs))
+	}
+	// The loader reads what the run wrote.
+	st, err := r.LoadArtifact("neuron_freq_norm", "norm_matrix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh := st.Arrays["norm_matrix"].Shape(); sh[0] != len(epochs) {
+		t.Errorf("stacked norm_matrix shape %v", sh)
+	}
+
+	// A rerun computes nothing.
+	rep2, err := newRun(v, Config{}, ms...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range rep2.Analyzers {
+		if a.Computed != 0 {
+			t.Errorf("rerun: %s computed %d, want 0", name, a.Computed)
+		}
+	}
+
+	// A lost epoch file is recomputed, alone, to the same bytes.
+	lost := filepath.Join(dir, "input_trace", EpochFile(10))
+	before, _ := os.ReadFile(lost)
+	os.Remove(lost)
+	rep3, err := newRun(v, Config{}, ms...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep3.Analyzers["input_trace"].Computed; got != 1 {
+		t.Errorf("after losing one file input_trace computed %d, want 1", got)
+	}
+	after, _ := os.ReadFile(lost)
+	if !bytes.Equal(before, after) {
+		t.Error("recomputed artifact differs from the original")
+	}
+
+	// Other settings make every artifact stale.
+	rep4, err := newRun(v, Config{Settings: map[string]map[string]string{"landscape_flatness": {"n_directions": "3"}}},
+		manifests(t, "landscape_flatness")...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep4.Analyzers["landscape_flatness"].Computed; got != len(epochs) {
+		t.Errorf("new settings: computed %d, want %d", got, len(epochs))
+	}
+}
+
+func TestRunFailingAnalyzerDoesNotStopOthers(t *testing.T) {
+	v := trainedVariant(t)
+	ms := append(manifests(t, "input_trace"), faultManifest(t, "exit", ""), faultManifest(t, "hang", `"timeout": 2,`))
+	rep, err := newRun(v, Config{}, ms...).Execute(context.Background())
+	if !errors.Is(err, ErrFailures) {
+		t.Fatalf("Execute: %v, want ErrFailures", err)
+	}
+	for _, name := range []string{"exit", "hang"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+		if len(rep.Analyzers[name].Failures) == 0 {
+			t.Errorf("%s: no failures recorded", name)
+		}
+	}
+	if got := rep.Analyzers["input_trace"].Computed; got != 4 {
+		t.Errorf("input_trace computed %d, want 4", got)
+	}
+	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.Analyzers["exit"].Errors) == 0 || len(man.Analyzers["hang"].Errors) == 0 {
+		t.Error("manifest does not record the failures")
+	}
+}
+
+func TestCheckResultHoldsPluginToItsManifest(t *testing.T) {
+	m := &registry.AnalyzerManifest{Name: "a",
+		Outputs: []registry.OutputSpec{{Name: "x", DType: sdk.Float32}, {Name: "w_*", DType: sdk.Float32}},
+		Summary: []registry.OutputSpec{{Name: "s", DType: sdk.Float64}}}
+	f32 := sdk.FromFloat32([]float32{1, 2}, 2)
+	cases := []struct {
+		name string
+		res  *sdk.Result
+		want string
+	}{
+		{"ok", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "w_1": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, ""},
+		{"wrong dtype", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": sdk.FromFloat64([]float64{1}, 1)}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, "declares float32"},
+		{"undeclared", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "y": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `undeclared array "y"`},
+		{"missing", &sdk.Result{Arrays: map[string]*sdk.Tensor{}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `no array "x"`},
+		{"missing summary", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32}}, `no summary statistic "s"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkResult(m, c.res)
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestRunRefusesBadInput(t *testing.T) {
+	v := trainedVariant(t)
+	ms := manifests(t, "input_trace")
+	cases := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"unknown parameter", Config{Settings: map[string]map[string]string{"input_trace": {"bogus": "1"}}}, "bogus"},
+		{"settings for absent analyzer", Config{Settings: map[string]map[string]string{"nope": {}}}, "nope"},
+		{"missing checkpoint", Config{Checkpoints: []int{5}}, "epoch 5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := newRun(v, c.cfg, ms...).Execute(context.Background())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error naming %q", err, c.want)
+			}
+		})
+	}
+	t.Run("busy variant", func(t *testing.T) {
+		l, err := lockfile.Acquire(filepath.Join(v.Dir(), variant.LockFile), "someone else")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release()
+		_, err = newRun(v, Config{}, ms...).Execute(context.Background())
+		if !errors.Is(err, lockfile.ErrHeld) {
+			t.Fatalf("got %v, want ErrHeld", err)
+		}
+	})
+}
+
+func TestRunCancelledIsTerminated(t *testing.T) {
+	v := trainedVariant(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := New(v, modadd.New(), Config{}, Options{Progress: func(p Progress) {
+		if p.Done == 1 {
+			cancel()
+		}
+	}})
+	r.Register(manifests(t, "input_trace")[0])
+	_, err := r.Execute(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if r.State() != Terminated {
+		t.Errorf("state %s, want TERMINATED", r.State())
+	}
+	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if man.State != Terminated || len(man.Analyzers["input_trace"].Epochs) == 0 {
+		t.Errorf("manifest state %s with %d epochs, want TERMINATED with the finished epoch kept", man.State, len(man.Analyzers["input_trace"].Epochs))
+	}
+	// Resuming finishes the rest.
+	rep, err := newRun(v, Config{}, manifests(t, "input_trace")...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := rep.Analyzers["input_trace"]; a.Computed+a.UpToDate != 4 || a.UpToDate == 0 {
+		t.Errorf("resume: computed %d, up to date %d", a.Computed, a.UpToDate)
+	}
+}
