@@ -48,7 +48,9 @@ type TrainingSettings struct {
 // (before step e+1); the model after the last step is evaluated in the
 // final checkpoint's record.
 type Metadata struct {
-	FormatVersion int        `json:"format_version"`
+	FormatVersion int `json:"format_version"`
+	// TDWVersion is the tdw that created the variant or started its
+	// training run; checkpoint files record the same.
 	TDWVersion    string     `json:"tdw_version"`
 	Family        string     `json:"family"`
 	FamilyVersion string     `json:"family_version"`

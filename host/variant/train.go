@@ -158,11 +158,11 @@ type trainPlan struct {
 func (v *Variant) plan(m *Metadata, opts TrainOptions) (*trainPlan, error) {
 	switch {
 	case opts.Force || m.Status == StatusCreated:
+		if (opts.Resume || opts.ExtendTo > 0) && m.Status == StatusCreated {
+			return nil, fmt.Errorf("train %s: nothing to resume or extend: the variant has never been trained", v.Name)
+		}
 		if opts.Training == nil {
 			return nil, fmt.Errorf("train %s: no training settings for a fresh run", v.Name)
-		}
-		if opts.Resume && m.Status == StatusCreated {
-			return nil, fmt.Errorf("train %s: nothing to resume: the variant has never been trained", v.Name)
 		}
 		return &trainPlan{fresh: true, settings: opts.Training}, nil
 	case m.Status == StatusComplete && opts.ExtendTo <= m.NumEpochs:
@@ -306,6 +306,9 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 	if err != nil {
 		return nil, err
 	}
+	// Checkpoints carry the version that started the run, so a resumed or
+	// extended run writes the same bytes as a straight one.
+	opts.TDWVersion = m.TDWVersion
 	scheduled := map[int]bool{}
 	for _, e := range s.Checkpoints {
 		scheduled[e] = true
@@ -328,6 +331,7 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 			if err := WriteMetadata(v.MetadataPath(), m); err != nil {
 				return nil, err
 			}
+			v.removeOlderResume(e)
 			log.Info("interrupted", "variant", v.Name, "epoch", e)
 			return nil, fmt.Errorf("train %s: %w at epoch %d; continue with --resume", v.Name, ErrInterrupted, e)
 		}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var o trainFlags
+		cmd := &cobra.Command{
+			Use:   "train FAMILY",
+			Short: "Train a variant of a model family, writing checkpoints on a schedule",
+			Long: `Train the variant of FAMILY given by its domain parameters (-p NAME=VALUE, see
+'tdw-host families FAMILY'; unset ones take the preset's or family's defaults)
+into RESULTS/FAMILY/VARIANT/: config.json, metadata.json (per-epoch losses,
+checkpoint hashes, split, seeds) and checkpoints/checkpoint_epoch_NNNNN.safetensors
+at the epochs of the checkpoint schedule (docs/formats/results-tree.md).
+
+--preset takes a family preset's parameters and training settings (e.g. quick,
+canonical); --epochs changes the epoch count (the schedule is rescaled to it);
+--checkpoints gives a schedule spec for this run: comma-separated E, A:B:S
+(A, A+S, ... up to B) or final.
+
+A variant already trained is not overwritten without --force. Ctrl-C stops
+cleanly after saving the current epoch; --resume continues a stopped run and
+gives the same checkpoints as an uninterrupted one. --extend-to N trains a
+finished run further, to N epochs (with --checkpoints, the schedule for the new
+epochs; otherwise the run's schedule rescaled to N).
+
+A progress line (epoch, train and test loss, test accuracy, ETA) goes to stderr;
+the summary to stdout.`,
+			Example: `  tdw-host train modulo_addition_1layer --preset quick
+  tdw-host train modulo_addition_1layer -p prime=59 -p train_fraction=0.5 --epochs 1500
+  tdw-host train modulo_addition_1layer --preset quick --resume
+  tdw-host train modulo_addition_1layer --preset quick --extend-to 2000`,
+			Args: cobra.ExactArgs(1),
+			RunE: runE(func(cmd *cobra.Command, args []string) error {
+				return a.train(cmd.Context(), args[0], o)
+			}),
+		}
+		f := cmd.Flags()
+		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE (repeatable)")
+		f.StringVar(&o.preset, "preset", "", "family preset to start from (see 'tdw-host families FAMILY')")
+		f.IntVar(&o.epochs, "epochs", 0, "number of epochs (default: the preset's or family's)")
+		f.StringVar(&o.checkpoints, "checkpoints", "", "checkpoint schedule spec, e.g. 0:1000:50,final")
+		f.BoolVar(&o.resume, "resume", false, "continue a stopped run from its last saved state")
+		f.IntVar(&o.extendTo, "extend-to", 0, "train a finished run further, to this many epochs")
+		f.BoolVar(&o.force, "force", false, "discard an existing run of the variant (checkpoints and analysis) and train from scratch")
+		f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+		return cmd
+	})
+}
+
+// trainFlags are the train command's options.
+type trainFlags struct {
+	params      []string
+	preset      string
+	epochs      int
+	checkpoints string
+	resume      bool
+	extendTo    int
+	force       bool
+	quiet       bool
+}
+
+// parseParamFlags turns NAME=VALUE flags into a map, refusing repeats.
+func parseParamFlags(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, usageErrorf("-p %q: want NAME=VALUE", kv)
+		}
+		if _, dup := out[k]; dup {
+			return nil, usageErrorf("-p %s given twice", k)
+		}
+		out[k] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+func (o trainFlags) check() error {
+	switch {
+	case o.epochs < 0:
+		return usageErrorf("--epochs %d: want a positive number", o.epochs)
+	case o.extendTo < 0:
+		return usageErrorf("--extend-to %d: want a positive number", o.extendTo)
+	case o.force && (o.resume || o.extendTo > 0):
+		return usageErrorf("--force starts over: it cannot be combined with --resume or --extend-to")
+	case o.extendTo > 0 && o.epochs > 0:
+		return usageErrorf("--extend-to sets the epoch count: drop --epochs")
+	case o.resume && o.extendTo == 0 && (o.epochs > 0 || o.checkpoints != ""):
+		return usageErrorf("--resume continues the recorded run: --epochs and --checkpoints do not apply (use --extend-to to train further)")
+	}
+	return nil
+}
+
+func (a *app) train(ctx context.Context, family string, o trainFlags) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	given, err := parseParamFlags(o.params)
+	if err != nil {
+		return err
+	}
+	fams, _, err := a.discoverFamilies()
+	if err != nil {
+		return err
+	}
+	fam, err := fams.Get(family)
+	if err != nil {
+		return err
+	}
+	params, err := fam.ResolveParams(o.preset, given)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	var settings *variant.TrainingSettings
+	if !o.resume && o.extendTo == 0 {
+		if settings, err = variant.ResolveTraining(fam, o.preset, o.epochs, o.checkpoints); err != nil {
+			return usageErrorf("%v", err)
+		}
+	} else if o.checkpoints != "" {
+		if _, err := registry.ParseSchedule(o.checkpoints); err != nil {
+			return usageErrorf("--checkpoints: %v", err)
+		}
+	}
+
+	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.Spec{
+		Name: fam.Name, Version: fam.Version, Command: fam.CommandPath, Args: fam.Args, Dir: fam.Dir,
+	}, pluginhost.Options{Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer plugin.Close()
+
+	v, err := variant.Create(ctx, a.cfg.ResultsDir, fam, plugin, params, tdwVersion())
+	if err != nil {
+		return err
+	}
+	// Ctrl-C and SIGTERM cancel the run, which then saves its state.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	pr := newProgressPrinter(a.stderr, o.quiet)
+	res, err := v.Train(ctx, variant.TrainOptions{
+		Family: plugin, Training: settings, Resume: o.resume, ExtendTo: o.extendTo, Schedule: o.checkpoints,
+		Force: o.force, Progress: pr.report, Logger: a.log.Named("train"), TDWVersion: tdwVersion(),
+	})
+	pr.finish()
+	if err != nil {
+		if errors.Is(err, variant.ErrInterrupted) {
+			a.log.Info("stopped", "variant", v.Name)
+		}
+		return err
+	}
+	m, err := v.Metadata()
+	if err != nil {
+		return err
+	}
+	grok := "never"
+	if e := m.FirstEpochAbove(0.99); e >= 0 {
+		grok = fmt.Sprint(e)
+	}
+	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g\ntest loss    %.4g\ntest acc > 0.99 first at epoch %s\nwall time    %s\n",
+		v.Name, res.VariantDir, m.NumEpochs, len(res.CheckpointEpochs), res.FinalTrainLoss, res.FinalTestLoss, grok,
+		(time.Duration(m.WallTimeSeconds * float64(time.Second))).Round(time.Second))
+	return err
+}
+
+// progressPrinter draws the progress line: redrawn in place on a terminal,
+// at most a few times a second; one line per 5% of the run otherwise (a log
+// file or CI output).
+type progressPrinter struct {
+	w     io.Writer
+	tty   bool
+	quiet bool
+	last  time.Time
+	lastP int
+	drawn bool
+}
+
+func newProgressPrinter(w io.Writer, quiet bool) *progressPrinter {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progressPrinter{w: w, tty: tty, quiet: quiet, lastP: -1}
+}
+
+func (p *progressPrinter) report(pr variant.Progress) {
+	if p.quiet {
+		return
+	}
+	line := fmt.Sprintf("epoch %d/%d  train loss %.3e  test loss %.3e  test acc %.3f  elapsed %s  ETA %s",
+		pr.Epoch, pr.Total, pr.TrainLoss, pr.TestLoss, pr.TestAcc, pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second))
+	done := pr.Epoch == pr.Total
+	if p.tty {
+		if !done && time.Since(p.last) < 200*time.Millisecond {
+			return
+		}
+		p.last = time.Now()
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.drawn = true
+		return
+	}
+	pct := pr.Epoch * 20 / max(pr.Total, 1)
+	if pct == p.lastP && !done {
+		return
+	}
+	p.lastP = pct
+	fmt.Fprintln(p.w, line)
+}
+
+// finish ends a line drawn in place.
+func (p *progressPrinter) finish() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
