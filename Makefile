@@ -14,7 +14,7 @@ TAGFLAG := $(if $(TAGS),-tags $(TAGS))
 ANALYZER_PLUGINS := $(notdir $(wildcard plugins/analyzers/*))
 FAMILY_PLUGINS := $(notdir $(wildcard plugins/families/*))
 
-.PHONY: all build host plugins test bench run proto clean
+.PHONY: all build host plugins test test-slow bench run proto clean
 all: build
 
 build: host plugins
@@ -32,6 +32,11 @@ plugins:
 test: build
 	$(GO) vet $(TAGFLAG) ./...
 	$(GO) test $(TAGFLAG) -timeout 20m ./...
+
+# Slow tests (e.g. the quick preset reaching test accuracy 0.99) skip
+# themselves unless TDW_SLOW=1; this runs the whole suite with them.
+test-slow: build
+	TDW_SLOW=1 $(GO) test $(TAGFLAG) -timeout 60m ./...
 
 bench: build
 	$(GO) test $(TAGFLAG) -run '^$$' -bench . -benchmem ./...
