@@ -1,0 +1,76 @@
+package model
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+func TestForwardRejectsBadInput(t *testing.T) {
+	m, err := New(tinyConfig(1, false, ActReLU, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sdk.FromInt64([]int64{1, 2, 3, 0, 6, 5}, 2, 3)
+	cases := []struct {
+		tok  *sdk.Tensor
+		opts ForwardOptions
+		want string
+	}{
+		{sdk.FromInt64([]int64{1, 2, 7}, 1, 3), ForwardOptions{}, "token 7 at [0, 2]"},
+		{sdk.FromInt64([]int64{1, -1}, 1, 2), ForwardOptions{}, "token -1 at [0, 1]"},
+		{sdk.FromInt64([]int64{1, 2, 3, 4, 5}, 1, 5), ForwardOptions{}, "5 positions"},
+		{sdk.FromInt64([]int64{1, 2, 3}, 3), ForwardOptions{}, "shape (3,)"},
+		{sdk.FromFloat32([]float32{1, 2, 3}, 1, 3), ForwardOptions{}, "dtype float32"},
+		{nil, ForwardOptions{}, "no tensor"},
+		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.*.mlp.hook_nope"}}}, `"blocks.*.mlp.hook_nope" matches no hook`},
+		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.[.x"}}}, `hook pattern "blocks.[.x"`},
+		{good, ForwardOptions{Logits: Positions(9)}, "positions"},
+	}
+	for _, tc := range cases {
+		if _, err := m.Forward(tc.tok, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestForwardSkipsUnneededCompute checks the plan: last-position requests
+// run the last block's queries and tail at one row, and a hook kept at every
+// position brings them back.
+func TestForwardSkipsUnneededCompute(t *testing.T) {
+	c := tinyConfig(2, true, ActGELU, false)
+	cases := []struct {
+		hooks       map[string]Positions
+		logits      Positions
+		qAll, tailA bool
+	}{
+		{nil, PosLast, false, false},
+		{nil, PosAll, true, true},
+		{map[string]Positions{"blocks.1.attn.hook_pattern": PosAll}, PosLast, true, false},
+		{map[string]Positions{"blocks.1.hook_resid_pre": PosAll, "blocks.1.attn.hook_k": PosAll, "blocks.1.ln1.hook_scale": PosAll, "blocks.0.hook_resid_post": PosAll}, PosLast, false, false},
+		{map[string]Positions{"blocks.1.mlp.hook_post": PosAll}, PosLast, true, true},
+		{map[string]Positions{"ln_final.hook_scale": PosAll}, PosLast, true, true},
+		{map[string]Positions{"blocks.1.mlp.hook_post": PosLast}, PosLast, false, false},
+	}
+	for i, tc := range cases {
+		p := newPlan(c, tc.hooks, true, tc.logits)
+		if p.qAll != tc.qAll || p.tailAll != tc.tailA {
+			t.Errorf("case %d: qAll %v tailAll %v, want %v %v", i, p.qAll, p.tailAll, tc.qAll, tc.tailA)
+		}
+	}
+}
+
+func TestParseHookRequests(t *testing.T) {
+	r := ParseHookRequests("", PosLast)
+	if len(r) != 1 || r[0].Pattern != "*" || r[0].Positions != PosLast {
+		t.Errorf("empty list: %+v", r)
+	}
+	r = ParseHookRequests("blocks.*.mlp.hook_post, hook_embed", PosAll)
+	if len(r) != 2 || r[1].Pattern != "hook_embed" {
+		t.Errorf("%+v", r)
+	}
+	if _, err := ParsePositions("first"); err == nil {
+		t.Error("accepted positions \"first\"")
+	}
+}
