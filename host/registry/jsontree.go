@@ -23,12 +23,18 @@ func decodeTree(data []byte) (any, error) {
 	if err != nil {
 		return nil, syntaxPosition(data, dec, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		line, col := lineCol(data, dec.InputOffset())
+	rest := dec.InputOffset()
+	for rest < int64(len(data)) && isSpace(data[rest]) {
+		rest++
+	}
+	if rest < int64(len(data)) {
+		line, col := lineCol(data, rest)
 		return nil, fmt.Errorf("line %d, column %d: unexpected data after the top-level value", line, col)
 	}
 	return v, nil
 }
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 // dupKeyError is a duplicate key at a JSON path.
 type dupKeyError struct{ path string }
