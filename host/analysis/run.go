@@ -258,7 +258,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 			return rep, err
 		}
 		rec := man.Record(m.Name)
-		if rec.Version != m.Version || rec.SettingsKey != a.key || rec.Kind != m.Kind {
+		if !recordCurrent(rec, m, a.key) {
 			// Another version or other settings: nothing recorded still holds.
 			*rec = AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,
 				Epochs: map[int]*EpochRecord{}, Errors: map[int]string{}}
@@ -268,8 +268,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 			continue
 		}
 		for _, e := range epochs {
-			er, ok := rec.Epochs[e]
-			if r.cfg.Force || !ok || er.CheckpointSHA256 != hashes[e] || !fileExists(filepath.Join(r.v.ArtifactsDir(), er.File)) {
+			if r.cfg.Force || !epochFresh(rec, e, hashes[e], r.v.ArtifactsDir()) {
 				a.todo[e] = true
 			} else {
 				a.rep.UpToDate++

@@ -1,0 +1,99 @@
+package analysis
+
+import (
+	"path/filepath"
+
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+// epochFresh reports whether rec holds an up-to-date artifact of epoch,
+// computed from the checkpoint with hash sha, with the file still on disk.
+// The record's version and settings are checked by the caller.
+func epochFresh(rec *AnalyzerRecord, epoch int, sha, dir string) bool {
+	er, ok := rec.Epochs[epoch]
+	return ok && er.CheckpointSHA256 == sha && fileExists(filepath.Join(dir, er.File))
+}
+
+// recordCurrent reports whether rec was computed by this version of the
+// analyzer with these settings.
+func recordCurrent(rec *AnalyzerRecord, m *registry.AnalyzerManifest, key string) bool {
+	return rec.Version == m.Version && rec.SettingsKey == key && rec.Kind == m.Kind
+}
+
+// ArtifactStatus says, for one analyzer of a variant, which checkpoints have
+// up-to-date artifacts and which do not.
+type ArtifactStatus struct {
+	Name    string
+	Kind    string
+	Version string // the installed version
+	Done    []int  // up to date
+	Missing []int  // never computed (or their file is gone)
+	Stale   []int  // computed from another checkpoint, version or settings
+	Failed  map[int]string
+	// Cross is "done", "missing" or "stale" for a cross-epoch analyzer.
+	Cross string
+}
+
+// Status compares a variant's artifacts with its checkpoints and the
+// installed analyzers (with default settings), without running anything.
+func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]ArtifactStatus, error) {
+	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), v.Family, v.Name)
+	if err != nil {
+		return nil, err
+	}
+	epochs, err := v.Checkpoints()
+	if err != nil {
+		return nil, err
+	}
+	hashes := map[int]string{}
+	if meta, err := v.Metadata(); err == nil {
+		for _, c := range meta.Checkpoints {
+			hashes[c.Epoch] = c.SHA256
+		}
+	}
+	var cfg Config
+	var out []ArtifactStatus
+	for _, m := range analyzers {
+		_, key, err := cfg.settingsFor(m)
+		if err != nil {
+			return nil, err
+		}
+		st := ArtifactStatus{Name: m.Name, Kind: string(m.Kind), Version: m.Version, Failed: map[int]string{}}
+		rec, ok := man.Analyzers[m.Name]
+		if m.Kind == "cross-epoch" {
+			switch {
+			case !ok || rec.Cross == nil || !fileExists(filepath.Join(v.ArtifactsDir(), rec.Cross.File)):
+				st.Cross = "missing"
+			case !recordCurrent(rec, m, key):
+				st.Cross = "stale"
+			default:
+				st.Cross = "done"
+			}
+			if ok && rec.Errors[-1] != "" {
+				st.Failed[-1] = rec.Errors[-1]
+			}
+			out = append(out, st)
+			continue
+		}
+		for _, e := range epochs {
+			switch {
+			case !ok:
+				st.Missing = append(st.Missing, e)
+			case !recordCurrent(rec, m, key):
+				st.Stale = append(st.Stale, e)
+			case epochFresh(rec, e, hashes[e], v.ArtifactsDir()):
+				st.Done = append(st.Done, e)
+			case rec.Epochs[e] != nil && fileExists(filepath.Join(v.ArtifactsDir(), rec.Epochs[e].File)):
+				st.Stale = append(st.Stale, e)
+			default:
+				st.Missing = append(st.Missing, e)
+			}
+			if ok && rec.Errors[e] != "" {
+				st.Failed[e] = rec.Errors[e]
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

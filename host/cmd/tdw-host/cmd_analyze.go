@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var o analyzeFlags
+		cmd := &cobra.Command{
+			Use:   "analyze VARIANT",
+			Short: "Run analyzers over every checkpoint of a trained variant",
+			Long: `Run analyzers over the checkpoints of a trained variant and write their
+artifacts under RESULTS/FAMILY/VARIANT/analysis/ (docs/formats/analysis.md):
+{analyzer}/epoch_NNNNN.npz per checkpoint, {analyzer}/summary.npz,
+{analyzer}/cross_epoch.npz for cross-epoch analyzers, and manifest.json.
+
+VARIANT is the variant's folder name, FAMILY/NAME, or FAMILY with -p NAME=VALUE
+parameters (and --preset) as given to 'tdw-host train'.
+
+By default the family's analyzers run (family.json "analyzers") over every
+checkpoint. A rerun computes only what is missing or stale (the checkpoint
+changed, or the analyzer's version or settings); --force recomputes everything.
+Ctrl-C stops after the checkpoint in hand and keeps what is done. A failing
+analyzer is recorded in the manifest and the others go on; the command then
+exits 1 and says which failed.`,
+			Example: `  tdw-host analyze modulo_addition_1layer --preset quick
+  tdw-host analyze modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --analyzers neuron_freq_norm,progress_measures
+  tdw-host analyze modulo_addition_1layer -p prime=59 --checkpoints 0,500,1000 --set landscape_flatness.n_directions=10`,
+			Args: cobra.ExactArgs(1),
+			RunE: runE(func(cmd *cobra.Command, args []string) error {
+				fam, v, err := a.resolveVariant(args[0], o.variantArg)
+				if err != nil {
+					return err
+				}
+				return a.analyze(cmd.Context(), fam, v, o)
+			}),
+		}
+		f := cmd.Flags()
+		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE, with VARIANT a family name (repeatable)")
+		f.StringVar(&o.preset, "preset", "", "family preset, with VARIANT a family name")
+		o.register(cmd)
+		return cmd
+	})
+}
+
+// analyzeFlags are the analyze command's options (run shares them).
+type analyzeFlags struct {
+	variantArg
+	analyzers   string
+	checkpoints string
+	settings    []string
+	force       bool
+	saveEvery   int
+	quiet       bool
+}
+
+func (o *analyzeFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.analyzers, "analyzers", "", "comma-separated analyzers to run (default: the family's)")
+	f.StringVar(&o.checkpoints, "checkpoints", "", "comma-separated epochs to analyze (default: every checkpoint)")
+	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE (repeatable)")
+	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")
+	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+}
+
+// config turns the flags into an analysis configuration.
+func (o *analyzeFlags) config() (analysis.Config, error) {
+	cfg := analysis.Config{Force: o.force, SaveEvery: o.saveEvery}
+	if o.saveEvery < 1 {
+		return cfg, usageErrorf("--save-every %d: want at least 1", o.saveEvery)
+	}
+	if o.checkpoints != "" {
+		for _, s := range strings.Split(o.checkpoints, ",") {
+			e, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || e < 0 {
+				return cfg, usageErrorf("--checkpoints: %q is not an epoch", s)
+			}
+			cfg.Checkpoints = append(cfg.Checkpoints, e)
+		}
+	}
+	for _, kv := range o.settings {
+		k, v, ok := strings.Cut(kv, "=")
+		an, pn, ok2 := strings.Cut(k, ".")
+		if !ok || !ok2 || an == "" || pn == "" {
+			return cfg, usageErrorf("--set %q: want ANALYZER.PARAM=VALUE", kv)
+		}
+		if cfg.Settings == nil {
+			cfg.Settings = map[string]map[string]string{}
+		}
+		if cfg.Settings[an] == nil {
+			cfg.Settings[an] = map[string]string{}
+		}
+		if _, dup := cfg.Settings[an][pn]; dup {
+			return cfg, usageErrorf("--set %s.%s given twice", an, pn)
+		}
+		cfg.Settings[an][pn] = v
+	}
+	return cfg, nil
+}
+
+// selectAnalyzers resolves the analyzers of a run: the named ones, or the
+// family's default set; cross-epoch analyzers come with the per-checkpoint
+// ones they read when those are installed.
+func (a *app) selectAnalyzers(fam *registry.FamilyManifest, names string) ([]*registry.AnalyzerManifest, error) {
+	reg, _, err := a.discoverAnalyzers()
+	if err != nil {
+		return nil, err
+	}
+	if names == "" {
+		return reg.ForFamily(fam)
+	}
+	var out []*registry.AnalyzerManifest
+	for _, n := range strings.Split(names, ",") {
+		m, err := reg.Get(strings.TrimSpace(n))
+		if err != nil {
+			return nil, usageErrorf("--analyzers: %v", err)
+		}
+		if !m.AcceptsFamily(fam.Name) {
+			return nil, usageErrorf("--analyzers: %s does not apply to family %s (its analyzer.json lists %v)", m.Name, fam.Name, m.Families)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *variant.Variant, o analyzeFlags) error {
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	ms, err := a.selectAnalyzers(fam, o.analyzers)
+	if err != nil {
+		return err
+	}
+	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.Spec{
+		Name: fam.Name, Version: fam.Version, Command: fam.CommandPath, Args: fam.Args, Dir: fam.Dir,
+	}, pluginhost.Options{Logger: a.log})
+	if err != nil {
+		return err
+	}
+	defer plugin.Close()
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	pr := newProgressPrinter(a.stderr, o.quiet)
+	run := analysis.New(v, plugin, cfg, analysis.Options{
+		Launch: analysis.PluginLauncher(pluginhost.Options{Logger: a.log}),
+		Logger: a.log,
+		Progress: func(p analysis.Progress) {
+			line := fmt.Sprintf("%-11s %s %d/%d", p.Phase, bar(p.Done, p.Total), p.Done, p.Total)
+			if p.Phase == "analyze" {
+				line += fmt.Sprintf("  epoch %d", p.Epoch)
+			}
+			line += fmt.Sprintf("  elapsed %s", p.Elapsed.Round(time.Second))
+			if p.ETA > 0 {
+				line += fmt.Sprintf("  ETA %s", p.ETA.Round(time.Second))
+			}
+			pr.draw(p.Done, p.Total, line)
+		},
+	})
+	for _, m := range ms {
+		run.Register(m)
+	}
+	rep, err := run.Execute(ctx)
+	pr.finish()
+	if rep != nil && len(rep.Analyzers) > 0 {
+		printReport(a, v, rep)
+	}
+	if err != nil && errors.Is(err, context.Canceled) {
+		return fmt.Errorf("analysis of %s interrupted; finished work is kept, rerun to complete it", v.Name)
+	}
+	return err
+}
+
+// printReport writes the per-analyzer outcome of a run to stdout.
+func printReport(a *app, v *variant.Variant, rep *analysis.Report) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ANALYZER\tCOMPUTED\tUP TO DATE\tFAILED\tSECONDS")
+	names := make([]string, 0, len(rep.Analyzers))
+	for n := range rep.Analyzers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var failures []string
+	for _, n := range names {
+		r := rep.Analyzers[n]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\n", n, r.Computed, r.UpToDate, len(r.Failures), r.Seconds)
+		for _, e := range sortedEpochs(r.Failures) {
+			where := fmt.Sprintf("epoch %d", e)
+			if e < 0 {
+				where = "run"
+			}
+			failures = append(failures, fmt.Sprintf("  %s (%s): %s", n, where, oneLine(r.Failures[e])))
+		}
+	}
+	tw.Flush()
+	if len(failures) > 0 {
+		const show = 10
+		fmt.Fprintln(a.stdout, "failures:")
+		for i, f := range failures {
+			if i == show {
+				fmt.Fprintf(a.stdout, "  ... and %d more (see manifest.json)\n", len(failures)-show)
+				break
+			}
+			fmt.Fprintln(a.stdout, f)
+		}
+	}
+	fmt.Fprintf(a.stdout, "artifacts in %s (%s)\n", v.ArtifactsDir(), rep.Elapsed.Round(time.Millisecond))
+}
+
+func sortedEpochs(m map[int]string) []int {
+	out := make([]int, 0, len(m))
+	for e := range m {
+		out = append(out, e)
+	}
+	sort.Ints(out)
+	return out
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+// defaultFamily is the family `tdw-host run` uses when several are installed.
+const defaultFamily = "modulo_addition_1layer"
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var o runFlags
+		cmd := &cobra.Command{
+			Use:   "run",
+			Short: "Train the default variant if needed, then analyze it: the workbench's main job",
+			Long: `Train the family's default preset variant if it is not trained yet (resuming a
+stopped run), then run the family's analyzers over every checkpoint, and say
+where the results are and how to look at them.
+
+With no flags: the family is the only one installed, or modulo_addition_1layer;
+the variant is the family's default preset (family.json "default_preset", e.g.
+quick: p=113 at train fraction 0.5, which groks within minutes on two cores).
+A rerun trains nothing and computes only missing or stale artifacts.`,
+			Example: `  tdw-host run
+  tdw-host run --preset canonical
+  tdw-host run --family modulo_addition_1layer -p seed=1`,
+			Args: cobra.NoArgs,
+			RunE: runE(func(cmd *cobra.Command, _ []string) error {
+				return a.runMain(cmd.Context(), o)
+			}),
+		}
+		f := cmd.Flags()
+		f.StringVar(&o.family, "family", "", "family to run (default: the only installed one, or "+defaultFamily+")")
+		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE (repeatable)")
+		f.StringVar(&o.preset, "preset", "", "family preset (default: the family's default_preset)")
+		o.analyze.register(cmd)
+		return cmd
+	})
+}
+
+type runFlags struct {
+	family string
+	variantArg
+	analyze analyzeFlags
+}
+
+// pickFamily chooses the run's family.
+func (a *app) pickFamily(name string) (*registry.FamilyManifest, error) {
+	fams, probs, err := a.discoverFamilies()
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return fams.Get(name)
+	}
+	list := fams.List()
+	switch {
+	case len(list) == 1:
+		return list[0], nil
+	case len(list) == 0:
+		msg := fmt.Sprintf("no model family is installed in %s (build them with 'make')", a.cfg.FamiliesDir)
+		if len(probs) > 0 {
+			msg += fmt.Sprintf("; %s failed to load: %v", probs[0].Name, probs[0].Err)
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	return fams.Get(defaultFamily)
+}
+
+func (a *app) runMain(ctx context.Context, o runFlags) error {
+	fam, err := a.pickFamily(o.family)
+	if err != nil {
+		return err
+	}
+	preset := o.preset
+	if preset == "" {
+		preset = fam.DefaultPreset
+	}
+	given, err := parseParamFlags(o.params)
+	if err != nil {
+		return err
+	}
+	params, err := fam.ResolveParams(preset, given)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	name, err := fam.VariantPattern.Name(params)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	tf := trainFlags{params: o.params, preset: preset, quiet: o.analyze.quiet}
+	if v, err := variant.Open(a.cfg.ResultsDir, fam.Name, name); err == nil {
+		st, err := v.State()
+		if err != nil {
+			return err
+		}
+		if st != variant.Untrained {
+			fmt.Fprintf(a.stdout, "variant %s is %s; not training\n", v.Name, st)
+			return a.analyzeAndPoint(ctx, fam, v, o)
+		}
+		if m, err := v.Metadata(); err == nil && m.Status == variant.StatusTraining {
+			tf.resume = true // a stopped run: continue it
+		}
+	}
+	fmt.Fprintf(a.stdout, "training %s (preset %s)\n", name, preset)
+	if err := a.train(ctx, fam.Name, tf); err != nil {
+		return err
+	}
+	v, err := variant.Open(a.cfg.ResultsDir, fam.Name, name)
+	if err != nil {
+		return err
+	}
+	return a.analyzeAndPoint(ctx, fam, v, o)
+}
+
+// analyzeAndPoint analyzes v and tells the researcher where to look.
+func (a *app) analyzeAndPoint(ctx context.Context, fam *registry.FamilyManifest, v *variant.Variant, o runFlags) error {
+	fmt.Fprintf(a.stdout, "analyzing %s\n", v.Name)
+	err := a.analyze(ctx, fam, v, o.analyze)
+	fmt.Fprintf(a.stdout, `
+results:     %s
+checkpoints: %s
+artifacts:   %s
+look at them:
+  tdw-host variants %s
+  tdw-host artifacts %s
+  python3 -c "import numpy as np; d = np.load('%s'); print({k: d[k].shape for k in d})"
+  (docs/python.md shows loading checkpoints into TransformerLens and artifacts into numpy)
+`, v.Dir(), v.CheckpointsDir(), v.ArtifactsDir(), fam.Name, v.Name,
+		filepath.Join(v.ArtifactsDir(), "neuron_freq_norm", "summary.npz"))
+	return err
+}
