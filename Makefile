@@ -25,7 +25,7 @@ host:
 # Each plugin binary lands beside its JSON, named after its folder.
 plugins:
 	@set -e; for p in $(ANALYZER_PLUGINS); do \
-	  echo "build analyzers/$$p/$$p"; $(GO) build -o analyzers/$$p/$$p ./plugins/analyzers/$$p; done
+	  echo "build analyzers/$$p/$$p"; $(GO) build $(TAGFLAG) -o analyzers/$$p/$$p ./plugins/analyzers/$$p; done
 	@set -e; for p in $(FAMILY_PLUGINS); do \
 	  echo "build model_families/$$p/$$p"; $(GO) build -o model_families/$$p/$$p ./plugins/families/$$p; done
 

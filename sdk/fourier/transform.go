@@ -1,11 +1,6 @@
 package fourier
 
-import (
-	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-)
+import "fmt"
 
 // Transformer applies a Fourier basis F (p×p) to batches of 1-D signals and
 // (a, b) grids held the way a probe's activations arrive: one row per input,
@@ -13,7 +8,7 @@ import (
 // between calls, so it is not safe for concurrent use.
 type Transformer struct {
 	p    int
-	f    blas64.General
+	f    []float64
 	work []float64
 }
 
@@ -24,7 +19,7 @@ func NewTransformer(basis []float64, p int) *Transformer {
 	if p <= 0 || len(basis) != p*p {
 		panic(fmt.Sprintf("fourier: basis has %d elements, want p*p = %d", len(basis), p*p))
 	}
-	return &Transformer{p: p, f: blas64.General{Rows: p, Cols: p, Stride: p, Data: basis}}
+	return &Transformer{p: p, f: basis}
 }
 
 // P returns the modulus the Transformer was built for.
@@ -36,9 +31,7 @@ func (t *Transformer) P() int { return t.p }
 func (t *Transformer) Transform1D(dst, src []float64, m int) {
 	p := t.p
 	t.checkLen("Transform1D", dst, src, p*m)
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, t.f,
-		blas64.General{Rows: p, Cols: m, Stride: m, Data: src}, 0,
-		blas64.General{Rows: p, Cols: m, Stride: m, Data: dst})
+	gemm(p, m, p, t.f, p, src, m, dst, m)
 }
 
 // Transform2D sets dst to the 2-D Fourier coefficients of m grids held in src
@@ -60,14 +53,10 @@ func (t *Transformer) Transform2D(dst, src []float64, m int) {
 	w := t.work[:n]
 	// w[a, j, c] = Σ_b F[j, b] src[a, b, c]
 	for a := 0; a < p; a++ {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, t.f,
-			blas64.General{Rows: p, Cols: m, Stride: m, Data: src[a*p*m : (a+1)*p*m]}, 0,
-			blas64.General{Rows: p, Cols: m, Stride: m, Data: w[a*p*m : (a+1)*p*m]})
+		gemm(p, m, p, t.f, p, src[a*p*m:(a+1)*p*m], m, w[a*p*m:(a+1)*p*m], m)
 	}
 	// dst[i, (j, c)] = Σ_a F[i, a] w[a, (j, c)]
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, t.f,
-		blas64.General{Rows: p, Cols: p * m, Stride: p * m, Data: w}, 0,
-		blas64.General{Rows: p, Cols: p * m, Stride: p * m, Data: dst})
+	gemm(p, p*m, p, t.f, p, w, p*m, dst, p*m)
 }
 
 func (t *Transformer) checkLen(op string, dst, src []float64, n int) {
@@ -81,11 +70,13 @@ func (t *Transformer) checkLen(op string, dst, src []float64, n int) {
 
 // BlockEnergies computes what FreqEnergies computes from Transform2D's
 // coefficients, directly from grids held in src as [p, p, m], without forming
-// the coefficients that lie in no frequency block: after the first
-// contraction (p³m multiply-adds) it needs only the rows of each column's
-// block (about 4p²m), which halves the work. energy is laid out [(p-1)/2, m];
-// total[c] is grid c's variance energy Σ (G - mean)², set to 0 for a grid
-// constant up to rounding. It panics if a length does not match.
+// the coefficients that lie in no frequency block. Block energies and totals
+// do not change when a grid is transposed (each block {0,2k-1,2k}² is
+// symmetric), so the first contraction runs over the leading axis as one GEMM
+// F·src (p×p by p×pm); after it only the rows of each block are needed
+// (about 4p²m multiply-adds instead of another p³m). energy is laid out
+// [(p-1)/2, m]; total[c] is grid c's variance energy Σ (G - mean)², set to 0
+// for a grid constant up to rounding. It panics if a length does not match.
 func (t *Transformer) BlockEnergies(energy, total, src []float64, m int) {
 	p := t.p
 	nf := NumFreq(p)
@@ -94,60 +85,46 @@ func (t *Transformer) BlockEnergies(energy, total, src []float64, m int) {
 		panic(fmt.Sprintf("fourier: BlockEnergies: len(src) = %d, len(energy) = %d, len(total) = %d for p = %d, m = %d",
 			len(src), len(energy), len(total), p, m))
 	}
-	if cap(t.work) < n+p*m {
-		t.work = make([]float64, n+p*m)
+	if cap(t.work) < n+p*m+3*p {
+		t.work = make([]float64, n+p*m+3*p)
 	}
-	w := t.work[:n]
-	col := t.work[n : n+p*m] // column j = 0 of the coefficients, then scratch
-	// w[a, j, c] = Σ_b F[j, b] src[a, b, c]
-	for a := 0; a < p; a++ {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, t.f,
-			blas64.General{Rows: p, Cols: m, Stride: m, Data: src[a*p*m : (a+1)*p*m]}, 0,
-			blas64.General{Rows: p, Cols: m, Stride: m, Data: w[a*p*m : (a+1)*p*m]})
-	}
-	// wj is the [p (a), m] slice w[:, j, :], stride p*m.
-	wj := func(j int) blas64.General {
-		return blas64.General{Rows: p, Cols: m, Stride: p * m, Data: w[j*m : (p-1)*p*m+(j+1)*m]}
-	}
+	w := t.work[:n]                 // w[j, b, c] = Σ_a F[j, a] src[a, b, c]
+	col := t.work[n : n+p*m]        // C[j, :, :] for one j
+	f3 := t.work[n+p*m : n+p*m+3*p] // basis rows 0, 2k-1, 2k
+	gemm(p, p*m, p, t.f, p, src, p*m, w, p*m)
+	wj := func(j int) []float64 { return w[j*p*m : (j+1)*p*m] }
 	clear(energy)
-	// Column j = 0: C[i, 0, c] for every i; cell (i, 0), i ≥ 1, is in block Freq(i).
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, t.f, wj(0), 0,
-		blas64.General{Rows: p, Cols: m, Stride: m, Data: col})
+	// C[j, i, c] = Σ_b F[i, b] w[j, b, c]. Row j = 0 needs every i: cell
+	// (0, i), i ≥ 1, is in block Freq(i).
+	gemm(p, m, p, t.f, p, wj(0), m, col, m)
 	for i := 1; i < p; i++ {
-		e := energy[(Freq(i)-1)*m : Freq(i)*m]
-		for c, v := range col[i*m : (i+1)*m] {
-			e[c] += v * v
-		}
+		addSquares(energy[(Freq(i)-1)*m:Freq(i)*m], col[i*m:(i+1)*m])
 	}
-	// Columns j ≥ 1: only rows {0, 2k-1, 2k} of frequency k = Freq(j).
+	// Rows j ≥ 1 need only i ∈ {0, 2k-1, 2k}, k = Freq(j).
+	copy(f3[:p], t.f[:p])
 	for j := 1; j < p; j++ {
 		k := Freq(j)
-		for _, i := range [3]int{0, 2*k - 1, 2 * k} {
-			row := col[:m]
-			blas64.Gemv(blas.Trans, 1, wj(j), blas64.Vector{N: p, Inc: 1, Data: t.f.Data[i*p : (i+1)*p]}, 0,
-				blas64.Vector{N: m, Inc: 1, Data: row})
-			e := energy[(k-1)*m : k*m]
-			for c, v := range row {
-				e[c] += v * v
-			}
+		copy(f3[p:], t.f[(2*k-1)*p:(2*k+1)*p])
+		gemm(3, m, p, f3, p, wj(j), m, col[:3*m], m)
+		e := energy[(k-1)*m : k*m]
+		for r := 0; r < 3; r++ {
+			addSquares(e, col[r*m:(r+1)*m])
 		}
 	}
-	// Variance energy directly, not as Σ G² - C00², which cancels badly when
-	// the mean dominates.
-	clear(total)
-	inv := 1 / float64(p*p)
-	mean := col[:m] // reuse: col's first row is no longer needed
+	// Variance energy directly, not as Σ G² - C[0,0]², which cancels badly
+	// when the mean dominates.
+	mean, raw := col[:m], col[m:2*m]
 	clear(mean)
+	clear(raw)
 	for r := 0; r < p*p; r++ {
 		for c, v := range src[r*m : (r+1)*m] {
 			mean[c] += v
 		}
 	}
 	for c := range mean {
-		mean[c] *= inv
+		mean[c] /= float64(p * p)
 	}
-	raw := col[m : 2*m]
-	clear(raw)
+	clear(total)
 	for r := 0; r < p*p; r++ {
 		for c, v := range src[r*m : (r+1)*m] {
 			d := v - mean[c]
@@ -159,5 +136,12 @@ func (t *Transformer) BlockEnergies(energy, total, src []float64, m int) {
 		if total[c] <= noiseFloor*raw[c] {
 			total[c] = 0
 		}
+	}
+}
+
+// addSquares adds the squares of x to dst elementwise.
+func addSquares(dst, x []float64) {
+	for c, v := range x {
+		dst[c] += v * v
 	}
 }

@@ -1,0 +1,13 @@
+//go:build openblas
+
+package fourier
+
+// #cgo LDFLAGS: -lopenblas
+import "C"
+
+import "gonum.org/v1/netlib/blas/netlib"
+
+func init() {
+	impl = netlib.Implementation{}
+	BLASName = "openblas"
+}
