@@ -30,6 +30,8 @@ func addCommand(make func(*app) *cobra.Command) { commandMakers = append(command
 
 // newRoot builds the command tree for one execution.
 func newRoot(a *app) *cobra.Command {
+	// Subcommands may add their own pre-run hooks without losing the root's.
+	cobra.EnableTraverseRunHooks = true
 	root := &cobra.Command{
 		Use:   "tdw-host",
 		Short: "Training Dynamics Workbench: train small transformers and analyze them checkpoint by checkpoint",
@@ -73,8 +75,6 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.`,
 // execute runs tdw-host with args and returns the exit code. Errors are
 // printed to stderr on one line.
 func execute(args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
-	// Subcommands may add their own pre-run hooks without losing the root's.
-	cobra.EnableTraverseRunHooks = true
 	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger()}
 	root := newRoot(a)
 	root.SetArgs(args)

@@ -24,11 +24,11 @@ type globalFlag struct {
 }
 
 var globalFlags = []globalFlag{
-	{"results", "TDW_RESULTS", "./results", "results folder: results/{family}/{variant}/",
+	{"results", "TDW_RESULTS", "./results", "results folder `DIR`: DIR/{family}/{variant}/",
 		func(c *config) *string { return &c.ResultsDir }},
-	{"families", "TDW_FAMILIES", "./model_families", "model families folder: {family}/family.json",
+	{"families", "TDW_FAMILIES", "./model_families", "model families folder `DIR`: DIR/{family}/family.json",
 		func(c *config) *string { return &c.FamiliesDir }},
-	{"analyzers", "TDW_ANALYZERS", "./analyzers", "analyzers folder: {analyzer}/analyzer.json",
+	{"analyzers", "TDW_ANALYZERS", "./analyzers", "analyzers folder `DIR`: DIR/{analyzer}/analyzer.json",
 		func(c *config) *string { return &c.AnalyzersDir }},
 }
 
@@ -43,7 +43,7 @@ func addGlobalFlags(root *cobra.Command, c *config) {
 		root.PersistentFlags().Lookup(g.name).DefValue = g.def
 		_ = pf.SetAnnotation(g.name, cobra.BashCompSubdirsInDir, []string{})
 	}
-	pf.StringVar(&c.LogLevel, "log-level", "warn", "log level on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
+	pf.StringVar(&c.LogLevel, "log-level", "warn", "`LEVEL` of the logs on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
 }
 
 // resolve applies environment variables to flags not given on the command
