@@ -33,6 +33,15 @@ type Cache struct {
 // only last-position outputs, the last block's queries, MLP and the unembed
 // run at the last position only.
 func (m *Model) Forward(tokens *sdk.Tensor, opts ForwardOptions) (*Cache, error) {
+	return m.ForwardInto(nil, tokens, opts)
+}
+
+// ForwardInto is Forward writing into the tensors of dst where a tensor of the
+// right name, dtype and shape is there already (e.g. the previous
+// checkpoint's cache), so a loop over checkpoints allocates its cache once.
+// dst may be nil. The returned cache is dst (or a new one when dst is nil)
+// holding exactly the kept hooks.
+func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions) (*Cache, error) {
 	c := m.Config
 	tok, B, n, err := tokenMatrix(c, tokens, "tokens")
 	if err != nil {
@@ -50,22 +59,30 @@ func (m *Model) Forward(tokens *sdk.Tensor, opts ForwardOptions) (*Cache, error)
 		bs = DefaultForwardBatch
 	}
 	bs = max(1, min(bs, B))
-	cache := &Cache{Hooks: map[string]*sdk.Tensor{}}
-	dst := map[string][]float32{}
+	var old map[string]*sdk.Tensor
+	var oldLogits *sdk.Tensor
+	cache := dst
+	if cache == nil {
+		cache = &Cache{}
+	} else {
+		old, oldLogits = cache.Hooks, cache.Logits
+	}
+	cache.Hooks = map[string]*sdk.Tensor{}
+	out := map[string][]float32{}
 	pos := map[string]Positions{}
 	for _, h := range Hooks(c) {
 		if p, ok := hooks[h.Name]; ok {
-			t := sdk.NewTensor(sdk.Float32, hookShape(c, h.kind, B, n, p)...)
+			t := reuse(old[h.Name], hookShape(c, h.kind, B, n, p))
 			cache.Hooks[h.Name] = t
-			dst[h.Name], pos[h.Name] = t.Float32s(), p
+			out[h.Name], pos[h.Name] = t.Float32s(), p
 		}
 	}
-	cache.Logits = sdk.NewTensor(sdk.Float32, hookShape(c, kindLogits, B, n, opts.Logits)...)
+	cache.Logits = reuse(oldLogits, hookShape(c, kindLogits, B, n, opts.Logits))
 	r := m.Backend.NewRunner(c, n, bs, RunSpec{Hooks: hooks, Logits: opts.Logits})
 	for off := 0; off < B; off += bs {
 		nb := min(bs, B-off)
 		emit := func(name string, buf []float32, b, g, rows, w int) {
-			copyKept(dst[name], pos[name], off, n, buf, b, g, rows, w)
+			copyKept(out[name], pos[name], off, n, buf, b, g, rows, w)
 		}
 		logits := r.Forward(m.Params, tok[off*n:(off+nb)*n], nb, emit)
 		rows := len(logits) / (nb * c.DVocabOut)
@@ -92,4 +109,12 @@ func copyKept(dst []float32, p Positions, off, n int, buf []float32, B, g, r, w 
 	for i := 0; i < B*g; i++ {
 		copy(dst[(off*g+i)*w:][:w], buf[((i+1)*r-1)*w:][:w])
 	}
+}
+
+// reuse returns t if it is float32 of the given shape, else a new tensor.
+func reuse(t *sdk.Tensor, shape []int) *sdk.Tensor {
+	if t != nil && t.DType() == sdk.Float32 && sameShape(t.Shape(), shape) {
+		return t
+	}
+	return sdk.NewTensor(sdk.Float32, shape...)
 }

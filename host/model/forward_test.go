@@ -74,3 +74,42 @@ func TestParseHookRequests(t *testing.T) {
 		t.Error("accepted positions \"first\"")
 	}
 }
+
+// TestForwardIntoReuses checks that ForwardInto writes into the previous
+// cache's tensors and gives the same values as Forward.
+func TestForwardIntoReuses(t *testing.T) {
+	c := tinyConfig(2, true, ActGELU, false)
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := sdk.FromInt64([]int64{1, 2, 3, 4, 0, 6, 5, 1}, 2, 4)
+	opts := ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.*.mlp.hook_post", Positions: PosLast}}}
+	a, err := m.Forward(tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := a.Hooks["blocks.1.mlp.hook_post"]
+	want := post.Clone()
+	clear(post.Float32s())
+	b, err := m.ForwardInto(a, tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Hooks["blocks.1.mlp.hook_post"] != post {
+		t.Fatal("tensor not reused")
+	}
+	for i, v := range want.Float32s() {
+		if post.Float32s()[i] != v {
+			t.Fatalf("reused value %d differs", i)
+		}
+	}
+	opts.Hooks = []HookRequest{{Pattern: "hook_embed"}}
+	c2, err := m.ForwardInto(b, tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c2.Hooks) != 1 || c2.Hooks["hook_embed"] == nil {
+		t.Fatalf("kept %d hooks", len(c2.Hooks))
+	}
+}
