@@ -98,7 +98,8 @@ const escapeFamily = `{
   "architecture": {"n_layers": 1},
   "domain_parameters": {
     "tag": {"type": "string", "default": "a", "description": "free text"},
-    "prime": {"type": "int", "default": 5, "description": "p"}
+    "prime": {"type": "int", "default": 5, "description": "p"},
+    "mode": {"type": "string", "default": "x", "choices": ["x", "y"], "description": "a choice"}
   },
   "analyzers": [],
   "variant_pattern": "v_{tag}",
@@ -120,6 +121,10 @@ func TestCreateRefusesEscapes(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(filepath.Dir(results), "evil")); err == nil {
 			t.Fatalf("tag %q escaped results", tag)
 		}
+	}
+	// A value outside the declared choices is refused, naming the parameter.
+	if _, err := Create(context.Background(), t.TempDir(), fam, modadd.New(), sdk.Params{"mode": "z"}, "test"); err == nil || !strings.Contains(err.Error(), `"mode"`) {
+		t.Errorf("mode z: %v", err)
 	}
 	// Open refuses the same names.
 	for _, name := range []string{"../x", "..", "a/b", ".lock"} {
