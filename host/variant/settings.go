@@ -48,18 +48,3 @@ func ResolveTraining(fam *registry.FamilyManifest, preset string, epochs int, sp
 	}
 	return &TrainingSettings{TrainingConfig: cfg, Schedule: ts.Checkpoints.String(), Preset: preset}, nil
 }
-
-// ScheduleEpochs expands a schedule spec written for a run of base epochs
-// for a run of total epochs, rescaling it when the two differ.
-func ScheduleEpochs(spec string, base, total int) ([]int, error) {
-	s, err := registry.ParseSchedule(spec)
-	if err != nil {
-		return nil, err
-	}
-	if base != total {
-		if s, err = s.Scale(base, total); err != nil {
-			return nil, err
-		}
-	}
-	return s.Epochs(total)
-}

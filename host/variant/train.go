@@ -14,6 +14,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/checkpoint"
 	"github.com/tdw-workbench/tdw/host/lockfile"
+	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -179,15 +180,13 @@ func (v *Variant) plan(m *Metadata, opts TrainOptions) (*trainPlan, error) {
 	s := *m.Training
 	s.Checkpoints = append([]int(nil), m.Training.Checkpoints...)
 	if opts.ExtendTo > s.Epochs {
-		ext, err := extensionEpochs(&s, opts.ExtendTo, opts.Schedule)
+		ext, spec, err := extensionEpochs(&s, opts.ExtendTo, opts.Schedule)
 		if err != nil {
 			return nil, fmt.Errorf("train %s: %w", v.Name, err)
 		}
 		s.Checkpoints = mergeEpochs(s.Checkpoints, ext)
 		s.Epochs = opts.ExtendTo
-		if opts.Schedule != "" {
-			s.Schedule = opts.Schedule
-		}
+		s.Schedule = spec
 	} else if opts.ExtendTo > 0 && opts.ExtendTo < s.Epochs {
 		return nil, fmt.Errorf("train %s: --extend-to %d is below the run's %d epochs", v.Name, opts.ExtendTo, s.Epochs)
 	}
@@ -497,18 +496,22 @@ func hasCheckpoint(m *Metadata, epoch int) bool {
 }
 
 // extensionEpochs returns the checkpoint epochs past s.Epochs for a run
-// extended to `to`: from spec when given, else from the recorded schedule
-// rescaled to the new length.
-func extensionEpochs(s *TrainingSettings, to int, spec string) ([]int, error) {
-	var all []int
-	var err error
+// extended to `to`, and the schedule spec they come from, written for `to`
+// epochs: spec when given, else the recorded schedule rescaled to the new
+// length.
+func extensionEpochs(s *TrainingSettings, to int, spec string) ([]int, string, error) {
+	sched, err := registry.ParseSchedule(s.Schedule)
 	if spec != "" {
-		all, err = ScheduleEpochs(spec, to, to)
-	} else {
-		all, err = ScheduleEpochs(s.Schedule, s.Epochs, to)
+		sched, err = registry.ParseSchedule(spec)
+	} else if err == nil {
+		sched, err = sched.Scale(s.Epochs, to)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	all, err := sched.Epochs(to)
+	if err != nil {
+		return nil, "", err
 	}
 	var out []int
 	for _, e := range all {
@@ -516,7 +519,7 @@ func extensionEpochs(s *TrainingSettings, to int, spec string) ([]int, error) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, sched.String(), nil
 }
 
 func mergeEpochs(a, b []int) []int {

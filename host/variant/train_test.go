@@ -353,3 +353,28 @@ func TestTrainLockedVariant(t *testing.T) {
 		t.Errorf("training a locked variant: %v", err)
 	}
 }
+
+// TestTrainExtendRescales extends twice without a schedule: each time the
+// recorded schedule is rescaled to the new length and recorded as such.
+func TestTrainExtendRescales(t *testing.T) {
+	fam := loadFamily(t, familyJSON)
+	v, _, err := trainTiny(t, fam, t.TempDir(), 10, "0:10:5", TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []int{20, 40} {
+		if _, err := v.Train(context.Background(), TrainOptions{Family: modadd.New(), ExtendTo: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := v.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 5, 10, 20, 40}; !reflect.DeepEqual(m.CheckpointEpochs, want) || !reflect.DeepEqual(m.Training.Checkpoints, want) {
+		t.Errorf("checkpoints %v (planned %v), want %v", m.CheckpointEpochs, m.Training.Checkpoints, want)
+	}
+	if m.Training.Schedule != "0:40:20" || m.Training.Epochs != 40 || m.NumEpochs != 40 {
+		t.Errorf("recorded schedule %q for %d epochs", m.Training.Schedule, m.Training.Epochs)
+	}
+}
