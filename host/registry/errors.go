@@ -12,6 +12,7 @@ type Problem struct {
 	Msg  string
 }
 
+// String formats the problem as "path: message".
 func (p Problem) String() string {
 	if p.Path == "" {
 		return p.Msg

@@ -39,6 +39,7 @@ func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\
 // dupKeyError is a duplicate key at a JSON path.
 type dupKeyError struct{ path string }
 
+// Error names the path of the repeated key.
 func (e *dupKeyError) Error() string { return e.path + ": duplicate key" }
 
 // token is dec.Token where the end of input inside a value is an error.

@@ -67,12 +67,14 @@ type ParamError struct {
 	Msg  string
 }
 
+// Error names the parameter and says what is wrong.
 func (e *ParamError) Error() string { return fmt.Sprintf("parameter %q %s", e.Name, e.Msg) }
 
 // ParamErrors lists every problem found in one set of parameters, sorted by
 // name. Its Error is one line.
 type ParamErrors []*ParamError
 
+// Error joins the problems on one line, separated by "; ".
 func (e ParamErrors) Error() string {
 	parts := make([]string, len(e))
 	for i, pe := range e {
