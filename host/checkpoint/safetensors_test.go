@@ -273,26 +273,33 @@ func TestReadPythonWritten(t *testing.T) {
 	}
 }
 
-// readerPy parses safetensors with numpy alone, as docs/python.md shows, and
-// prints every tensor as JSON: dtype, shape and values (bf16 widened).
+// docLoader returns the numpy-only load_safetensors function shown in
+// docs/python.md, so that the loader the docs give researchers is the one
+// tested against files Go writes.
+func docLoader(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "python.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range strings.Split(string(doc), "```python\n")[1:] {
+		code, _, _ := strings.Cut(block, "```")
+		if strings.Contains(code, "def load_safetensors(") {
+			return code
+		}
+	}
+	t.Fatal("docs/python.md has no load_safetensors code block")
+	return ""
+}
+
+// readerPy prints what load_safetensors returns as JSON: dtype, shape and
+// values of every tensor, and the metadata.
 const readerPy = `
-import json, struct, sys
-import numpy as np
-NP = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "U8": "u1", "BOOL": "?"}
-raw = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", raw[:8])[0]
-header = json.loads(raw[8:8 + n])
-meta = header.pop("__metadata__", {})
-buf = raw[8 + n:]
+import sys
+arrays, meta = load_safetensors(sys.argv[1])
 out = {"__metadata__": meta}
-for name, info in header.items():
-    b, e = info["data_offsets"]
-    if info["dtype"] == "BF16":
-        a = (np.frombuffer(buf[b:e], "<u2").astype("<u4") << 16).view("<f4")
-    else:
-        a = np.frombuffer(buf[b:e], NP[info["dtype"]])
-    a = a.reshape(info["shape"])
-    out[name] = {"dtype": info["dtype"], "shape": list(a.shape),
+for name, a in arrays.items():
+    out[name] = {"dtype": a.dtype.str, "shape": list(a.shape),
                  "values": [None if not np.isfinite(v) else float(v) for v in a.astype(np.float64).ravel()]}
 print(json.dumps(out))
 `
@@ -317,7 +324,7 @@ func TestPythonReadsGoWritten(t *testing.T) {
 	if err := WriteFile(path, tensors, map[string]string{"epoch": "12"}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(py, "-c", readerPy, path).CombinedOutput()
+	out, err := exec.Command(py, "-c", docLoader(t)+readerPy, path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
@@ -346,7 +353,9 @@ func TestPythonReadsGoWritten(t *testing.T) {
 			t.Errorf("python did not read %s", name)
 			continue
 		}
-		if g.DType != stName(want.DType()) || !sameShape(g.Shape, want.Shape()) {
+		wantDescr := map[sdk.DType]string{sdk.Float64: "<f8", sdk.Float32: "<f4", sdk.Float16: "<f2", sdk.BFloat16: "<f4",
+			sdk.Int64: "<i8", sdk.Int32: "<i4", sdk.Uint8: "|u1", sdk.Bool: "|b1"}[want.DType()]
+		if g.DType != wantDescr || !sameShape(g.Shape, want.Shape()) {
 			t.Errorf("%s: python read %s%v, want %v", name, g.DType, g.Shape, want)
 			continue
 		}
