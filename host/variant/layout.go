@@ -77,6 +77,5 @@ func scanCheckpoints(dir string) ([]int, error) {
 // inside reports whether path lies strictly inside root after cleaning.
 func inside(root, path string) bool {
 	rel, err := filepath.Rel(root, path)
-	return err == nil && rel != "." && rel != ".." && !filepath.IsAbs(rel) &&
-		len(rel) >= 1 && !(len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator))
+	return err == nil && rel != "." && filepath.IsLocal(rel)
 }
