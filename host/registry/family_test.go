@@ -182,3 +182,54 @@ func TestLoadFamilyBad(t *testing.T) {
 	}
 	checkGolden(t, "testdata/family/bad.golden", golden.String())
 }
+
+func TestTrainingForAndConfig(t *testing.T) {
+	f, err := LoadFamily(install(t, t.TempDir(), "sample", FamilyFile, "testdata/family/good/full.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := f.TrainingFor("quick")
+	if err != nil || q.Epochs != 1000 {
+		t.Fatalf("TrainingFor(quick) = %+v, %v", q, err)
+	}
+	if base, err := f.TrainingFor(""); err != nil || base.Epochs != 25000 {
+		t.Errorf("TrainingFor(\"\") = %+v, %v", base, err)
+	}
+	if _, err := f.TrainingFor("fast"); err == nil || !strings.Contains(err.Error(), `no preset "fast" (presets: canonical, quick)`) {
+		t.Errorf("TrainingFor(fast) = %v", err)
+	}
+	// A run of another length rescales the schedule written for the spec's epochs.
+	cfg, err := q.Config(2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := q.Config(0)
+	if cfg.Epochs != 2000 || len(cfg.Checkpoints) != len(own.Checkpoints) || cfg.Checkpoints[len(cfg.Checkpoints)-1] != 2000 ||
+		cfg.Checkpoints[1] != 2*own.Checkpoints[1] {
+		t.Errorf("Config(2000) = %v, own %v", cfg.Checkpoints, own.Checkpoints)
+	}
+	if cfg.Optimizer != "adamw" || len(cfg.Betas) != 2 || cfg.Frozen[0] != "**.b_*" || cfg.LossPositions != "last" {
+		t.Errorf("Config = %+v", cfg)
+	}
+	if _, err := q.Config(-5); err == nil {
+		t.Error("Config(-5) succeeded")
+	}
+	d := f.DomainParameters.Defaults()
+	if len(d) != 4 || d["train_fraction"] != 0.3 {
+		t.Errorf("Defaults = %v", d)
+	}
+	if got := f.VariantPattern.Params(); strings.Join(got, ",") != "prime,seed,data_seed,train_fraction" || f.VariantPattern.String() == "" {
+		t.Errorf("pattern params = %v", got)
+	}
+}
+
+func TestFormatValue(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{int64(-7), "-7"}, {3, "3"}, {0.5, "0.5"}, {1e-7, "0.0000001"}, {1e21, "1000000000000000000000"}, {true, "true"}, {"x", "x"}} {
+		if got := FormatValue(c.v); got != c.want {
+			t.Errorf("FormatValue(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
