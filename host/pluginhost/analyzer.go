@@ -32,6 +32,9 @@ func LaunchAnalyzer(ctx context.Context, spec Spec, opts Options) (*Analyzer, er
 		return nil, fmt.Errorf("%s: dispensed %T, not an analyzer", proc.label(), raw)
 	}
 	a := &Analyzer{proc: proc, client: c, spec: spec}
+	proc.closeMu.Lock()
+	proc.onClose = func() { _ = c.Close() }
+	proc.closeMu.Unlock()
 	info := c.Info()
 	if (spec.Name != "" && info.Name != spec.Name) || (spec.Version != "" && info.Version != spec.Version) || (spec.Kind != "" && info.Kind != spec.Kind) {
 		a.Close()
@@ -107,7 +110,6 @@ func (a *Analyzer) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs map[s
 // Close stops the plugin process. It is idempotent and always returns nil;
 // the error is there so Analyzer fits io.Closer.
 func (a *Analyzer) Close() error {
-	_ = a.client.Close()
 	a.proc.shutdown(fmt.Errorf("%s was closed", a.proc.label()))
 	return nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -97,29 +100,67 @@ func benchTransport(b *testing.B, rows, cols int, arena, stream bool) {
 	// Each plugin call is timed beside an in-process call so both see the
 	// same machine load; medians and minima keep a shared machine's
 	// scheduling noise out of the ratio.
+	// CPU time (host process plus plugin process) is reported beside wall
+	// time: it is what the wall-time ratio becomes on an idle machine, and a
+	// loaded one cannot disturb it.
 	plug := make([]time.Duration, 0, b.N)
 	inproc := make([]time.Duration, 0, b.N)
+	var plugCPU, inprocCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		c0, pc0 := selfCPU(), procCPU(p.Pid())
 		t0 := time.Now()
 		if _, err := p.Analyze(ctx, cp); err != nil {
 			b.Fatal(err)
 		}
 		plug = append(plug, time.Since(t0))
+		plugCPU += selfCPU() - c0 + procCPU(p.Pid()) - pc0
 		b.StopTimer()
+		c0 = selfCPU()
 		t0 = time.Now()
 		if _, err := in.Analyze(ctx, cp); err != nil {
 			b.Fatal(err)
 		}
 		inproc = append(inproc, time.Since(t0))
+		inprocCPU += selfCPU() - c0
 		b.StartTimer()
 	}
 	b.StopTimer()
+	if plugCPU > 0 && inprocCPU > 0 {
+		b.ReportMetric(float64(plugCPU)/float64(inprocCPU), "plugin/inproc-cpu")
+	}
 	pm, im := median(plug), median(inproc)
 	b.ReportMetric(float64(pm)/float64(im), "plugin/inproc")
 	b.ReportMetric(float64(slices.Min(plug))/float64(slices.Min(inproc)), "plugin/inproc-min")
 	b.ReportMetric(float64(n*4)/pm.Seconds()/1e6, "plugin-MB/s")
 	b.ReportMetric(float64(n*4)/im.Seconds()/1e6, "inproc-MB/s")
+}
+
+// selfCPU returns the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU returns the CPU time process pid has used, summed over its threads
+// from /proc/PID/task/*/schedstat (nanoseconds), or 0 where that is missing.
+func procCPU(pid int) time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var sum time.Duration
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var ns int64
+		if _, err := fmt.Sscan(string(b), &ns); err == nil {
+			sum += time.Duration(ns)
+		}
+	}
+	return sum
 }
 
 func median(d []time.Duration) time.Duration {

@@ -32,6 +32,9 @@ type process struct {
 	stderr  *tail
 	stdout  *stdoutGuard
 	closeMu sync.Mutex
+	// onClose frees what the host side holds for the plugin (shared-memory
+	// staging); it runs once the process is stopped.
+	onClose func()
 
 	mu     sync.Mutex
 	failed error // why the plugin can no longer be called
@@ -288,6 +291,10 @@ func (p *process) close() {
 	p.closeMu.Lock()
 	defer p.closeMu.Unlock()
 	p.client.Kill()
+	if p.onClose != nil {
+		p.onClose()
+		p.onClose = nil
+	}
 	liveMu.Lock()
 	delete(live, p)
 	liveMu.Unlock()
