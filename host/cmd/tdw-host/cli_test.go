@@ -187,6 +187,15 @@ func TestFamilies(t *testing.T) {
 	if !strings.Contains(r.stdout, `"0.1.0"`) || !strings.Contains(r.stdout, "toy ") {
 		t.Errorf("--check missed the version mismatch:\n%s", r.stdout)
 	}
+
+	// So does one whose model disagrees with family.json's architecture.
+	if err := os.WriteFile(fam, []byte(strings.Replace(string(data), `"d_mlp": 16`, `"d_mlp": 32`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, "families", "--check")
+	if !strings.Contains(r.stdout, "at default parameters: model config disagrees with family.json architecture: d_mlp is 16, family.json says 32") {
+		t.Errorf("--check missed the architecture mismatch:\n%s", r.stdout)
+	}
 }
 
 // TestBinarySmoke builds tdw-host and runs it as a user would.

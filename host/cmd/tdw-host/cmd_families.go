@@ -31,9 +31,10 @@ With FAMILY, describe that family: its domain parameters (the -p NAME=VALUE of
 'tdw-host train'), variant name pattern, training defaults, presets and default
 analyzers.
 
-With --check every family whose manifest is fine is also launched, and its
-plugin must answer the handshake and describe itself with the name and version
-of its family.json.
+With --check every family whose manifest is fine is also launched: its plugin
+must answer the handshake, describe itself with the name and version of its
+family.json, and, at default parameters, produce a model configuration that
+agrees with every architecture key family.json gives.
 
 Exits 1 when any listed family is not ok, after printing.`,
 			Example: `  tdw-host families
@@ -115,6 +116,16 @@ func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeo
 	if info.Name != f.Name || info.Version != f.Version {
 		checkErr = fmt.Errorf("family %s: plugin %s describes itself as %q version %q (family.json says %q version %q)",
 			f.Name, f.CommandPath, info.Name, info.Version, f.Name, f.Version)
+	} else if params, err := registry.ValidateParams(f.DomainParameters, nil); err == nil {
+		// With every parameter at its default, the plugin's model must have
+		// the architecture family.json fixes.
+		cfg, err := p.ModelConfig(ctx, params)
+		if err == nil {
+			err = f.Architecture.Check(cfg)
+		}
+		if err != nil {
+			checkErr = fmt.Errorf("family %s: plugin %s at default parameters: %w", f.Name, f.CommandPath, err)
+		}
 	}
 	if err := p.Close(); err != nil {
 		a.log.Debug("closing family plugin", "family", f.Name, "error", err)
