@@ -1,0 +1,74 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// BenchmarkMLPStep compares, on the calibration MLP block at the training
+// batch (rows × 128 → 512 → 128, relu), one forward + backward written as a
+// Gorgonia graph (TapeMachine, symbolic gradient) with the engine's
+// hand-written kernels over the same BLAS. This measurement decided what
+// Gorgonia does in the engine (docs/engine.md).
+func BenchmarkMLPStep(b *testing.B) {
+	const d, dm = 128, 512
+	for _, rows := range []int{1000, 3830} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		fill := func(n int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(rng.NormFloat64() * 0.1)
+			}
+			return v
+		}
+		x, win, wout := fill(rows*d), fill(d*dm), fill(dm*d)
+		b.Run(fmt.Sprintf("gorgonia/rows=%d", rows), func(b *testing.B) {
+			g := G.NewGraph()
+			X := G.NewMatrix(g, tensor.Float32, G.WithShape(rows, d), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(rows, d), tensor.WithBacking(append([]float32(nil), x...)))))
+			Win := G.NewMatrix(g, tensor.Float32, G.WithShape(d, dm), G.WithName("win"),
+				G.WithValue(tensor.New(tensor.WithShape(d, dm), tensor.WithBacking(append([]float32(nil), win...)))))
+			Wout := G.NewMatrix(g, tensor.Float32, G.WithShape(dm, d), G.WithName("wout"),
+				G.WithValue(tensor.New(tensor.WithShape(dm, d), tensor.WithBacking(append([]float32(nil), wout...)))))
+			h := G.Must(G.Rectify(G.Must(G.Mul(X, Win))))
+			y := G.Must(G.Mul(h, Wout))
+			cost := G.Must(G.Sum(y))
+			if _, err := G.Grad(cost, Win, Wout); err != nil {
+				b.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g, G.BindDualValues(Win, Wout))
+			defer vm.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := vm.RunAll(); err != nil {
+					b.Fatal(err)
+				}
+				vm.Reset()
+			}
+		})
+		b.Run(fmt.Sprintf("engine/rows=%d", rows), func(b *testing.B) {
+			pre, post, y := make([]float32, rows*dm), make([]float32, rows*dm), make([]float32, rows*d)
+			dy := make([]float32, rows*d)
+			for i := range dy {
+				dy[i] = 1
+			}
+			dpost, dpre := make([]float32, rows*dm), make([]float32, rows*dm)
+			dwin, dwout := make([]float32, d*dm), make([]float32, dm*d)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				linearForward(x, rows, d, win, dm, nil, pre)
+				activationForward(ActReLU, pre, post, dm)
+				linearForward(post, rows, dm, wout, d, nil, y)
+				clear(dwin)
+				clear(dwout)
+				linearBackward(post, rows, dm, wout, d, dy, dwout, nil, dpost, false)
+				activationBackward(ActReLU, pre, dpost, dpre, dm)
+				linearBackward(x, rows, d, win, dm, dpre, dwin, nil, nil, false)
+			}
+		})
+	}
+}
