@@ -3,8 +3,8 @@
 package model
 
 import (
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/netlib/blas/netlib"
+	G "gorgonia.org/gorgonia"
 )
 
 // Gorgonia gets the same OpenBLAS as the engine in BenchmarkMLPStep.
