@@ -19,8 +19,11 @@ all: build
 
 build: host plugins
 
+# The version tdw-host reports and records in metadata.json and checkpoints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 host:
-	$(GO) build $(TAGFLAG) -o bin/tdw-host ./host/cmd/tdw-host
+	$(GO) build $(TAGFLAG) -ldflags "-X main.version=$(VERSION)" -o bin/tdw-host ./host/cmd/tdw-host
 
 # Each plugin binary lands beside its JSON, named after its folder.
 plugins:
