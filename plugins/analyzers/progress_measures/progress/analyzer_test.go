@@ -12,6 +12,7 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
+	"github.com/tdw-workbench/tdw/sdk/stats"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
@@ -172,6 +173,10 @@ func TestFourierNormsGini(t *testing.T) {
 		}
 	}
 	norms := EmbedFourierNorms(tr, we, d)
+	// One component holds everything: the Gini coefficient is (n-1)/n.
+	if g := stats.Gini(norms); !near(g, float64(p-1)/p, 1e-12) {
+		t.Errorf("Gini of a one-component W_E spectrum = %g, want %g", g, float64(p-1)/p)
+	}
 	for i, v := range norms {
 		want := 0.0
 		if i == 5 {
@@ -192,6 +197,9 @@ func TestFourierNormsGini(t *testing.T) {
 		wu[i*(p+1)+i] = 1
 	}
 	nl := UnembedFourierNorms(tr, wout, wu, dm, dm, p+1)
+	if g := stats.Gini(nl); !near(g, 0, 1e-12) {
+		t.Errorf("Gini of a flat W_L spectrum = %g, want 0", g)
+	}
 	for i, v := range nl {
 		if !near(v, 1, 1e-12) {
 			t.Errorf("W_L norm %d = %g, want 1", i, v)
