@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/tdw-workbench/tdw/sdk"
@@ -28,6 +29,10 @@ func OpenNPZ(path string) (*NPZ, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .npz: %w", path, err)
 	}
+	var size int64
+	if st, err := os.Stat(path); err == nil {
+		size = st.Size()
+	}
 	z := &NPZ{path: path, zr: zr, entries: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		name, ok := strings.CutSuffix(f.Name, ".npy")
@@ -39,14 +44,41 @@ func OpenNPZ(path string) (*NPZ, error) {
 			zr.Close()
 			return nil, fmt.Errorf("%s: entry %q appears twice", path, name)
 		}
-		if f.Method != zip.Store && f.Method != zip.Deflate {
+		if err := checkSizes(f, size); err != nil {
 			zr.Close()
-			return nil, fmt.Errorf("%s: entry %q uses zip method %d (only stored and deflated entries are read)", path, name, f.Method)
+			return nil, fmt.Errorf("%s: entry %q: %v", path, name, err)
 		}
 		z.entries[name] = f
 		z.names = append(z.names, name)
 	}
 	return z, nil
+}
+
+// maxDeflateRatio bounds uncompressed/compressed size for a deflated entry:
+// deflate cannot expand data more than about 1032 to 1.
+const maxDeflateRatio = 1032
+
+// checkSizes refuses an entry whose sizes in the zip directory are
+// impossible, so that a forged size cannot make Read allocate without limit
+// (Read allocates what the entry's header and size agree on before reading).
+func checkSizes(f *zip.File, fileSize int64) error {
+	c, u := f.CompressedSize64, f.UncompressedSize64
+	if fileSize > 0 && c > uint64(fileSize) {
+		return fmt.Errorf("compressed size %d exceeds the %d-byte file", c, fileSize)
+	}
+	switch f.Method {
+	case zip.Store:
+		if u != c {
+			return fmt.Errorf("stored entry claims %d bytes but holds %d", u, c)
+		}
+	case zip.Deflate:
+		if u > maxDeflateRatio*c+1024 {
+			return fmt.Errorf("deflated entry claims %d bytes from %d compressed, more than deflate can expand", u, c)
+		}
+	default:
+		return fmt.Errorf("zip method %d is not supported (only stored and deflated entries are read)", f.Method)
+	}
+	return nil
 }
 
 // Path returns the file's path.

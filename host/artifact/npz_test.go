@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"math"
@@ -259,6 +260,39 @@ func TestReadRejectsBadInput(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+func TestOpenRejectsForgedSizes(t *testing.T) {
+	h, _ := npyHeader(sdk.Float32, []int{1 << 38}) // a 1 TiB array
+	for _, tc := range []struct {
+		name   string
+		method uint16
+		comp   uint64
+		want   string
+	}{
+		{"stored", zip.Store, uint64(len(h)), "stored entry claims"},
+		{"deflated", zip.Deflate, uint64(len(h)), "more than deflate can expand"},
+		{"method", 99, uint64(len(h)), "zip method 99"},
+		{"past the file", zip.Store, 1 << 40, "exceeds the"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "forged.npz")
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: "big.npy", Method: tc.method,
+				CompressedSize64: tc.comp, UncompressedSize64: 1<<40 + uint64(len(h))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(h)
+			zw.Close()
+			os.WriteFile(path, buf.Bytes(), 0o644)
+			_, err = ReadNPZEntry(path, "big")
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `entry "big"`) {
+				t.Errorf("got %v, want an error naming the entry and containing %q", err, tc.want)
 			}
 		})
 	}
