@@ -74,7 +74,7 @@ type analyzeFlags struct {
 
 func (o *analyzeFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.analyzers, "analyzers", "", "comma-separated analyzers to run (default: the family's)")
+	f.StringVar(&o.analyzers, "analyzers", "", "comma-separated analyzers to run (default: the family's); here the analyzers folder is --analyzers-dir or TDW_ANALYZERS")
 	f.StringVar(&o.checkpoints, "checkpoints", "", "comma-separated epochs to analyze (default: every checkpoint)")
 	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE (repeatable)")
 	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")

@@ -38,14 +38,21 @@ VARIANT is named as for 'tdw-host analyze'.`,
 					return err
 				}
 				var ms []*registry.AnalyzerManifest
+				var absent []string // the family's analyzers that are not installed
 				if all {
 					for _, m := range reg.List() {
 						if m.AcceptsFamily(fam.Name) {
 							ms = append(ms, m)
 						}
 					}
-				} else if ms, err = reg.ForFamily(fam); err != nil {
-					return err
+				} else {
+					for _, name := range fam.Analyzers {
+						if m, err := reg.Get(name); err == nil {
+							ms = append(ms, m)
+						} else {
+							absent = append(absent, name)
+						}
+					}
 				}
 				sts, err := analysis.Status(v, ms)
 				if err != nil {
@@ -60,6 +67,9 @@ VARIANT is named as for 'tdw-host analyze'.`,
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\n", s.Name, s.Kind, s.Version, len(s.Done),
 						epochList(s.Missing), epochList(s.Stale), len(s.Failed))
+				}
+				for _, name := range absent {
+					fmt.Fprintf(tw, "%s\t-\tnot installed\t\t\t\t\n", name)
 				}
 				tw.Flush()
 				fmt.Fprintf(a.stdout, "artifacts in %s\n", v.ArtifactsDir())

@@ -40,6 +40,7 @@ A rerun trains nothing and computes only missing or stale artifacts.`,
 		f.StringVar(&o.family, "family", "", "family to run (default: the only installed one, or "+defaultFamily+")")
 		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE (repeatable)")
 		f.StringVar(&o.preset, "preset", "", "family preset (default: the family's default_preset)")
+		f.IntVar(&o.epochs, "epochs", 0, "epochs to train an untrained variant (default: the preset's)")
 		o.analyze.register(cmd)
 		return cmd
 	})
@@ -47,6 +48,7 @@ A rerun trains nothing and computes only missing or stale artifacts.`,
 
 type runFlags struct {
 	family string
+	epochs int
 	variantArg
 	analyze analyzeFlags
 }
@@ -95,7 +97,7 @@ func (a *app) runMain(ctx context.Context, o runFlags) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	tf := trainFlags{params: o.params, preset: preset, quiet: o.analyze.quiet}
+	tf := trainFlags{params: o.params, preset: preset, epochs: o.epochs, quiet: o.analyze.quiet}
 	if v, err := variant.Open(a.cfg.ResultsDir, fam.Name, name); err == nil {
 		st, err := v.State()
 		if err != nil {
@@ -106,7 +108,7 @@ func (a *app) runMain(ctx context.Context, o runFlags) error {
 			return a.analyzeAndPoint(ctx, fam, v, o)
 		}
 		if m, err := v.Metadata(); err == nil && m.Status == variant.StatusTraining {
-			tf.resume = true // a stopped run: continue it
+			tf.resume, tf.epochs = true, 0 // a stopped run: continue it as recorded
 		}
 	}
 	fmt.Fprintf(a.stdout, "training %s (preset %s)\n", name, preset)

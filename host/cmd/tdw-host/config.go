@@ -15,6 +15,9 @@ type config struct {
 	FamiliesDir  string
 	AnalyzersDir string
 	LogLevel     string
+	// aliases holds the values of the --NAME-dir spellings of the folder
+	// flags, by flag name.
+	aliases map[string]*string
 }
 
 // globalFlag describes one folder flag and where its value may come from.
@@ -35,13 +38,21 @@ var globalFlags = []globalFlag{
 // logLevels are the accepted --log-level values.
 var logLevels = []string{"trace", "debug", "info", "warn", "error", "off"}
 
-// addGlobalFlags registers the persistent flags on the root command.
+// addGlobalFlags registers the persistent flags on the root command. Each
+// folder flag also answers to NAME-dir, because analyze and run use
+// --analyzers for the analyzers to run (issue 5's spelling): there the folder
+// is given as --analyzers-dir or TDW_ANALYZERS.
 func addGlobalFlags(root *cobra.Command, c *config) {
 	pf := root.PersistentFlags()
+	c.aliases = map[string]*string{}
 	for _, g := range globalFlags {
 		pf.StringVar(g.dst(c), g.name, g.def, fmt.Sprintf("%s (env %s)", g.usage, g.env))
 		root.PersistentFlags().Lookup(g.name).DefValue = g.def
 		_ = pf.SetAnnotation(g.name, cobra.BashCompSubdirsInDir, []string{})
+		alias := new(string)
+		c.aliases[g.name] = alias
+		pf.StringVar(alias, g.name+"-dir", "", "same as --"+g.name)
+		_ = pf.SetAnnotation(g.name+"-dir", cobra.BashCompSubdirsInDir, []string{})
 	}
 	pf.StringVar(&c.LogLevel, "log-level", "warn", "`LEVEL` of the logs on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
 }
@@ -50,8 +61,16 @@ func addGlobalFlags(root *cobra.Command, c *config) {
 // line (flag > env > default) and checks the values.
 func (c *config) resolve(cmd *cobra.Command, env func(string) (string, bool)) error {
 	flags := cmd.Flags()
+	root := cmd.Root().PersistentFlags()
 	for _, g := range globalFlags {
-		if !flags.Changed(g.name) {
+		// A command may shadow the flag with one of its own (analyze's
+		// --analyzers): then only the -dir spelling sets the folder.
+		own := flags.Lookup(g.name) == root.Lookup(g.name)
+		switch {
+		case flags.Changed(g.name + "-dir"):
+			*g.dst(c) = *c.aliases[g.name]
+		case own && flags.Changed(g.name):
+		default:
 			if v, ok := env(g.env); ok && v != "" {
 				*g.dst(c) = v
 			}

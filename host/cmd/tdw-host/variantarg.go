@@ -45,6 +45,11 @@ func (a *app) resolveVariant(arg string, va variantArg) (*registry.FamilyManifes
 		return nil, nil, usageErrorf("-p and --preset need a family name, and %q is not an installed family", arg)
 	}
 	if famName, name, ok := strings.Cut(arg, "/"); ok {
+		for _, part := range []string{famName, name} {
+			if err := registry.SafePathComponent(part); err != nil {
+				return nil, nil, usageErrorf("variant %q: %v", arg, err)
+			}
+		}
 		fam, err := fams.Get(famName)
 		if err != nil {
 			return nil, nil, err
