@@ -22,8 +22,7 @@ first, as the engine's reader converts them.
 
 Run from anywhere with Debian's python3-torch and python3-numpy:
     /usr/bin/python3 host/model/testdata/golden/make_golden.py
-It is seeded: a rerun rewrites the same arrays and weights (the zip timestamps
-inside expected.npz differ).
+It is seeded: a rerun rewrites byte-identical files.
 """
 
 import json
