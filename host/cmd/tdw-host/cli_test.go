@@ -150,6 +150,17 @@ func TestAnalyzersTable(t *testing.T) {
 	}
 	checkGolden(t, "analyzers_check.txt", strings.ReplaceAll(r.stdout, ws, "$WS"))
 
+	r = run(t, env, "analyzers", "rowsum")
+	if r.code != exitOK || r.stderr != "" {
+		t.Errorf("analyzers rowsum: code %d stderr %q", r.code, r.stderr)
+	}
+	checkGolden(t, "analyzers_rowsum.txt", strings.ReplaceAll(r.stdout, ws, "$WS"))
+	r = run(t, env, "analyzers", "broken")
+	if r.code != exitRuntime {
+		t.Errorf("analyzers broken: code %d", r.code)
+	}
+	oneErrorLine(t, r, `analyzer "broken" failed to load: `+filepath.Join(ws, "analyzers", "broken", "analyzer.json")+": line 4, column 3")
+
 	// Only good analyzers: exit 0, nothing on stderr.
 	good := t.TempDir()
 	if err := os.Rename(filepath.Join(ws, "analyzers", "rowsum"), filepath.Join(good, "rowsum")); err != nil {

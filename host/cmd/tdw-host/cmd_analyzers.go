@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,8 +18,8 @@ func init() {
 		var check bool
 		var timeout time.Duration
 		cmd := &cobra.Command{
-			Use:   "analyzers",
-			Short: "List installed analyzers with version, kind and status",
+			Use:   "analyzers [ANALYZER]",
+			Short: "List installed analyzers with version, kind and status, or describe one",
 			Long: `List every folder of the analyzers folder (--analyzers, env TDW_ANALYZERS) with
 its analyzer's name, version, kind and status, sorted by name. Status is "ok", or
 "error: " and what is wrong: a manifest field (by JSON path), a missing or
@@ -27,15 +29,27 @@ With --check every analyzer whose manifest is fine is also launched, and its
 plugin must answer the handshake and describe itself with the name, version
 and kind of its analyzer.json.
 
+With ANALYZER, describe that analyzer: what it reads (hooks and positions,
+logits, weights, context, artifacts), the arrays it writes with dtype and
+shape, and its parameters.
+
 Exits 1 when any analyzer is not ok, after printing the whole table.`,
 			Example: `  tdw-host analyzers
+  tdw-host analyzers neuron_freq_norm
   tdw-host analyzers --check
   TDW_ANALYZERS=~/my_analyzers tdw-host analyzers`,
-			Args: cobra.NoArgs,
-			RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			Args: cobra.MaximumNArgs(1),
+			RunE: runE(func(cmd *cobra.Command, args []string) error {
 				reg, probs, err := a.discoverAnalyzers()
 				if err != nil {
 					return err
+				}
+				if len(args) == 1 {
+					m, err := reg.Get(args[0])
+					if err != nil {
+						return err
+					}
+					return describeAnalyzer(a.stdout, m)
 				}
 				type row struct{ name, version, kind, status string }
 				var rows []row
@@ -91,4 +105,65 @@ func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, t
 		a.log.Debug("closing analyzer plugin", "analyzer", m.Name, "error", err)
 	}
 	return checkErr
+}
+
+// describeAnalyzer prints one analyzer's manifest for people choosing or
+// writing analyzers.
+func describeAnalyzer(w io.Writer, m *registry.AnalyzerManifest) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s (%s): %s\n", m.Name, m.Version, m.Kind, m.Description)
+	fmt.Fprintf(&b, "families: %s\ncommand: %s %s\n", strings.Join(m.Families, ", "), m.CommandPath, strings.Join(m.Args, " "))
+	if m.Timeout > 0 {
+		fmt.Fprintf(&b, "timeout: %s per call\n", m.Timeout)
+	}
+	in := m.Inputs
+	b.WriteString("\ninputs:\n")
+	for _, h := range in.Hooks {
+		fmt.Fprintf(&b, "  hook %s at %s\n", h.Name, h.Positions)
+	}
+	if in.Logits != nil {
+		fmt.Fprintf(&b, "  logits at %s\n", in.Logits)
+	}
+	if len(in.Weights) > 0 {
+		fmt.Fprintf(&b, "  weights %s\n", strings.Join(in.Weights, ", "))
+	}
+	if len(in.Context) > 0 {
+		fmt.Fprintf(&b, "  context %s\n", strings.Join(in.Context, ", "))
+	}
+	for _, r := range in.Artifacts {
+		fmt.Fprintf(&b, "  artifact %s\n", r)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	for _, sec := range []struct {
+		title string
+		specs []registry.OutputSpec
+	}{{"outputs", m.Outputs}, {"summary", m.Summary}} {
+		if len(sec.specs) == 0 {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "\n%s:\n", sec.title); err != nil {
+			return err
+		}
+		rows := make([][]string, len(sec.specs))
+		for i, o := range sec.specs {
+			rows[i] = []string{"  " + o.Name, string(o.DType), o.Shape, o.Description}
+		}
+		if err := writeRows(w, rows); err != nil {
+			return err
+		}
+	}
+	if len(m.Parameters) > 0 {
+		if _, err := io.WriteString(w, "\nparameters:\n"); err != nil {
+			return err
+		}
+		var rows [][]string
+		for _, name := range m.Parameters.Names() {
+			s := m.Parameters[name]
+			rows = append(rows, []string{"  " + name, string(s.Type), "default " + defaultText(s.Default), rangeText(s), s.Description})
+		}
+		return writeRows(w, rows)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 			if i > 0 {
 				io.WriteString(tw, "\t")
 			}
-			io.WriteString(tw, strings.ReplaceAll(oneLine(c), "\t", " "))
+			io.WriteString(tw, flatten(c))
 		}
 		io.WriteString(tw, "\n")
 	}
@@ -25,6 +25,12 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 		line(r)
 	}
 	return tw.Flush()
+}
+
+// flatten keeps a cell on one line and in one column: line breaks and tabs
+// become spaces; leading indentation stays.
+func flatten(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(strings.TrimRight(s, " \n"))
 }
 
 // sortRows sorts table rows by key, stably.
