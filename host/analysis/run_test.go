@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	pluginDir = dir
-	buildErr = buildPlugins(dir)
+	if child := os.Getenv(childPluginsEnv); child != "" {
+		pluginDir = child // a child process of TestKill9ThenResume reuses the parent's plugins
+	} else {
+		buildErr = buildPlugins(dir)
+	}
 	code := m.Run()
 	pluginhost.CloseAll()
 	os.RemoveAll(dir)
