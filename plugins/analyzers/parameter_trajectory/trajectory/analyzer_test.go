@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -28,7 +29,13 @@ var shapes = map[string][]int{
 // epoch index e equal to base + f(name, e, j) for flat index j.
 func stack(rng *rand.Rand, epochs []int, f func(name string, e, j int) float64) *sdk.Stacked {
 	s := &sdk.Stacked{Epochs: epochs, Arrays: map[string]*sdk.Tensor{}}
-	for name, sh := range shapes {
+	names := make([]string, 0, len(shapes))
+	for name := range shapes {
+		names = append(names, name)
+	}
+	sort.Strings(names) // seeded draws land on the same weights every run
+	for _, name := range names {
+		sh := shapes[name]
 		d := sdk.NumElements(sh)
 		base := make([]float64, d)
 		for j := range base {
