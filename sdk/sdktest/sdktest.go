@@ -43,11 +43,10 @@ func Family(t testing.TB, impl sdk.Family) *sdk.FamilyClient {
 
 func dispense(t testing.TB, name string, p plugin.Plugin) any {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{name: p})
-	t.Cleanup(func() {
-		_ = client.Close()
-		server.Stop()
-	})
+	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{name: p})
+	// Close asks the server to stop through go-plugin's controller; stopping
+	// it here as well would race with that.
+	t.Cleanup(func() { _ = client.Close() })
 	raw, err := client.Dispense(name)
 	if err != nil {
 		t.Fatalf("sdktest: dispense %s: %v", name, err)
