@@ -95,20 +95,25 @@ func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions)
 // w) into the output for sequences off.. at the kept positions. It panics if
 // all positions are kept but only the last was computed: the plan prevents it.
 func copyKept(dst []float32, p Positions, off, n int, buf []float32, B, g, r, w int) {
+	// The copies run over goroutines: on a fresh cache their cost is mostly
+	// first-touch page faults, which the cores then take in parallel.
 	if p == PosAll {
 		if r != n {
 			panic("model: hook kept at all positions was computed at the last only")
 		}
-		copy(dst[off*g*n*w:], buf[:B*g*n*w])
+		d, s := dst[off*g*n*w:], buf[:B*g*n*w]
+		parallelRows(B*g, n*w, func(lo, hi int) { copy(d[lo*n*w:hi*n*w], s[lo*n*w:hi*n*w]) })
 		return
 	}
-	if r == 1 {
-		copy(dst[off*g*w:], buf[:B*g*w])
-		return
-	}
-	for i := 0; i < B*g; i++ {
-		copy(dst[(off*g+i)*w:][:w], buf[((i+1)*r-1)*w:][:w])
-	}
+	parallelRows(B*g, w, func(lo, hi int) {
+		if r == 1 {
+			copy(dst[(off*g+lo)*w:(off*g+hi)*w], buf[lo*w:hi*w])
+			return
+		}
+		for i := lo; i < hi; i++ {
+			copy(dst[(off*g+i)*w:][:w], buf[((i+1)*r-1)*w:][:w])
+		}
+	})
 }
 
 // reuse returns t if it is float32 of the given shape, else a new tensor.
