@@ -178,4 +178,3 @@ func BenchmarkGramPCA(b *testing.B) {
 		})
 	}
 }
-
