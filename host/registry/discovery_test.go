@@ -169,3 +169,22 @@ func TestFamilyDiscovery(t *testing.T) {
 		t.Error("analyzer Discover(absent) succeeded")
 	}
 }
+
+// TestDiscoveryLinkedFolder: a plugin folder may be a symbolic link (a plugin
+// developed elsewhere); its command is checked inside the linked folder.
+func TestDiscoveryLinkedFolder(t *testing.T) {
+	elsewhere := t.TempDir()
+	installData(t, elsewhere, "dep", AnalyzerFile, renamed(t, "testdata/analyzer/good/minimal.json", "dep"))
+	root := t.TempDir()
+	if err := os.Symlink(filepath.Join(elsewhere, "dep"), filepath.Join(root, "dep")); err != nil {
+		t.Fatal(err)
+	}
+	r := NewAnalyzerRegistry()
+	probs, err := r.Discover(root)
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("Discover = %v, %v", probs, err)
+	}
+	if m, err := r.Get("dep"); err != nil || m.CommandPath != filepath.Join(root, "dep", "dep") {
+		t.Errorf("Get(dep) = %+v, %v", m, err)
+	}
+}
