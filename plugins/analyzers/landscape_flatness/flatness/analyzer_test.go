@@ -380,3 +380,34 @@ func BenchmarkAnalyze(b *testing.B) {
 		})
 	}
 }
+
+// cancellingHost cancels the run's context on its third evaluation, as a
+// user interrupting an analysis would.
+type cancellingHost struct {
+	*bowl
+	cancel context.CancelFunc
+}
+
+func (h cancellingHost) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.EvalResult, error) {
+	if len(h.splits) == 2 {
+		h.cancel()
+	}
+	return h.bowl.Evaluate(ctx, req)
+}
+
+func TestCancelStopsBetweenDirections(t *testing.T) {
+	w, b := model(rand.New(rand.NewPCG(73, 74)), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := New()
+	if err := a.Begin(ctx, &sdk.Run{Host: cancellingHost{b, cancel}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.Analyze(ctx, &sdk.Checkpoint{Epoch: 4, Weights: w})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if n := len(b.splits); n != 3 {
+		t.Errorf("host evaluated %d times after the cancel, want 3 in all", n)
+	}
+}
