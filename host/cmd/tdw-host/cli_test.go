@@ -100,6 +100,8 @@ func TestFolderPrecedence(t *testing.T) {
 		{nil, map[string]string{"TDW_ANALYZERS": "/env/an"}, "/env/an"},
 		{[]string{"--analyzers", "/flag/an"}, map[string]string{"TDW_ANALYZERS": "/env/an"}, "/flag/an"},
 		{[]string{"--analyzers=/flag/an"}, nil, "/flag/an"},
+		{[]string{"--analyzers-dir", "/alias/an"}, map[string]string{"TDW_ANALYZERS": "/env/an"}, "/alias/an"},
+		{[]string{"--analyzers-dir", "/alias/an", "--analyzers", "/flag/an"}, nil, "/alias/an"},
 	}
 	for _, c := range cases {
 		a := &app{stdout: new(strings.Builder), stderr: new(strings.Builder), env: func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }}
