@@ -23,7 +23,10 @@ func (analyzer) Info() sdk.AnalyzerInfo {
 	return sdk.AnalyzerInfo{Name: mode, Version: "1.0.0", Kind: sdk.PerCheckpoint}
 }
 
-func (analyzer) Begin(context.Context, *sdk.Run) error { return nil }
+// run is kept for mode "callback", which calls the host back.
+var run *sdk.Run
+
+func (analyzer) Begin(_ context.Context, r *sdk.Run) error { run = r; return nil }
 func (analyzer) End(context.Context) error             { return nil }
 
 func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
@@ -46,6 +49,20 @@ func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, e
 	if err != nil {
 		return nil, err
 	}
+	if mode == "callback" {
+		if run == nil || run.Host == nil {
+			return nil, fmt.Errorf("no host to call back")
+		}
+		ev, err := run.Host.Evaluate(ctx, sdk.EvalRequest{Replace: map[string]*sdk.Tensor{"W": cp.Hooks["h"]}, Split: sdk.SplitTrain})
+		if err != nil {
+			return nil, fmt.Errorf("host Evaluate: %w", err)
+		}
+		fw, err := run.Host.Forward(ctx, []string{"hook_embed"}, "last")
+		if err != nil {
+			return nil, fmt.Errorf("host Forward: %w", err)
+		}
+		res.Summary = map[string]*sdk.Tensor{"loss": sdk.Scalar(ev.Loss), "embed": fw["hook_embed"]}
+	}
 	rows := res.Arrays["row_sum"].Len()
 	t := res.Arrays["row_sum"]
 	switch mode {
@@ -54,7 +71,7 @@ func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, e
 	case "wrong-shape":
 		t = sdk.FromFloat32(make([]float32, rows), rows, 1)
 	}
-	return &sdk.Result{Arrays: map[string]*sdk.Tensor{"row_sum": t}}, nil
+	return &sdk.Result{Arrays: map[string]*sdk.Tensor{"row_sum": t}, Summary: res.Summary}, nil
 }
 
 // family is a tiny family for launch tests.
