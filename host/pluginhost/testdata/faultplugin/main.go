@@ -27,7 +27,7 @@ func (analyzer) Info() sdk.AnalyzerInfo {
 var run *sdk.Run
 
 func (analyzer) Begin(_ context.Context, r *sdk.Run) error { run = r; return nil }
-func (analyzer) End(context.Context) error             { return nil }
+func (analyzer) End(context.Context) error                 { return nil }
 
 func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
 	switch mode {
