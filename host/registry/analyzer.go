@@ -2,7 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -102,9 +101,9 @@ var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ .()-]+$`)
 // *ManifestError naming the file and each bad field, or an error naming the
 // file when it cannot be read.
 func LoadAnalyzer(file string) (*AnalyzerManifest, error) {
-	data, err := os.ReadFile(file)
+	data, err := readManifest(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
 	return ParseAnalyzer(file, data)
 }

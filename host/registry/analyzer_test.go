@@ -279,3 +279,20 @@ func TestAnalyzerOutputLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestManifestTooLarge(t *testing.T) {
+	big := make([]byte, maxManifestBytes+10)
+	for i := range big {
+		big[i] = ' '
+	}
+	file := installData(t, t.TempDir(), "sample", AnalyzerFile, big)
+	_, err := LoadAnalyzer(file)
+	var me *ManifestError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), file+": file is over 1048576 bytes") {
+		t.Errorf("LoadAnalyzer(huge) = %v", err)
+	}
+	ffile := installData(t, t.TempDir(), "sample", FamilyFile, big)
+	if _, err := LoadFamily(ffile); err == nil || !strings.Contains(err.Error(), "file is over") {
+		t.Errorf("LoadFamily(huge) = %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -105,9 +104,9 @@ func (f *FamilyManifest) TrainingFor(preset string) (TrainingSpec, error) {
 // *ManifestError naming the file and each bad field, or an error naming the
 // file when it cannot be read.
 func LoadFamily(file string) (*FamilyManifest, error) {
-	data, err := os.ReadFile(file)
+	data, err := readManifest(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err
 	}
 	return ParseFamily(file, data)
 }
