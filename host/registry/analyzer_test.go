@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -294,5 +295,35 @@ func TestManifestTooLarge(t *testing.T) {
 	ffile := installData(t, t.TempDir(), "sample", FamilyFile, big)
 	if _, err := LoadFamily(ffile); err == nil || !strings.Contains(err.Error(), "file is over") {
 		t.Errorf("LoadFamily(huge) = %v", err)
+	}
+}
+
+func TestManifestNotRegular(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sample")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, AnalyzerFile)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := LoadAnalyzer(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), fifo+": is not a regular file") {
+			t.Errorf("LoadAnalyzer(fifo) = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("LoadAnalyzer blocked on a FIFO")
+	}
+	if err := os.Remove(fifo); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(fifo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadAnalyzer(fifo); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Errorf("LoadAnalyzer(dir) = %v", err)
 	}
 }

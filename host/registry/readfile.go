@@ -11,8 +11,17 @@ import (
 // into memory whole.
 const maxManifestBytes = 1 << 20
 
-// readManifest reads a manifest file, refusing one over maxManifestBytes.
+// readManifest reads a manifest file, refusing anything but a regular file
+// of at most maxManifestBytes.
 func readManifest(file string) ([]byte, error) {
+	// A FIFO or device named like a manifest would block or never end.
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &ManifestError{File: file, Problems: []Problem{{Msg: "is not a regular file"}}}
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
