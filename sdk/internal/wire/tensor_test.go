@@ -58,7 +58,7 @@ func TestAssemblerRejects(t *testing.T) {
 		{"unknown dtype", []*tdwv1.TensorFrame{header("complex64", 8, 1)}, `unknown dtype "complex64"`},
 		{"nbytes lies", []*tdwv1.TensorFrame{header("float32", 40, 3, 4)}, "needs 48 bytes, header says 40"},
 		{"negative dim", []*tdwv1.TensorFrame{header("float32", 0, -1)}, "negative dimension"},
-		{"overflow", []*tdwv1.TensorFrame{header("float64", 0, 1 << 40, 1 << 40)}, "overflows"},
+		{"overflow", []*tdwv1.TensorFrame{header("float64", 0, 1<<40, 1<<40)}, "overflows"},
 		{"too many bytes", []*tdwv1.TensorFrame{header("uint8", 2, 2), chunk(3)}, "more bytes than the 2"},
 		{"short", []*tdwv1.TensorFrame{header("uint8", 4, 4), chunk(3)}, "after 3 of 4 bytes"},
 		{"short before next", []*tdwv1.TensorFrame{header("uint8", 4, 4), header("uint8", 1, 1)}, "after 0 of 4 bytes"},
