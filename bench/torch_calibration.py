@@ -11,7 +11,8 @@ torch.set_num_threads(2):
 The model is a plain re-implementation with TransformerLens semantics
 (no LayerNorm, relu, causal attention scaled by 1/sqrt(d_head)).
 
-Prints one JSON line: {"mode", "runs_s": [...], "median_s", "peak_rss_kb"}.
+Prints one JSON line: {"mode", "runs_s": [...], "median_s", "median_cpu_s",
+"peak_rss_kb"}; median_cpu_s is the process CPU time (user + sys) per run.
 """
 import argparse
 import json
@@ -124,14 +125,17 @@ def main():
         idx = perm[:ntrain]
         fn = make_step(P, tok[idx], lab[idx])
     fn()  # warm-up
-    runs = []
+    runs, cpu = [], []
     for _ in range(a.runs):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = fn()
         runs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         del out
     print(json.dumps({
         "mode": a.mode, "runs_s": runs, "median_s": statistics.median(runs),
+        "median_cpu_s": statistics.median(cpu),
         "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }))
 

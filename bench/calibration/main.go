@@ -7,7 +7,11 @@
 // median of several runs; the ratios Go/PyTorch are printed against the goals
 // (a) ≤ 0.25, (b) ≤ 0.5.
 //
-// Usage: go run [-tags openblas] ./bench/calibration [-rounds N] [-runs N] [-python PATH]
+// On a machine shared with other work, wall times swing widely and PyTorch's
+// threads suffer more from contention than the engine's; the CPU-time ratio
+// (user+sys per run) and a -threads 1 run are steadier indicators.
+//
+// Usage: go run [-tags openblas] ./bench/calibration [-rounds N] [-runs N] [-threads N] [-python PATH]
 package main
 
 import (
@@ -33,22 +37,28 @@ type result struct {
 	Mode      string    `json:"mode"`
 	Runs      []float64 `json:"runs_s"`
 	Median    float64   `json:"median_s"`
+	MedianCPU float64   `json:"median_cpu_s"` // process CPU time (user+sys) per run
 	PeakRSSKB int64     `json:"peak_rss_kb"`
 }
 
 func main() {
 	mode := flag.String("mode", "", "child mode: go-forward or go-epoch (internal)")
+	procs := flag.Int("gomaxprocs", 0, "child GOMAXPROCS (internal)")
 	runs := flag.Int("runs", 7, "timed runs per measurement (after one warm-up)")
 	rounds := flag.Int("rounds", 2, "rounds of alternating Go / PyTorch measurements")
 	python := flag.String("python", defaultPython(), "python3 with torch")
 	p := flag.Int("p", 113, "prime")
+	threads := flag.Int("threads", 2, "cores each side may use (GOMAXPROCS, torch.set_num_threads)")
 	flag.Parse()
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
 	var err error
 	switch *mode {
 	case "go-forward", "go-epoch":
 		err = child(*mode, *p, *runs)
 	case "":
-		err = compare(*python, *p, *runs, *rounds)
+		err = compare(*python, *p, *runs, *rounds, *threads)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -120,20 +130,32 @@ func child(mode string, p, runs int) error {
 		return err
 	}
 	res := result{Mode: mode}
+	var cpu []float64
 	for i := 0; i < runs; i++ {
 		runtime.GC()
+		c0 := cpuTime()
 		t0 := time.Now()
 		if err := fn(); err != nil {
 			return err
 		}
 		res.Runs = append(res.Runs, time.Since(t0).Seconds())
+		cpu = append(cpu, cpuTime()-c0)
 	}
-	res.Median = median(res.Runs)
+	res.Median, res.MedianCPU = median(res.Runs), median(cpu)
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		res.PeakRSSKB = ru.Maxrss
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// cpuTime returns this process's user + system CPU seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func median(x []float64) float64 {
@@ -162,7 +184,7 @@ func runChild(name string, args ...string) (result, error) {
 	return r, nil
 }
 
-func compare(python string, p, runs, rounds int) error {
+func compare(python string, p, runs, rounds, threads int) error {
 	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
 		return fmt.Errorf("PyTorch is not importable by %s (apt-get install python3-torch): %w", python, err)
 	}
@@ -174,25 +196,29 @@ func compare(python string, p, runs, rounds int) error {
 	if _, err := os.Stat(script); err != nil {
 		return fmt.Errorf("run from the repository root: %w", err)
 	}
-	fmt.Printf("calibration bench: p=%d, engine %s, GOMAXPROCS %d, torch threads 2, %d runs × %d rounds\n",
-		p, model.CPU().Name(), runtime.GOMAXPROCS(0), runs, rounds)
+	fmt.Printf("calibration bench: p=%d, engine %s, GOMAXPROCS %d, torch threads %d, %d runs × %d rounds\n",
+		p, model.CPU().Name(), threads, threads, runs, rounds)
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average at start: %s", l)
+	}
 	goals := map[string]float64{"forward": 0.25, "epoch": 0.5}
 	for _, what := range []string{"forward", "epoch"} {
-		var goT, ptT []float64
+		var goT, ptT, goC, ptC []float64
 		var goRSS, ptRSS int64
 		for r := 0; r < rounds; r++ {
-			g, err := runChild(self, "-mode", "go-"+what, "-p", fmt.Sprint(p), "-runs", fmt.Sprint(runs))
+			g, err := runChild(self, "-mode", "go-"+what, "-p", fmt.Sprint(p), "-runs", fmt.Sprint(runs), "-gomaxprocs", fmt.Sprint(threads))
 			if err != nil {
 				return err
 			}
-			t, err := runChild(python, script, "--mode", what, "--p", fmt.Sprint(p), "--runs", fmt.Sprint(runs))
+			t, err := runChild(python, script, "--mode", what, "--p", fmt.Sprint(p), "--runs", fmt.Sprint(runs), "--threads", fmt.Sprint(threads))
 			if err != nil {
 				return err
 			}
 			goT, ptT = append(goT, g.Median), append(ptT, t.Median)
+			goC, ptC = append(goC, g.MedianCPU), append(ptC, t.MedianCPU)
 			goRSS, ptRSS = max(goRSS, g.PeakRSSKB), max(ptRSS, t.PeakRSSKB)
-			fmt.Printf("  %-7s round %d: go %.4fs (runs %s)  torch %.4fs (runs %s)  ratio %.3f\n",
-				what, r+1, g.Median, spread(g.Runs), t.Median, spread(t.Runs), g.Median/t.Median)
+			fmt.Printf("  %-7s round %d: go %.4fs (runs %s, cpu %.3fs)  torch %.4fs (runs %s, cpu %.3fs)  ratio %.3f\n",
+				what, r+1, g.Median, spread(g.Runs), g.MedianCPU, t.Median, spread(t.Runs), t.MedianCPU, g.Median/t.Median)
 		}
 		ratios := make([]float64, len(goT))
 		for i := range goT {
@@ -203,8 +229,8 @@ func compare(python string, p, runs, rounds int) error {
 		if ratio > goals[what] {
 			verdict = "MISSES"
 		}
-		fmt.Printf("%-7s go %.4fs  torch %.4fs  ratio %.3f (goal ≤ %.2f: %s)  peak RSS go %d MB, torch %d MB\n",
-			what, median(goT), median(ptT), ratio, goals[what], verdict, goRSS/1024, ptRSS/1024)
+		fmt.Printf("%-7s go %.4fs  torch %.4fs  ratio %.3f (goal ≤ %.2f: %s)  cpu-time ratio %.3f  peak RSS go %d MB, torch %d MB\n",
+			what, median(goT), median(ptT), ratio, goals[what], verdict, median(goC)/median(ptC), goRSS/1024, ptRSS/1024)
 	}
 	return nil
 }
