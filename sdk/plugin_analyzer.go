@@ -319,6 +319,10 @@ type analyzerServer struct {
 
 	mu       sync.Mutex
 	hostConn *grpc.ClientConn
+	// calls serializes the author's methods, which need not be safe for
+	// concurrent use: a call the host abandoned (its context cancelled) may
+	// still be running when the next one arrives.
+	calls sync.Mutex
 }
 
 func (s *analyzerServer) Describe(context.Context, *tdwv1.DescribeAnalyzerRequest) (*tdwv1.AnalyzerDescription, error) {
@@ -408,7 +412,7 @@ func (s *analyzerServer) Begin(stream tdwv1.Analyzer_BeginServer) error {
 		return status.Errorf(codes.InvalidArgument, "Begin: %v", err)
 	}
 	run.Context = g["context"]
-	if err := guard("Begin", func() error { return s.per.Begin(stream.Context(), run) }); err != nil {
+	if err := s.serial(func() error { return guard("Begin", func() error { return s.per.Begin(stream.Context(), run) }) }); err != nil {
 		return err
 	}
 	return stream.SendAndClose(&tdwv1.BeginResponse{})
@@ -449,7 +453,7 @@ func (s *analyzerServer) Analyze(stream tdwv1.Analyzer_AnalyzeServer) error {
 	}
 	cp := &Checkpoint{Epoch: int(ci.GetEpoch()), Hooks: g["hooks"], Weights: g["weights"], Logits: g["logits"]["logits"]}
 	var res *Result
-	if err := guard("Analyze", func() (err error) { res, err = s.per.Analyze(stream.Context(), cp); return err }); err != nil {
+	if err := s.serial(func() error { return guard("Analyze", func() (err error) { res, err = s.per.Analyze(stream.Context(), cp); return err }) }); err != nil {
 		return err
 	}
 	if res == nil {
@@ -466,7 +470,7 @@ func (s *analyzerServer) End(ctx context.Context, _ *tdwv1.EndRequest) (*tdwv1.E
 	if s.per == nil {
 		return nil, status.Errorf(codes.Unimplemented, "analyzer %s is %s: it has no End", s.info.Name, s.info.Kind)
 	}
-	err := guard("End", func() error { return s.per.End(ctx) })
+	err := s.serial(func() error { return guard("End", func() error { return s.per.End(ctx) }) })
 	s.mu.Lock()
 	if s.hostConn != nil {
 		_ = s.hostConn.Close()
@@ -538,13 +542,20 @@ func (s *analyzerServer) AnalyzeAcross(stream tdwv1.Analyzer_AnalyzeAcrossServer
 		s.mu.Unlock()
 	}()
 	var out map[string]*Tensor
-	if err := guard("AnalyzeAcross", func() (err error) { out, err = s.across.AnalyzeAcross(stream.Context(), run, inputs); return err }); err != nil {
+	if err := s.serial(func() error { return guard("AnalyzeAcross", func() (err error) { out, err = s.across.AnalyzeAcross(stream.Context(), run, inputs); return err }) }); err != nil {
 		return err
 	}
 	if err := sendAll(stream.Send, sortedTensors("arrays", out), nil); err != nil {
 		return status.Errorf(codes.Internal, "AnalyzeAcross result: %v", err)
 	}
 	return nil
+}
+
+// serial runs f while holding the call lock.
+func (s *analyzerServer) serial(f func() error) error {
+	s.calls.Lock()
+	defer s.calls.Unlock()
+	return f()
 }
 
 // guard runs a plugin author's method, turning a panic into an error so the
