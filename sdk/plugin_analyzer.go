@@ -453,7 +453,9 @@ func (s *analyzerServer) Analyze(stream tdwv1.Analyzer_AnalyzeServer) error {
 	}
 	cp := &Checkpoint{Epoch: int(ci.GetEpoch()), Hooks: g["hooks"], Weights: g["weights"], Logits: g["logits"]["logits"]}
 	var res *Result
-	if err := s.serial(func() error { return guard("Analyze", func() (err error) { res, err = s.per.Analyze(stream.Context(), cp); return err }) }); err != nil {
+	if err := s.serial(func() error {
+		return guard("Analyze", func() (err error) { res, err = s.per.Analyze(stream.Context(), cp); return err })
+	}); err != nil {
 		return err
 	}
 	if res == nil {
@@ -542,7 +544,9 @@ func (s *analyzerServer) AnalyzeAcross(stream tdwv1.Analyzer_AnalyzeAcrossServer
 		s.mu.Unlock()
 	}()
 	var out map[string]*Tensor
-	if err := s.serial(func() error { return guard("AnalyzeAcross", func() (err error) { out, err = s.across.AnalyzeAcross(stream.Context(), run, inputs); return err }) }); err != nil {
+	if err := s.serial(func() error {
+		return guard("AnalyzeAcross", func() (err error) { out, err = s.across.AnalyzeAcross(stream.Context(), run, inputs); return err })
+	}); err != nil {
 		return err
 	}
 	if err := sendAll(stream.Send, sortedTensors("arrays", out), nil); err != nil {
