@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -51,14 +52,10 @@ func TestTrainingDeterministicAndResumable(t *testing.T) {
 				t.Fatal("same seeds gave different weights")
 			}
 			half, tr := trainFor(t, c, tc.tc, ds, k)
-			st, step := tr.OptimizerState()
+			st := tr.OptimizerState()
 			sd := map[string]*sdk.Tensor{}
 			for k, v := range half.StateDict() {
 				sd[k] = v.Clone()
-			}
-			st2 := map[string]*sdk.Tensor{}
-			for k, v := range st {
-				st2[k] = v.Clone()
 			}
 			r, err := FromStateDict(c, sd)
 			if err != nil {
@@ -68,7 +65,7 @@ func TestTrainingDeterministicAndResumable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := rt.LoadOptimizerState(st2, step); err != nil {
+			if err := rt.LoadOptimizerState(st); err != nil {
 				t.Fatal(err)
 			}
 			for i := 0; i < k; i++ {
@@ -125,5 +122,27 @@ func TestTrainingLearns(t *testing.T) {
 	}
 	if !(last < first/4) || acc < 0.5 {
 		t.Errorf("loss %v → %v, accuracy %v: not learning", first, last, acc)
+	}
+}
+
+func TestLoadOptimizerStateRejects(t *testing.T) {
+	c := calibrationConfig(7)
+	_, tr := trainFor(t, c, calibrationTrain, calibrationData(7), 1)
+	cases := []struct {
+		edit func(*OptimizerState)
+		want string
+	}{
+		{func(s *OptimizerState) { delete(s.ExpAvg, "embed.W_E") }, `missing exp_avg of "embed.W_E"`},
+		{func(s *OptimizerState) { s.ExpAvgSq["unembed.W_U"] = sdk.NewTensor(sdk.Float32, 3) }, `exp_avg_sq of "unembed.W_U" is float32(3,)`},
+		{func(s *OptimizerState) { s.ExpAvg["unembed.b_U"] = sdk.NewTensor(sdk.Float32, 7) }, `"unembed.b_U", which is not a trainable`},
+		{func(s *OptimizerState) { s.ExpAvg["nope"] = sdk.NewTensor(sdk.Float32, 7) }, `"nope", which is not`},
+		{func(s *OptimizerState) { s.Step = -1 }, "step -1"},
+	}
+	for _, tc := range cases {
+		st := tr.OptimizerState()
+		tc.edit(&st)
+		if err := tr.LoadOptimizerState(st); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
 	}
 }

@@ -113,3 +113,43 @@ func TestForwardIntoReuses(t *testing.T) {
 		t.Fatalf("kept %d hooks", len(c2.Hooks))
 	}
 }
+
+// TestForwardCausalAndShortSequences checks that a sequence shorter than
+// n_ctx runs (W_pos[:n]) and that, attention being causal, its logits and
+// hooks equal the first positions of a longer run.
+func TestForwardCausalAndShortSequences(t *testing.T) {
+	for _, c := range []Config{tinyConfig(2, true, ActGELUNew, false), tinyConfig(1, false, "", true)} {
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := sdk.FromInt64([]int64{1, 2, 3, 4, 6, 5, 0, 2}, 2, 4)
+		short := sdk.FromInt64([]int64{1, 2, 6, 5}, 2, 2)
+		opts := ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.*.hook_resid_post"}}}
+		a, err := m.Forward(long, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := m.Forward(short, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, bt := range map[string]*sdk.Tensor{"logits": b.Logits, "blocks.0.hook_resid_post": b.Hooks["blocks.0.hook_resid_post"]} {
+			at := a.Logits
+			if name != "logits" {
+				at = a.Hooks[name]
+			}
+			w := at.Shape()[2]
+			for s := 0; s < 2; s++ {
+				for p := 0; p < 2; p++ {
+					for j := 0; j < w; j++ {
+						got, want := bt.Float32s()[(s*2+p)*w+j], at.Float32s()[(s*4+p)*w+j]
+						if !closeRel(float64(got), float64(want), 1e-5, 1e-6) {
+							t.Fatalf("%s [%d,%d,%d]: short %v, long %v", name, s, p, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -255,57 +255,69 @@ func Evaluate(m *Model, ds sdk.Dataset, pos Positions) (loss, acc float64, err e
 	return sum / float64(rows), float64(hit) / float64(rows), nil
 }
 
-// OptimizerState exports the AdamW state of every trainable parameter as
-// float32 tensors named "<param>.exp_avg" and "<param>.exp_avg_sq" (copies),
-// with the step count. LoadOptimizerState restores it exactly.
-func (t *Trainer) OptimizerState() (map[string]*sdk.Tensor, int) {
-	st := map[string]*sdk.Tensor{}
-	for _, s := range t.m.Params.Specs {
-		if t.frozen[s.Name] {
-			continue
-		}
-		st[s.Name+".exp_avg"] = sdk.FromFloat32(append([]float32(nil), t.exp.Get(s.Name)...), s.Shape...)
-		st[s.Name+".exp_avg_sq"] = sdk.FromFloat32(append([]float32(nil), t.expSq.Get(s.Name)...), s.Shape...)
-	}
-	return st, t.step
+// OptimizerState is AdamW's state for resuming training exactly: for every
+// trainable parameter (by TransformerLens name) PyTorch's exp_avg and
+// exp_avg_sq, float32, shaped like the parameter, and the step count. Frozen
+// parameters have no entry. Its fields match checkpoint.OptimizerState.
+type OptimizerState struct {
+	Step             int
+	ExpAvg, ExpAvgSq map[string]*sdk.Tensor
 }
 
-// LoadOptimizerState restores what OptimizerState exported. It rejects a
-// missing, unknown, mis-typed or mis-shaped tensor, naming it, and a negative
-// step.
-func (t *Trainer) LoadOptimizerState(st map[string]*sdk.Tensor, step int) error {
-	if step < 0 {
-		return fmt.Errorf("optimizer state: step %d is negative", step)
-	}
-	want := map[string]bool{}
+// OptimizerState returns a copy of the AdamW state. LoadOptimizerState
+// restores it exactly.
+func (t *Trainer) OptimizerState() OptimizerState {
+	st := OptimizerState{Step: t.step, ExpAvg: map[string]*sdk.Tensor{}, ExpAvgSq: map[string]*sdk.Tensor{}}
 	for _, s := range t.m.Params.Specs {
 		if t.frozen[s.Name] {
 			continue
 		}
-		for _, suf := range []string{".exp_avg", ".exp_avg_sq"} {
-			k := s.Name + suf
-			want[k] = true
-			x, ok := st[k]
+		st.ExpAvg[s.Name] = sdk.FromFloat32(append([]float32(nil), t.exp.Get(s.Name)...), s.Shape...)
+		st.ExpAvgSq[s.Name] = sdk.FromFloat32(append([]float32(nil), t.expSq.Get(s.Name)...), s.Shape...)
+	}
+	return st
+}
+
+// LoadOptimizerState restores what OptimizerState returned (copying it). It
+// rejects a missing, unknown, non-float32 or mis-shaped moment, naming it, and
+// a negative step.
+func (t *Trainer) LoadOptimizerState(st OptimizerState) error {
+	if st.Step < 0 {
+		return fmt.Errorf("optimizer state: step %d is negative", st.Step)
+	}
+	for _, mm := range []struct {
+		what string
+		m    map[string]*sdk.Tensor
+	}{{"exp_avg", st.ExpAvg}, {"exp_avg_sq", st.ExpAvgSq}} {
+		n := 0
+		for _, s := range t.m.Params.Specs {
+			if t.frozen[s.Name] {
+				continue
+			}
+			n++
+			x, ok := mm.m[s.Name]
 			if !ok || x == nil {
-				return fmt.Errorf("optimizer state: missing tensor %q", k)
+				return fmt.Errorf("optimizer state: missing %s of %q", mm.what, s.Name)
 			}
 			if x.DType() != sdk.Float32 || !sameShape(x.Shape(), s.Shape) {
-				return fmt.Errorf("optimizer state: tensor %q is %s, want float32%s", k, x, sdk.ShapeString(s.Shape))
+				return fmt.Errorf("optimizer state: %s of %q is %s, want float32%s", mm.what, s.Name, x, sdk.ShapeString(s.Shape))
 			}
 		}
-	}
-	for k := range st {
-		if !want[k] {
-			return fmt.Errorf("optimizer state: unknown tensor %q", k)
+		if len(mm.m) != n {
+			for k := range mm.m {
+				if !t.m.Params.Has(k) || t.frozen[k] {
+					return fmt.Errorf("optimizer state: %s of %q, which is not a trainable parameter", mm.what, k)
+				}
+			}
 		}
 	}
 	for _, s := range t.m.Params.Specs {
 		if t.frozen[s.Name] {
 			continue
 		}
-		copy(t.exp.Get(s.Name), st[s.Name+".exp_avg"].Float32s())
-		copy(t.expSq.Get(s.Name), st[s.Name+".exp_avg_sq"].Float32s())
+		copy(t.exp.Get(s.Name), st.ExpAvg[s.Name].Float32s())
+		copy(t.expSq.Get(s.Name), st.ExpAvgSq[s.Name].Float32s())
 	}
-	t.step = step
+	t.step = st.Step
 	return nil
 }
