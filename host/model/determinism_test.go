@@ -146,3 +146,42 @@ func TestLoadOptimizerStateRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingLossAtAllPositions trains with labels at every position and
+// checks the first loss against Evaluate at every position and that the loss
+// falls.
+func TestTrainingLossAtAllPositions(t *testing.T) {
+	c := tinyConfig(2, true, ActGELU, false)
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := sdk.FromInt64([]int64{1, 2, 3, 4, 6, 5, 0, 2, 3, 3, 1, 0}, 3, 4)
+	lab := sdk.FromInt64([]int64{0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1}, 3, 4)
+	ds := sdk.Dataset{Tokens: tok, Labels: lab}
+	tr, err := NewTrainer(m, TrainConfig{AdamW: AdamW{LR: 1e-2, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8}, LossAllPositions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := tr.Evaluate(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := tr.Epoch(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !closeRel(first, before, 1e-9, 0) {
+		t.Errorf("first loss %v, Evaluate %v", first, before)
+	}
+	var last float64
+	for i := 0; i < 30; i++ {
+		last, _ = tr.Epoch(ds)
+	}
+	if !(last < first/2) {
+		t.Errorf("loss %v → %v", first, last)
+	}
+	if _, err := tr.Epoch(sdk.Dataset{Tokens: tok, Labels: sdk.FromInt64([]int64{0, 1, 2}, 3)}); err == nil || !strings.Contains(err.Error(), "want int64(3, 4)") {
+		t.Errorf("labels of the wrong shape: %v", err)
+	}
+}
