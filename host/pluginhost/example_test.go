@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -15,31 +14,16 @@ import (
 
 // TestResearcherExample is the researcher's path of docs/writing-an-analyzer.md:
 // the example analyzer, a separate Go module importing only sdk, is built
-// with `go build`, dropped with its analyzer.json into an analyzers folder,
-// launched as its analyzer.json describes it, and run on a tensor the host
-// sends.
+// with `go build` (in TestMain), dropped with its analyzer.json into an
+// analyzers folder, launched as its analyzer.json describes it, and run on a
+// tensor the host sends.
 func TestResearcherExample(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a separate module")
+	if exampleErr != nil {
+		t.Fatal(exampleErr)
 	}
-	src, err := filepath.Abs("../../docs/examples/hello_analyzer")
+	dir := example
+	manifest, err := os.ReadFile(filepath.Join(dir, "analyzer.json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "analyzers", "hello_analyzer")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	build := exec.Command("go", "build", "-mod=readonly", "-o", filepath.Join(dir, "hello_analyzer"), ".")
-	build.Dir = src
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build in %s: %v\n%s", src, err, out)
-	}
-	manifest, err := os.ReadFile(filepath.Join(src, "analyzer.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "analyzer.json"), manifest, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
