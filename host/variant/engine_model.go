@@ -3,7 +3,6 @@ package variant
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/tdw-workbench/tdw/host/checkpoint"
 	"github.com/tdw-workbench/tdw/host/model"
@@ -44,12 +43,7 @@ func newModelTrainer(cfg sdk.ModelConfig, ts *TrainingSettings, data *sdk.Traini
 		return nil, err
 	}
 	if opt != nil {
-		st := make(map[string]*sdk.Tensor, 2*len(opt.ExpAvg))
-		for name, t := range opt.ExpAvg {
-			st[name+".exp_avg"] = t
-			st[name+".exp_avg_sq"] = opt.ExpAvgSq[name]
-		}
-		if err := tr.LoadOptimizerState(st, int(opt.Step)); err != nil {
+		if err := tr.LoadOptimizerState(model.OptimizerState{Step: int(opt.Step), ExpAvg: opt.ExpAvg, ExpAvgSq: opt.ExpAvgSq}); err != nil {
 			return nil, err
 		}
 	}
@@ -76,16 +70,8 @@ func (t *modelTrainer) Evaluate(ds sdk.Dataset) (float64, float64, error) {
 func (t *modelTrainer) Weights() map[string]*sdk.Tensor { return t.m.StateDict() }
 
 func (t *modelTrainer) OptimizerState() *checkpoint.OptimizerState {
-	st, step := t.tr.OptimizerState()
-	out := &checkpoint.OptimizerState{Step: int64(step), ExpAvg: map[string]*sdk.Tensor{}, ExpAvgSq: map[string]*sdk.Tensor{}}
-	for k, v := range st {
-		if name, ok := strings.CutSuffix(k, ".exp_avg_sq"); ok {
-			out.ExpAvgSq[name] = v
-		} else if name, ok := strings.CutSuffix(k, ".exp_avg"); ok {
-			out.ExpAvg[name] = v
-		}
-	}
-	return out
+	st := t.tr.OptimizerState()
+	return &checkpoint.OptimizerState{Step: int64(st.Step), ExpAvg: st.ExpAvg, ExpAvgSq: st.ExpAvgSq}
 }
 
 // evalBatch bounds the rows one forward pass holds, as model.Evaluate does.
