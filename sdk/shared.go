@@ -20,9 +20,11 @@ type SharedArena struct {
 	r *shm.Region
 }
 
-// NewSharedArena creates an arena of size bytes. It returns an error where
-// shared memory is unavailable (no writable /dev/shm); callers then allocate
-// with NewTensor and the plugin transport streams.
+// NewSharedArena creates an arena of size bytes, reserved in memory at once
+// (so running out shows here, not as a SIGBUS later). It returns an error
+// where shared memory is unavailable or too small (no writable /dev/shm, or
+// less free space than size); callers then allocate with NewTensor and the
+// plugin transport streams.
 func NewSharedArena(size int) (*SharedArena, error) {
 	r, err := shm.Create(size)
 	if err != nil {

@@ -53,9 +53,12 @@ func Create(size int) (*Region, error) {
 		return nil, fmt.Errorf("shm: %w", err)
 	}
 	defer f.Close()
-	if err := f.Truncate(int64(size)); err != nil {
+	// Reserve the pages now: a sparse tmpfs file maps fine but writing past
+	// the filesystem's free space (64 MiB in a default Docker container)
+	// raises SIGBUS. Failing here lets callers fall back to streaming.
+	if err := syscall.Fallocate(int(f.Fd()), 0, 0, int64(size)); err != nil {
 		os.Remove(path)
-		return nil, fmt.Errorf("shm: size %s: %w", path, err)
+		return nil, fmt.Errorf("shm: reserve %d bytes in %s: %w", size, path, err)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
