@@ -114,8 +114,13 @@ func (s *sharer) refs(ctx context.Context, ts []named) []*tdwv1.SharedRef {
 		}
 		s.staging = r
 	}
-	if !s.attach(ctx, s.staging) {
-		return make([]*tdwv1.SharedRef, len(ts))
+	if !s.attached[s.staging.ID()] {
+		if !s.attach(ctx, s.staging) {
+			return make([]*tdwv1.SharedRef, len(ts))
+		}
+		// Only this connection's plugin maps the staging region, so its file
+		// can go now: nothing is left in /dev/shm even if both processes die.
+		_ = s.staging.Unlink()
 	}
 	s.staging.Reset()
 	for i, nt := range ts {

@@ -122,6 +122,17 @@ func (r *Region) Close() error {
 	return err
 }
 
+// Unlink removes the region's file while keeping the mapping: processes
+// that have mapped it keep their view, none can attach anymore, and the
+// memory goes back to the system when the last mapping goes, even if every
+// process is killed. It is for regions a single plugin maps.
+func (r *Region) Unlink() error {
+	if err := os.Remove(r.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // Live reports whether the region with the given id is still open.
 func Live(id uint64) bool {
 	_, ok := registry.Load(id)

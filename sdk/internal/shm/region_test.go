@@ -55,6 +55,15 @@ func TestRegionAllocLookupAttach(t *testing.T) {
 	if b, ok := r.Alloc(8); !ok || &b[0] != &r.data[0] {
 		t.Fatal("Reset did not rewind")
 	}
+	if err := r.Unlink(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := m.Slice(offs[3], 1); err != nil || b[0] != byte(4096%256) {
+		t.Fatalf("mapping after Unlink: %v, %v", b, err)
+	}
+	if _, err := Attach(r.Path(), int64(r.Size())); err == nil {
+		t.Fatal("Attach after Unlink succeeded")
+	}
 	id, path := r.ID(), r.Path()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
