@@ -17,12 +17,23 @@ func BenchmarkCalibrationForward(b *testing.B) {
 			}
 			ds := calibrationData(p)
 			opts := ForwardOptions{Hooks: []HookRequest{{"*", PosLast}, {"blocks.*.attn.hook_pattern", PosAll}}, Logits: PosLast}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := m.Forward(ds.Tokens, opts); err != nil {
-					b.Fatal(err)
+			b.Run("fresh", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if _, err := m.Forward(ds.Tokens, opts); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
+			})
+			// As an analysis loop over checkpoints runs it: the previous
+			// cache's tensors are reused.
+			b.Run("reuse", func(b *testing.B) {
+				var cache *Cache
+				for i := 0; i < b.N; i++ {
+					if cache, err = m.ForwardInto(cache, ds.Tokens, opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		})
 	}
 }
