@@ -7,9 +7,8 @@ import (
 
 // trainer is what Train needs from the engine: one full-batch epoch on the
 // training split, evaluation on a data set, and the state to save. The
-// adapter over host/model is in engine_model.go; keeping the seam this
-// narrow keeps the orchestration here independent of the engine's
-// internals.
+// adapter over host/model is in engine_model.go; the seam keeps the epoch
+// loop independent of the engine's API, which a CUDA backend may extend.
 type trainer interface {
 	// Step runs one optimizer step on the training set and returns the loss
 	// of the weights before the step.

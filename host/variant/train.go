@@ -41,10 +41,6 @@ type TrainOptions struct {
 	Logger hclog.Logger
 	// TDWVersion is recorded in metadata.json and in checkpoint files.
 	TDWVersion string
-
-	// newTrainer builds the engine; nil means host/model (engine_model.go).
-	// Tests of the orchestration never replace it: they train real models.
-	newTrainer func(cfg sdk.ModelConfig, ts *TrainingSettings, data *sdk.TrainingData, weights map[string]*sdk.Tensor, opt *checkpoint.OptimizerState) (trainer, error)
 }
 
 // Progress reports one finished epoch.
@@ -136,11 +132,7 @@ func (v *Variant) Train(ctx context.Context, opts TrainOptions) (*TrainingResult
 			return nil, err
 		}
 	}
-	newTrainer := opts.newTrainer
-	if newTrainer == nil {
-		newTrainer = newModelTrainer
-	}
-	tr, err := newTrainer(cfg, plan.settings, data, weights, opt)
+	tr, err := newModelTrainer(cfg, plan.settings, data, weights, opt)
 	if err != nil {
 		return nil, fmt.Errorf("train %s: %w", v.Name, err)
 	}
