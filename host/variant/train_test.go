@@ -378,3 +378,33 @@ func TestTrainExtendRescales(t *testing.T) {
 		t.Errorf("recorded schedule %q for %d epochs", m.Training.Schedule, m.Training.Epochs)
 	}
 }
+
+// TestTrainExtendWithoutFinalCheckpoint: a run whose schedule skips its last
+// epoch keeps that epoch's weights in a resume file, and extends from it to
+// the same bytes as a straight run.
+func TestTrainExtendWithoutFinalCheckpoint(t *testing.T) {
+	fam := loadFamily(t, familyJSON)
+	straight, _, err := trainTiny(t, fam, t.TempDir(), 20, "0:20:4", TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := trainTiny(t, fam, t.TempDir(), 10, "0:8:4", TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := v.State(); err != nil || st != Trained {
+		t.Fatalf("state %v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(v.CheckpointsDir(), ResumeName(10))); err != nil {
+		t.Fatalf("no resume file for the unscheduled last epoch: %v", err)
+	}
+	if _, err := v.Train(context.Background(), TrainOptions{Family: modadd.New(), ExtendTo: 20, Schedule: "0:20:4"}); err != nil {
+		t.Fatal(err)
+	}
+	if hs, he := hashes(t, straight), hashes(t, v); len(hs) != 6 || !reflect.DeepEqual(hs, he) {
+		t.Errorf("straight %v\nextended %v", hs, he)
+	}
+	if left, _ := filepath.Glob(filepath.Join(v.CheckpointsDir(), "resume_*")); len(left) != 0 {
+		t.Errorf("resume files left: %v", left)
+	}
+}
