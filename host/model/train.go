@@ -74,6 +74,7 @@ type Trainer struct {
 	rB, rn int
 	tok    []int64
 	lab    []int64
+	eval   map[evalKey]Runner
 }
 
 // NewTrainer validates tc against the model (every Frozen pattern must match
@@ -211,13 +212,29 @@ func (t *Trainer) update() {
 // accuracy (argmax = label) on ds at the trainer's loss positions, without
 // changing anything.
 func (t *Trainer) Evaluate(ds sdk.Dataset) (loss, acc float64, err error) {
-	return Evaluate(t.m, ds, t.tc.lossPos())
+	if t.eval == nil {
+		t.eval = map[evalKey]Runner{}
+	}
+	return evaluate(t.m, ds, t.tc.lossPos(), t.eval)
 }
 
 // Evaluate returns m's mean cross-entropy (log-softmax in float64) and
 // accuracy on ds (labels int64 [batch] at the last position for PosLast,
 // [batch, pos] for PosAll).
 func Evaluate(m *Model, ds sdk.Dataset, pos Positions) (loss, acc float64, err error) {
+	return evaluate(m, ds, pos, nil)
+}
+
+// evalKey names a forward-only Runner kept between evaluations (a training
+// loop evaluates the train and test sets every epoch) by the sizes it was
+// made for.
+type evalKey struct {
+	n, bs int
+	pos   Positions
+}
+
+// evaluate is Evaluate reusing the runners in cache (which may be nil).
+func evaluate(m *Model, ds sdk.Dataset, pos Positions, cache map[evalKey]Runner) (loss, acc float64, err error) {
 	t := &Trainer{m: m}
 	tok, lab, B, n, err := t.dataset(ds, "eval", pos)
 	if err != nil {
@@ -227,7 +244,14 @@ func Evaluate(m *Model, ds sdk.Dataset, pos Positions) (loss, acc float64, err e
 		return 0, 0, fmt.Errorf("eval tokens: empty batch")
 	}
 	bs := min(B, 4096)
-	r := m.Backend.NewRunner(m.Config, n, bs, RunSpec{Logits: pos})
+	key := evalKey{n, bs, pos}
+	r := cache[key]
+	if r == nil {
+		r = m.Backend.NewRunner(m.Config, n, bs, RunSpec{Logits: pos})
+		if cache != nil {
+			cache[key] = r
+		}
+	}
 	V := m.Config.DVocabOut
 	var sum float64
 	var hit int
