@@ -196,9 +196,14 @@ func (p *process) call(ctx context.Context, method string, f func(context.Contex
 // waitExit reports whether the plugin process has exited, waiting briefly
 // when the error suggests the connection died with it.
 func (p *process) waitExit(code codes.Code) (bool, string) {
-	wait := time.Duration(0)
-	if code == codes.Unavailable || code == codes.Canceled || code == codes.Internal {
+	// A dead connection (Unavailable, Canceled) usually means a dead process
+	// not yet reaped; other codes are mostly the plugin's own answers.
+	var wait time.Duration
+	switch code {
+	case codes.Unavailable, codes.Canceled:
 		wait = 2 * time.Second
+	case codes.Internal:
+		wait = 100 * time.Millisecond
 	}
 	deadline := time.Now().Add(wait)
 	for {
