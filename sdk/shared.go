@@ -48,6 +48,18 @@ func (a *SharedArena) NewTensor(dtype DType, shape ...int) (*Tensor, error) {
 	return &Tensor{dtype: dtype, shape: append([]int(nil), shape...), data: b}, nil
 }
 
+// Copy returns a copy of t allocated in the arena. Sending the copy to
+// several plugins costs one copy in all, where a heap tensor is copied into
+// each plugin's staging memory. It returns an error when the arena lacks room.
+func (a *SharedArena) Copy(t *Tensor) (*Tensor, error) {
+	c, err := a.NewTensor(t.dtype, t.shape...)
+	if err != nil {
+		return nil, err
+	}
+	copy(c.data, t.data)
+	return c, nil
+}
+
 // Size returns the arena's capacity in bytes.
 func (a *SharedArena) Size() int { return a.r.Size() }
 
