@@ -53,23 +53,38 @@ var ignoredKeys = map[string]bool{
 	"init_weights": true, "init_mode": true, "use_attn_result": true, "use_split_qkv_input": true,
 	"use_hook_mlp_in": true, "use_attn_in": true, "use_local_attn": true, "use_hook_tokens": true,
 	"from_checkpoint": true, "n_params": true, "seed_everything": true,
+	"trust_remote_code": true, "rotary_base": true, "rotary_adjacent_pairs": true,
+	"NTK_by_parts_low_freq_factor": true, "NTK_by_parts_high_freq_factor": true,
+	"NTK_by_parts_factor": true, "NTK_original_ctx_len": true, "decoder_start_token_id": true,
+	"relative_attention_max_distance": true, "relative_attention_num_buckets": true,
+	"ungroup_grouped_query_attention": true, "d_vocab_in": true,
 }
 
 // mustEqual are TransformerLens keys accepted only at the value this engine
 // implements.
 var mustEqual = map[string]any{
-	"positional_embedding_type":       "standard",
-	"attention_dir":                   "causal",
-	"eps":                             1e-5,
-	"scale_attn_by_inverse_layer_idx": false,
-	"parallel_attn_mlp":               false,
-	"final_rms":                       false,
-	"gated_mlp":                       false,
-	"rotary_dim":                      nil,
-	"window_size":                     nil,
-	"attn_types":                      nil,
-	"n_key_value_heads":               nil,
-	"use_attn_scale":                  true,
+	"positional_embedding_type":          "standard",
+	"attention_dir":                      "causal",
+	"eps":                                1e-5,
+	"scale_attn_by_inverse_layer_idx":    false,
+	"parallel_attn_mlp":                  false,
+	"final_rms":                          false,
+	"gated_mlp":                          false,
+	"rotary_dim":                         nil,
+	"window_size":                        nil,
+	"attn_types":                         nil,
+	"n_key_value_heads":                  nil,
+	"use_attn_scale":                     true,
+	"load_in_4bit":                       false,
+	"num_experts":                        nil,
+	"experts_per_token":                  nil,
+	"post_embedding_ln":                  false,
+	"tie_word_embeddings":                false,
+	"use_normalization_before_and_after": false,
+	"attn_scores_soft_cap":               -1.0,
+	"output_logits_soft_cap":             -1.0,
+	"use_NTK_by_parts_rope":              false,
+	"use_qk_norm":                        false,
 }
 
 // LoadConfig reads a TransformerLens-keyed config.json. Errors name the file
@@ -99,6 +114,7 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("config is null, want an object")
 	}
 	c := Config{DVocabOut: -1}
+	attnScale := math.NaN()
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
 		keys = append(keys, k)
@@ -147,6 +163,8 @@ func ParseConfig(data []byte) (Config, error) {
 			if !null {
 				err = json.Unmarshal(v, &c.Seed)
 			}
+		case "attn_scale":
+			err = json.Unmarshal(v, &attnScale)
 		default:
 			if ignoredKeys[k] {
 				continue
@@ -172,6 +190,10 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
+	}
+	// TransformerLens stores the score divisor; only sqrt(d_head) is supported.
+	if !math.IsNaN(attnScale) && math.Abs(attnScale-math.Sqrt(float64(c.DHead))) > 1e-6*attnScale {
+		return Config{}, fmt.Errorf("key \"attn_scale\" is %v; only sqrt(d_head) = %v is supported", attnScale, math.Sqrt(float64(c.DHead)))
 	}
 	return c, nil
 }

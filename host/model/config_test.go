@@ -42,7 +42,8 @@ func TestParseConfig(t *testing.T) {
 	// and TransformerLens keys that do not change the computation.
 	c, err = ParseConfig([]byte(`{"n_layers": 2, "d_model": 8, "n_heads": 2, "d_head": 4, "d_mlp": null,
 		"d_vocab": 11, "n_ctx": 5, "act_fn": null, "normalization_type": "LN", "attn_only": true,
-		"model_name": "x", "positional_embedding_type": "standard", "eps": 1e-5, "d_vocab_out": -1}`))
+		"model_name": "x", "positional_embedding_type": "standard", "eps": 1e-5, "d_vocab_out": -1,
+		"attn_scale": 2.0, "rotary_base": 10000, "attn_scores_soft_cap": -1.0, "num_experts": null}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{edit("bogus", "1"), `unknown key "bogus"`},
 		{edit("positional_embedding_type", `"rotary"`), "positional_embedding_type"},
 		{edit("eps", "1e-6"), `"eps"`},
+		{edit("attn_scale", "8"), `"attn_scale"`},
+		{edit("tie_word_embeddings", "true"), `"tie_word_embeddings"`},
 	}
 	for _, tc := range cases {
 		_, err := ParseConfig([]byte(tc.json))
