@@ -111,3 +111,31 @@ func TestFromSDK(t *testing.T) {
 		t.Errorf("missing d_mlp: %v", err)
 	}
 }
+
+// FuzzParseConfig checks that no input panics and that whatever parses also
+// validates and round-trips through MarshalJSON.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(validJSON))
+	f.Add([]byte(`{"n_layers": 2, "d_model": 8, "n_heads": 2, "d_head": 4, "d_mlp": null, "d_vocab": 11, "n_ctx": 5, "attn_only": true}`))
+	f.Add([]byte(`{"d_vocab_out": -1, "eps": 1e-5}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseConfig(b)
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("parsed config does not validate: %v", err)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseConfig(out)
+		if err != nil {
+			t.Fatalf("round trip of %s: %v", out, err)
+		}
+		if back.NLayers != c.NLayers || back.DMLP != c.DMLP || back.DVocabOut != c.DVocabOut || back.NormalizationType != c.NormalizationType {
+			t.Fatalf("round trip changed %+v to %+v", c, back)
+		}
+	})
+}

@@ -7,7 +7,8 @@ import (
 )
 
 // Model is a configuration, its float32 parameters and the backend that runs
-// it. Model methods are not safe for concurrent use with training.
+// it. Forward and Evaluate only read the parameters and may run from several
+// goroutines at once, but not while a Trainer updates them.
 type Model struct {
 	Config  Config
 	Params  *Params[float32]
