@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,18 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 	}
 	if wout.Shape()[1] != wu.Shape()[0] || wu.Shape()[1] < p {
 		return nil, fail("weights %s %s and %s %s do not compose to (d_mlp, d_vocab_out ≥ %d)", OutWeight(a.layers-1), wout.ShapeString(), UnembedWeight, wu.ShapeString(), p)
+	}
+	// A diverged checkpoint must give an error naming the weight, not a
+	// panic inside the Gini coefficient.
+	for _, w := range []struct {
+		name string
+		t    *sdk.Tensor
+	}{{EmbedWeight, we}, {OutWeight(a.layers - 1), wout}, {UnembedWeight, wu}} {
+		for i, x := range w.t.AsFloat64() {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fail("weight %s holds %v at flat index %d", w.name, x, i)
+			}
+		}
 	}
 	normsE := EmbedFourierNorms(a.tr, we.AsFloat64(), we.Shape()[1])
 	normsL := UnembedFourierNorms(a.tr, wout.AsFloat64(), wu.AsFloat64(), wout.Shape()[0], wout.Shape()[1], wu.Shape()[1])

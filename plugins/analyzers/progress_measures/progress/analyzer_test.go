@@ -381,6 +381,11 @@ func TestErrors(t *testing.T) {
 		{"no W_U", func(cp *sdk.Checkpoint) { delete(cp.Weights, UnembedWeight) }, "weight unembed.W_U missing"},
 		{"W_U shape", func(cp *sdk.Checkpoint) { cp.Weights[UnembedWeight] = sdk.NewTensor(sdk.Float32, 7, 13) }, "do not compose"},
 		{"no hook", func(cp *sdk.Checkpoint) { cp.Hooks = nil }, "hook blocks.0.mlp.hook_post missing"},
+		{"NaN weight", func(cp *sdk.Checkpoint) {
+			w := cp.Weights[OutWeight(0)].Clone()
+			w.Float32s()[5] = float32(math.NaN())
+			cp.Weights[OutWeight(0)] = w
+		}, "weight blocks.0.mlp.W_out holds NaN at flat index 5"},
 	} {
 		cp := *fx.cp
 		cp.Weights = map[string]*sdk.Tensor{}
