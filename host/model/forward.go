@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -78,7 +80,8 @@ func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions)
 		}
 	}
 	cache.Logits = reuse(oldLogits, hookShape(c, kindLogits, B, n, opts.Logits))
-	r := m.Backend.NewRunner(c, n, bs, RunSpec{Hooks: hooks, Logits: opts.Logits})
+	r, release := m.forwardRunner(n, bs, RunSpec{Hooks: hooks, Logits: opts.Logits})
+	defer release()
 	for off := 0; off < B; off += bs {
 		nb := min(bs, B-off)
 		emit := func(name string, buf []float32, b, g, rows, w int) {
@@ -122,4 +125,24 @@ func reuse(t *sdk.Tensor, shape []int) *sdk.Tensor {
 		return t
 	}
 	return sdk.NewTensor(sdk.Float32, shape...)
+}
+
+// forwardRunner returns the model's kept Runner when it was made for the same
+// backend, sizes and request, else a new one that is kept in its place. When
+// another goroutine holds the kept one it returns a private Runner. release
+// must be called when the pass is done.
+func (m *Model) forwardRunner(n, bs int, spec RunSpec) (Runner, func()) {
+	names := make([]string, 0, len(spec.Hooks))
+	for k, p := range spec.Hooks {
+		names = append(names, k+"="+p.String())
+	}
+	sort.Strings(names)
+	key := fmt.Sprintf("%d|%d|%v|%s", n, bs, spec.Logits, strings.Join(names, ","))
+	if !m.fwdMu.TryLock() {
+		return m.Backend.NewRunner(m.Config, n, bs, spec), func() {}
+	}
+	if m.fwd.r == nil || m.fwd.key != key || m.fwd.b != m.Backend {
+		m.fwd.r, m.fwd.key, m.fwd.b = m.Backend.NewRunner(m.Config, n, bs, spec), key, m.Backend
+	}
+	return m.fwd.r, m.fwdMu.Unlock
 }

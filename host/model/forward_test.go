@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -150,6 +151,45 @@ func TestForwardCausalAndShortSequences(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestForwardConcurrent runs forwards from several goroutines on one model
+// (sharing or not the kept runner) and checks each against a serial run.
+func TestForwardConcurrent(t *testing.T) {
+	m, err := New(tinyConfig(2, true, ActGELU, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := sdk.FromInt64([]int64{1, 2, 3, 4, 6, 5, 0, 2}, 2, 4)
+	opts := ForwardOptions{Hooks: []HookRequest{{Pattern: "*", Positions: PosLast}}}
+	want, err := m.Forward(tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				got, err := m.Forward(tok, opts)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for j, v := range want.Logits.Float32s() {
+					if got.Logits.Float32s()[j] != v {
+						errs <- fmt.Errorf("concurrent logits differ at %d", j)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -13,6 +14,15 @@ type Model struct {
 	Config  Config
 	Params  *Params[float32]
 	Backend Backend
+
+	// fwd keeps the last forward Runner (its workspace) for the next call
+	// with the same request; a concurrent call makes its own.
+	fwdMu sync.Mutex
+	fwd   struct {
+		key string
+		b   Backend
+		r   Runner
+	}
 }
 
 // New returns a model with TransformerLens "gpt2" initialization seeded by
