@@ -433,7 +433,10 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 		for _, a := range per {
 			if a.plugin != nil {
 				if a.dead == nil && ctx.Err() == nil {
-					if err := a.plugin.End(ctx); err != nil {
+					ectx, cancel := context.WithTimeout(ctx, endTimeout)
+					err := a.plugin.End(ectx)
+					cancel()
+					if err != nil {
 						r.log.Warn("analyzer end failed", "analyzer", a.m.Name, "error", err)
 					}
 				}
@@ -528,6 +531,9 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 					if perr := a.plugin.Err(); perr != nil {
 						a.dead = perr
 					}
+					if a.dead == nil && errors.Is(err, errPluginStopped) {
+						a.dead = err
+					}
 					r.log.Error("analyzer failed", "analyzer", a.m.Name, "epoch", l.epoch, "error", err)
 					return
 				}
@@ -572,6 +578,12 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	t0 := time.Now()
 	res, err := a.plugin.Analyze(cctx, cp)
 	if err != nil {
+		if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			// A plugin past its deadline may still be busy with the call and
+			// would hold up every later one: stop it.
+			a.plugin.Close()
+			return nil, fmt.Errorf("analyzer %s epoch %d: no answer within %s (analyzer.json timeout): %w", a.m.Name, l.epoch, timeout, errPluginStopped)
+		}
 		return nil, err
 	}
 	if res == nil {
@@ -594,6 +606,12 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	}
 	return er, nil
 }
+
+// errPluginStopped marks a failure after which the run stopped the plugin.
+var errPluginStopped = errors.New("plugin stopped")
+
+// endTimeout bounds an analyzer's End call: it only releases resources.
+const endTimeout = 30 * time.Second
 
 // EpochFile is the name of an analyzer's artifact for one epoch.
 func EpochFile(epoch int) string { return fmt.Sprintf("epoch_%05d.npz", epoch) }
