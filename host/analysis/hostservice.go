@@ -17,6 +17,7 @@ type hostService struct {
 	callMu  sync.Mutex // one callback computes at a time: the engine's passes use both cores already
 	current *model.Model
 	epoch   int
+	eval    *model.Evaluator // kept across callbacks: its runners' buffers are reused
 	probe   sdk.Dataset
 	splits  map[sdk.Split]sdk.Dataset
 }
@@ -122,7 +123,10 @@ func (h *hostService) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.E
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	loss, acc, err := model.Evaluate(pm, ds, model.PosLast)
+	if h.eval == nil {
+		h.eval = model.NewEvaluator(m.Config)
+	}
+	loss, acc, err := h.eval.Evaluate(pm, ds, model.PosLast)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate epoch %d: %w", epoch, err)
 	}
