@@ -9,7 +9,7 @@ import (
 // Defaults of the analyzer's parameters; analyzer.json declares the same
 // values (a test keeps the two in step).
 const (
-	DefaultDirections    = 50
+	DefaultDirections    = 10
 	DefaultEpsilon       = 0.1
 	DefaultSeed          = 0
 	DefaultSplit         = sdk.SplitAll
