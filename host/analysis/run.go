@@ -635,8 +635,8 @@ func checkArrays(what string, specs []registry.OutputSpec, got map[string]*sdk.T
 		if !ok {
 			return fmt.Errorf("undeclared %s %q (%s)", what, name, t)
 		}
-		if spec.DType != "" && t.DType() != spec.DType {
-			return fmt.Errorf("%s %q as %s, analyzer.json declares %s", what, name, t.DType(), spec.DType)
+		if len(spec.DTypes) > 0 && !spec.AcceptsDType(t.DType()) {
+			return fmt.Errorf("%s %q as %s, analyzer.json declares %s", what, name, t.DType(), spec.DTypeString())
 		}
 	}
 	for _, s := range specs {

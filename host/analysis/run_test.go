@@ -293,8 +293,9 @@ func TestRunFailingAnalyzerDoesNotStopOthers(t *testing.T) {
 
 func TestCheckResultHoldsPluginToItsManifest(t *testing.T) {
 	m := &registry.AnalyzerManifest{Name: "a",
-		Outputs: []registry.OutputSpec{{Name: "x", DType: sdk.Float32}, {Name: "w_*", DType: sdk.Float32}},
-		Summary: []registry.OutputSpec{{Name: "s", DType: sdk.Float64}}}
+		Outputs: []registry.OutputSpec{{Name: "x", DType: sdk.Float32, DTypes: []sdk.DType{sdk.Float32}},
+			{Name: "w_*", DType: sdk.Float16, DTypes: []sdk.DType{sdk.Float16, sdk.Float32}}},
+		Summary: []registry.OutputSpec{{Name: "s", DType: sdk.Float64, DTypes: []sdk.DType{sdk.Float64}}}}
 	f32 := sdk.FromFloat32([]float32{1, 2}, 2)
 	cases := []struct {
 		name string
@@ -302,6 +303,7 @@ func TestCheckResultHoldsPluginToItsManifest(t *testing.T) {
 		want string
 	}{
 		{"ok", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "w_1": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, ""},
+		{"wrong alternative", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "w_1": sdk.FromFloat64([]float64{1}, 1)}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, "declares float16|float32"},
 		{"wrong dtype", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": sdk.FromFloat64([]float64{1}, 1)}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, "declares float32"},
 		{"undeclared", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "y": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `undeclared array "y"`},
 		{"missing", &sdk.Result{Arrays: map[string]*sdk.Tensor{}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `no array "x"`},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,8 +81,12 @@ type OutputSpec struct {
 	// Name is the npz key. A name with a <placeholder> or a wildcard (* any
 	// run, ? one character) declares a family of arrays, e.g.
 	// "<group>__velocity" or "*W_*" for a weight snapshot; see Matches.
-	Name  string
-	DType sdk.DType
+	Name string
+	// DType is the declared dtype; DTypes lists every dtype the array may
+	// have, DType first, when analyzer.json gives alternatives such as
+	// "float16|float32" (an analyzer parameter picks one).
+	DType  sdk.DType
+	DTypes []sdk.DType
 	// Shape is the shape in words, e.g. "(n_freq, d_mlp)".
 	Shape       string
 	Description string
@@ -341,9 +346,21 @@ func parseOutputs(p *problems, path string, v any) []OutputSpec {
 			seen[s.Name] = true
 		}
 		if dt, ok := o.str("dtype", true); ok {
-			s.DType = sdk.DType(dt)
-			if !outputDTypes[s.DType] {
-				p.add(joinKey(ep, "dtype"), "%q is not an output dtype (want float32, float16, float64, int64, int32, uint8 or bool)", dt)
+			for i, alt := range strings.Split(dt, "|") {
+				d := sdk.DType(alt)
+				switch {
+				case !outputDTypes[d]:
+					p.add(joinKey(ep, "dtype"), "%q is not an output dtype (want float32, float16, float64, int64, int32, uint8 or bool, or alternatives joined by |)", dt)
+				case slices.Contains(s.DTypes, d):
+					p.add(joinKey(ep, "dtype"), "%q lists %s twice", dt, d)
+				default:
+					if i == 0 {
+						s.DType = d
+					}
+					s.DTypes = append(s.DTypes, d)
+					continue
+				}
+				break
 			}
 		}
 		if s.Shape, ok = o.str("shape", true); ok {
@@ -451,6 +468,18 @@ func outputNameRegexp(s string) *regexp.Regexp {
 	}
 	b.WriteString("$")
 	return regexp.MustCompile(b.String())
+}
+
+// AcceptsDType reports whether the array may have dtype d.
+func (o OutputSpec) AcceptsDType(d sdk.DType) bool { return slices.Contains(o.DTypes, d) }
+
+// DTypeString writes the declared dtype as in analyzer.json.
+func (o OutputSpec) DTypeString() string {
+	parts := make([]string, len(o.DTypes))
+	for i, d := range o.DTypes {
+		parts[i] = string(d)
+	}
+	return strings.Join(parts, "|")
 }
 
 // Matches reports whether an array called name is one this spec declares.

@@ -125,6 +125,8 @@ func TestLoadAnalyzerBad(t *testing.T) {
 		"outputs_wrong_type":           {"outputs", "found object"},
 		"output_dtype_bad":             {"outputs[0].dtype", `"float128" is not an output dtype`},
 		"output_dtype_bfloat16":        {"summary[0].dtype", `"bfloat16" is not an output dtype`},
+		"output_dtype_alt_bad":         {"outputs[0].dtype", `"float16|nope" is not an output dtype`},
+		"output_dtype_alt_twice":       {"outputs[0].dtype", `lists float16 twice`},
 		"output_shape_words_bad":       {"outputs[0].shape", "not a shape in words"},
 		"output_shape_dim_empty":       {"outputs[0].shape", "bad dimension"},
 		"output_missing_description":   {"outputs[0].description", "required field is missing"},

@@ -148,7 +148,7 @@ func describeAnalyzer(w io.Writer, m *registry.AnalyzerManifest) error {
 		}
 		rows := make([][]string, len(sec.specs))
 		for i, o := range sec.specs {
-			rows[i] = []string{"  " + o.Name, string(o.DType), o.Shape, o.Description}
+			rows[i] = []string{"  " + o.Name, o.DTypeString(), o.Shape, o.Description}
 		}
 		if err := writeRows(w, rows); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tdw-workbench/tdw/sdk"
@@ -89,7 +90,7 @@ func (m *Manifest) CheckArrays(arrays map[string]*sdk.Tensor, summary bool) erro
 		if spec == nil {
 			return fmt.Errorf("array %s is not declared", name)
 		}
-		if string(t.DType()) != spec.DType {
+		if !slices.Contains(strings.Split(spec.DType, "|"), string(t.DType())) {
 			return fmt.Errorf("array %s is %s, declared %s as %s", name, t.DType(), spec.Name, spec.DType)
 		}
 		if r := rank(spec.Shape); r != t.Rank() {
