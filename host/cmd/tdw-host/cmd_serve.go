@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/serve"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var addr string
+		cmd := &cobra.Command{
+			Use:   "serve",
+			Short: "Serve the dashboard: a web UI over every variant and artifact in the results folder",
+			Long: `Start the dashboard's web server over the results folder. The page, script and
+style sheet are compiled into tdw-host; nothing is fetched from elsewhere. It binds
+127.0.0.1 by default, so only this machine can reach it; Ctrl-C stops it after the
+requests in flight end. The JSON API is documented in docs/dashboard.md.`,
+			Example: `  tdw-host serve
+  tdw-host serve --addr 127.0.0.1:9000 --results /data/results`,
+			Args: cobra.NoArgs,
+			RunE: runE(func(cmd *cobra.Command, _ []string) error {
+				fams, _, err := a.discoverFamilies()
+				if err != nil {
+					return err
+				}
+				ans, _, err := a.discoverAnalyzers()
+				if err != nil {
+					return err
+				}
+				if err := os.MkdirAll(a.cfg.ResultsDir, 0o755); err != nil {
+					return fmt.Errorf("results folder: %w", err)
+				}
+				srv, err := serve.New(a.cfg.ResultsDir, fams, ans, serve.Options{Logger: a.log})
+				if err != nil {
+					return err
+				}
+				ln, err := net.Listen("tcp", addr)
+				if err != nil {
+					return fmt.Errorf("--addr %s: %w", addr, err)
+				}
+				hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				done := make(chan error, 1)
+				go func() { done <- hs.Serve(ln) }()
+				fmt.Fprintf(a.stdout, "dashboard at http://%s/ (results %s); Ctrl-C stops it\n", ln.Addr(), a.cfg.ResultsDir)
+				select {
+				case err := <-done:
+					return err
+				case <-ctx.Done():
+				}
+				a.log.Info("shutting down")
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := hs.Shutdown(sctx); err != nil {
+					return fmt.Errorf("shutdown: %w", err)
+				}
+				if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			}),
+		}
+		cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8060", "address to listen on (host:port); another host than 127.0.0.1 exposes your results")
+		return cmd
+	})
+}

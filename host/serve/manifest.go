@@ -1,0 +1,151 @@
+package serve
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+// cachedManifest is a parsed manifest and its summary, valid while the
+// file's size and modification time stay the same.
+type cachedManifest struct {
+	mod     time.Time
+	size    int64
+	m       *analysis.Manifest
+	summary *ManifestSummary
+}
+
+// manifest returns the variant's parsed analysis manifest and its summary,
+// reading the file again only when it changed.
+func (s *Server) manifest(v *variant.Variant) (*analysis.Manifest, *ManifestSummary, error) {
+	path := filepath.Join(v.ArtifactsDir(), analysis.ManifestFile)
+	if _, err := within(s.results, path); err != nil {
+		return nil, nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, errNotFound("variant %s has no analysis yet (no %s)", v.Name, path)
+		}
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	c := s.manifests[path]
+	s.mu.Unlock()
+	if c != nil && c.mod.Equal(fi.ModTime()) && c.size == fi.Size() {
+		return c.m, c.summary, nil
+	}
+	m, err := analysis.LoadManifest(path, v.Family, v.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	c = &cachedManifest{mod: fi.ModTime(), size: fi.Size(), m: m, summary: s.summarize(v, m)}
+	s.mu.Lock()
+	s.manifests[path] = c
+	s.mu.Unlock()
+	return m, c.summary, nil
+}
+
+// ManifestSummary is what the variant view needs from manifest.json: per
+// analyzer, its completed epochs and the arrays it wrote.
+type ManifestSummary struct {
+	State     string           `json:"state"`
+	Updated   time.Time        `json:"updated"`
+	Analyzers []AnalyzerDigest `json:"analyzers"`
+}
+
+// AnalyzerDigest describes one analyzer's artifacts.
+type AnalyzerDigest struct {
+	Name        string         `json:"name"`
+	Kind        string         `json:"kind"`
+	Version     string         `json:"version"`
+	Description string         `json:"description,omitempty"`
+	Epochs      []int          `json:"epochs"`
+	Errors      map[int]string `json:"errors,omitempty"`
+	// Outputs are the arrays of the latest epoch file (per-checkpoint) or of
+	// cross_epoch.npz (cross-epoch).
+	Outputs []ArrayDigest `json:"outputs"`
+	// Summary are the per-epoch summary statistics (per-epoch shapes).
+	Summary []ArrayDigest `json:"summary"`
+	// Cross is true when a cross-epoch artifact exists.
+	Cross bool `json:"cross"`
+	// Problem is set when the arrays could not be listed.
+	Problem string `json:"problem,omitempty"`
+}
+
+// ArrayDigest is one array's name, dtype and shape.
+type ArrayDigest struct {
+	Name        string `json:"name"`
+	DType       string `json:"dtype"`
+	Shape       []int  `json:"shape"`
+	Description string `json:"description,omitempty"`
+}
+
+// summarize lists every analyzer's arrays, reading only npz directories and
+// array headers.
+func (s *Server) summarize(v *variant.Variant, m *analysis.Manifest) *ManifestSummary {
+	out := &ManifestSummary{State: string(m.State), Updated: m.Updated, Analyzers: []AnalyzerDigest{}}
+	for an, rec := range m.Analyzers {
+		d := AnalyzerDigest{Name: an, Kind: string(rec.Kind), Version: rec.Version, Epochs: nonNil(rec.CompletedEpochs()),
+			Errors: rec.Errors, Outputs: []ArrayDigest{}, Summary: []ArrayDigest{}}
+		reg, _ := s.analyzers.Get(an)
+		if reg != nil {
+			d.Description = reg.Description
+		}
+		describe := func(name string, summary bool) string {
+			if reg == nil {
+				return ""
+			}
+			if o, ok := reg.Output(name, summary); ok {
+				return o.Description
+			}
+			return ""
+		}
+		var file string
+		if rec.Cross != nil {
+			d.Cross = true
+			file = filepath.Join(v.ArtifactsDir(), an, analysis.CrossEpochFile)
+		} else if n := len(d.Epochs); n > 0 {
+			file = filepath.Join(v.ArtifactsDir(), an, analysis.EpochFile(d.Epochs[n-1]))
+			for sn, sv := range rec.Epochs[d.Epochs[n-1]].Summary {
+				d.Summary = append(d.Summary, ArrayDigest{Name: sn, DType: string(sv.DType), Shape: nonNil(sv.Shape), Description: describe(sn, true)})
+			}
+		}
+		if file != "" {
+			if z, err := artifact.OpenNPZ(file); err != nil {
+				d.Problem = err.Error()
+			} else {
+				for _, n := range z.Names() {
+					dt, sh, err := z.Info(n)
+					if err != nil {
+						d.Problem = err.Error()
+						continue
+					}
+					d.Outputs = append(d.Outputs, ArrayDigest{Name: n, DType: string(dt), Shape: nonNil(sh), Description: describe(n, false)})
+				}
+				z.Close()
+			}
+		}
+		sort.Slice(d.Outputs, func(i, j int) bool { return d.Outputs[i].Name < d.Outputs[j].Name })
+		sort.Slice(d.Summary, func(i, j int) bool { return d.Summary[i].Name < d.Summary[j].Name })
+		out.Analyzers = append(out.Analyzers, d)
+	}
+	sort.Slice(out.Analyzers, func(i, j int) bool { return out.Analyzers[i].Name < out.Analyzers[j].Name })
+	return out
+}
+
+// manifestSummary answers GET /api/variants/{family}/{variant}/manifest.
+func (s *Server) manifestSummary(r *http.Request) (any, error) {
+	v, err := s.openVariant(r)
+	if err != nil {
+		return nil, err
+	}
+	_, sum, err := s.manifest(v)
+	return sum, err
+}

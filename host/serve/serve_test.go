@@ -1,0 +1,367 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	hclog "github.com/hashicorp/go-hclog"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// The real analyzer plugins the fixture variant is analyzed with.
+var fixtureAnalyzers = []string{"neuron_activations", "attention_patterns", "neuron_freq_norm", "parameter_snapshot", "parameter_trajectory"}
+
+// fixture is a tiny trained and analyzed modular-addition variant (p = 17,
+// checkpoints 0, 10, 20, 30), built once in TestMain.
+var fixture struct {
+	results   string
+	families  *registry.FamilyRegistry
+	analyzers *registry.AnalyzerRegistry
+	variant   *variant.Variant
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tdw-serve-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fixture.err = buildFixture(dir)
+	code := m.Run()
+	pluginhost.CloseAll()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func buildFixture(dir string) error {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	// Analyzer plugins, built in one go build and laid out as an analyzers folder.
+	andir := filepath.Join(dir, "analyzers")
+	bin := filepath.Join(dir, "bin")
+	var pkgs []string
+	for _, a := range fixtureAnalyzers {
+		pkgs = append(pkgs, "./plugins/analyzers/"+a)
+	}
+	cmd := exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	for _, a := range fixtureAnalyzers {
+		if err := os.MkdirAll(filepath.Join(andir, a), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(bin, a), filepath.Join(andir, a, a)); err != nil {
+			return err
+		}
+		js, err := os.ReadFile(filepath.Join(root, "analyzers", a, "analyzer.json"))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(andir, a, "analyzer.json"), js, 0o644); err != nil {
+			return err
+		}
+	}
+	fixture.analyzers = registry.NewAnalyzerRegistry()
+	if probs, err := fixture.analyzers.Discover(andir); err != nil || len(probs) > 0 {
+		return fmt.Errorf("discover analyzers: %v %v", err, probs)
+	}
+	// The family runs in-process; the registry only needs its command to exist.
+	famDir := filepath.Join(dir, "families", "modulo_addition_1layer")
+	if err := os.MkdirAll(famDir, 0o755); err != nil {
+		return err
+	}
+	js, err := os.ReadFile(filepath.Join(root, "model_families", "modulo_addition_1layer", "family.json"))
+	if err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(famDir, "family.json"), js, 0o644)
+	os.WriteFile(filepath.Join(famDir, "modulo_addition_1layer"), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+	fam, err := registry.LoadFamily(filepath.Join(famDir, "family.json"))
+	if err != nil {
+		return err
+	}
+	fixture.families = registry.NewFamilyRegistry()
+	if err := fixture.families.Register(fam); err != nil {
+		return err
+	}
+	fixture.results = filepath.Join(dir, "results")
+	params := sdk.Params{"prime": 17, "train_fraction": 0.5, "seed": 1, "data_seed": 2}
+	v, err := variant.Create(context.Background(), fixture.results, fam, modadd.New(), params, "test")
+	if err != nil {
+		return err
+	}
+	ts, err := variant.ResolveTraining(fam, "", 30, "0:30:10")
+	if err != nil {
+		return err
+	}
+	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
+		return err
+	}
+	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger()})
+	for _, a := range fixtureAnalyzers {
+		m, err := fixture.analyzers.Get(a)
+		if err != nil {
+			return err
+		}
+		run.Register(m)
+	}
+	if rep, err := run.Execute(context.Background()); err != nil {
+		return fmt.Errorf("analysis: %v (%+v)", err, rep)
+	}
+	fixture.variant = v
+	return nil
+}
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	s, err := New(fixture.results, fixture.families, fixture.analyzers, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// get requests a raw path (sent as written, without client-side cleaning)
+// and returns the status and body.
+func get(t *testing.T, ts *httptest.Server, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ts.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque = path // keeps %2e%2e and .. as they are
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+func vpath() string {
+	return "/api/variants/" + fixture.variant.Family + "/" + fixture.variant.Name
+}
+
+func TestAPI(t *testing.T) {
+	ts := newServer(t)
+	vp := vpath()
+	epochs := "[0,10,20,30]"
+	tests := []struct {
+		name, path string
+		code       int
+		// check inspects the decoded answer.
+		check func(t *testing.T, v map[string]any)
+	}{
+		{"variants", "/api/variants", 200, func(t *testing.T, v map[string]any) {
+			rows := v["variants"].([]any)
+			if len(rows) != 1 {
+				t.Fatalf("%d variants, want 1", len(rows))
+			}
+			r := rows[0].(map[string]any)
+			if r["state"] != "ANALYZED" || r["epochs"].(float64) != 30 || r["checkpoints"].(float64) != 4 {
+				t.Errorf("row %v", r)
+			}
+			if _, ok := r["final_test_loss"].(float64); !ok {
+				t.Errorf("final_test_loss %v", r["final_test_loss"])
+			}
+		}},
+		{"variant", vp, 200, func(t *testing.T, v map[string]any) {
+			if got := js(v["checkpoint_epochs"]); got != epochs {
+				t.Errorf("checkpoint_epochs %s", got)
+			}
+			if n := len(v["train_losses"].([]any)); n != 30 {
+				t.Errorf("%d train losses, want 30", n)
+			}
+			md, _ := fixture.variant.Metadata()
+			if g := v["grokking_epoch"].(float64); int(g) != md.FirstEpochAbove(0.99) {
+				t.Errorf("grokking epoch %v", g)
+			}
+		}},
+		{"manifest", vp + "/manifest", 200, func(t *testing.T, v map[string]any) {
+			as := v["analyzers"].([]any)
+			if len(as) != len(fixtureAnalyzers) {
+				t.Fatalf("%d analyzers, want %d", len(as), len(fixtureAnalyzers))
+			}
+			found := false
+			for _, a := range as {
+				a := a.(map[string]any)
+				if a["name"] == "neuron_activations" {
+					found = true
+					if js(a["epochs"]) != epochs {
+						t.Errorf("epochs %s", js(a["epochs"]))
+					}
+					o := a["outputs"].([]any)[0].(map[string]any)
+					if o["name"] != "activations" || js(o["shape"]) != "[512,17,17]" {
+						t.Errorf("output %v", o)
+					}
+				}
+				if a["name"] == "parameter_trajectory" && a["cross"] != true {
+					t.Errorf("parameter_trajectory not cross: %v", a)
+				}
+			}
+			if !found {
+				t.Error("no neuron_activations")
+			}
+		}},
+		{"summary", vp + "/analyzers/neuron_freq_norm/summary", 200, func(t *testing.T, v map[string]any) {
+			if js(v["epochs"]) != epochs {
+				t.Errorf("epochs %s", js(v["epochs"]))
+			}
+			s := v["series"].(map[string]any)["specialized_per_freq"].(map[string]any)
+			if js(s["shape"]) != "[8]" || len(s["data"].([]any)) != 32 {
+				t.Errorf("specialized_per_freq %v", s)
+			}
+		}},
+		{"one neuron", vp + "/analyzers/neuron_activations/epochs/20/activations?index=17", 200, func(t *testing.T, v map[string]any) {
+			if js(v["shape"]) != "[512,17,17]" || js(v["slice_shape"]) != "[17,17]" || len(v["data"].([]any)) != 289 {
+				t.Errorf("answer %v %v", v["shape"], v["slice_shape"])
+			}
+			want := readEntry(t, "neuron_activations", 20, "activations").AsFloat64()[17*289 : 18*289]
+			for i, x := range v["data"].([]any) {
+				if float32(x.(float64)) != float32(want[i]) {
+					t.Fatalf("element %d: %v, want %v", i, x, want[i])
+				}
+			}
+		}},
+		{"attention pair", vp + "/analyzers/attention_patterns/epochs/30/patterns?index=1,2,0", 200, func(t *testing.T, v map[string]any) {
+			if js(v["slice_shape"]) != "[17,17]" {
+				t.Errorf("slice_shape %v", v["slice_shape"])
+			}
+		}},
+		{"thinned", vp + "/analyzers/neuron_activations/epochs/0/activations?index=3&step=4", 200, func(t *testing.T, v map[string]any) {
+			if js(v["slice_shape"]) != "[5,5]" || len(v["data"].([]any)) != 25 {
+				t.Errorf("slice_shape %v", v["slice_shape"])
+			}
+		}},
+		{"cross", vp + "/analyzers/parameter_trajectory/cross/all__projections", 200, func(t *testing.T, v map[string]any) {
+			if sh := v["shape"].([]any); sh[0].(float64) != 4 {
+				t.Errorf("shape %v", sh)
+			}
+		}},
+		{"whole small", vp + "/analyzers/neuron_freq_norm/epochs/10/norm_matrix", 200, nil},
+		{"index out of range", vp + "/analyzers/neuron_activations/epochs/20/activations?index=512", 400, nil},
+		{"too many indices", vp + "/analyzers/neuron_freq_norm/epochs/20/norm_matrix?index=1,2,3", 400, nil},
+		{"bad index", vp + "/analyzers/neuron_freq_norm/epochs/20/norm_matrix?index=x", 400, nil},
+		{"bad step", vp + "/analyzers/neuron_freq_norm/epochs/20/norm_matrix?step=-1", 400, nil},
+		{"no such epoch", vp + "/analyzers/neuron_freq_norm/epochs/15/norm_matrix", 404, nil},
+		{"bad epoch", vp + "/analyzers/neuron_freq_norm/epochs/ten/norm_matrix", 400, nil},
+		{"no such array", vp + "/analyzers/neuron_freq_norm/epochs/20/nope", 404, nil},
+		{"no such analyzer", vp + "/analyzers/coarseness/summary", 404, nil},
+		{"not cross", vp + "/analyzers/neuron_freq_norm/cross/x", 404, nil},
+		{"no summary", vp + "/analyzers/parameter_trajectory/summary", 404, nil},
+		{"no such variant", "/api/variants/modulo_addition_1layer/nope", 404, nil},
+		{"no such family", "/api/variants/nofamily/" + fixture.variant.Name, 404, nil},
+		{"no such endpoint", "/api/nothing", 404, nil},
+		{"dotdot", "/api/variants/../../etc/passwd", 400, nil},
+		{"dotdot in family", "/api/variants/../" + fixture.variant.Name + "/manifest", 400, nil},
+		{"encoded dotdot", "/api/variants/%2e%2e/%2e%2e/manifest", 400, nil},
+		{"encoded slash", "/api/variants/%2e%2e%2f%2e%2e/x", 400, nil},
+		{"absolute", "/api/variants//etc/passwd", 400, nil},
+		{"encoded absolute", "/api/variants/%2fetc/passwd", 400, nil},
+		{"dotdot analyzer", vp + "/analyzers/%2e%2e/summary", 400, nil},
+		{"dot file", vp + "/analyzers/.lock/summary", 400, nil},
+		{"backslash", "/api/variants/a%5c..%5cb/x", 400, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := get(t, ts, tc.path)
+			if code != tc.code {
+				t.Fatalf("GET %s: %d, want %d: %s", tc.path, code, tc.code, body)
+			}
+			var v map[string]any
+			if err := json.Unmarshal(body, &v); err != nil {
+				t.Fatalf("GET %s: body is not JSON: %v: %.200s", tc.path, err, body)
+			}
+			if code >= 400 {
+				if msg, _ := v["error"].(string); msg == "" {
+					t.Errorf("GET %s: no error message: %s", tc.path, body)
+				}
+				return
+			}
+			if tc.check != nil {
+				tc.check(t, v)
+			}
+		})
+	}
+}
+
+// TestNoEscape checks that a symbolic link inside results/ that points
+// outside is refused.
+func TestNoEscape(t *testing.T) {
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	outside := t.TempDir()
+	link := filepath.Join(fixture.results, fixture.variant.Family, "escape")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(link)
+	ts := newServer(t)
+	code, body := get(t, ts, "/api/variants/"+fixture.variant.Family+"/escape/manifest")
+	if code != 400 && code != 404 {
+		t.Fatalf("symlink out of results: %d %s", code, body)
+	}
+}
+
+func TestStaticAndMethods(t *testing.T) {
+	ts := newServer(t)
+	code, body := get(t, ts, "/")
+	if code != 200 || !strings.Contains(strings.ToLower(string(body)), "<!doctype html>") {
+		t.Errorf("GET /: %d %.100s", code, body)
+	}
+	resp, err := ts.Client().Post(ts.URL+"/api/variants", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /api/variants: %d", resp.StatusCode)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP %q", csp)
+	}
+}
+
+func readEntry(t *testing.T, analyzer string, epoch int, name string) *sdk.Tensor {
+	t.Helper()
+	x, err := artifact.ReadNPZEntry(filepath.Join(fixture.variant.ArtifactsDir(), analyzer, analysis.EpochFile(epoch)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,197 @@
+package serve
+
+import (
+	"net/http"
+	"path/filepath"
+	"sort"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// GrokkingAccuracy is the test accuracy whose first crossing the dashboard
+// calls the grokking epoch.
+const GrokkingAccuracy = 0.99
+
+// VariantRow is one line of the variants table.
+type VariantRow struct {
+	Family string     `json:"family"`
+	Name   string     `json:"name"`
+	Params sdk.Params `json:"params"`
+	State  string     `json:"state"`
+	// Epochs is the number of trained epochs; Checkpoints the number of
+	// checkpoint files.
+	Epochs      int `json:"epochs"`
+	Checkpoints int `json:"checkpoints"`
+	// FinalTrainLoss and FinalTestLoss are the last checkpoint's losses
+	// (null before the first checkpoint).
+	FinalTrainLoss *float64 `json:"final_train_loss"`
+	FinalTestLoss  *float64 `json:"final_test_loss"`
+	// GrokkingEpoch is the first epoch with test accuracy above
+	// GrokkingAccuracy, -1 if none.
+	GrokkingEpoch int `json:"grokking_epoch"`
+	// Analyzers gives each of the family's installed analyzers' status.
+	Analyzers []AnalyzerState `json:"analyzers"`
+	// Error is set when the variant could not be read in full.
+	Error string `json:"error,omitempty"`
+}
+
+// AnalyzerState is one analyzer's artifact status for a variant.
+type AnalyzerState struct {
+	Name    string         `json:"name"`
+	Kind    string         `json:"kind"`
+	Done    []int          `json:"done"`
+	Missing []int          `json:"missing"`
+	Stale   []int          `json:"stale"`
+	Failed  map[int]string `json:"failed,omitempty"`
+	// Cross is "done", "missing" or "stale" for a cross-epoch analyzer.
+	Cross string `json:"cross,omitempty"`
+}
+
+// listVariants answers GET /api/variants: every variant of every installed
+// family, with problems reported per variant rather than failing the list.
+func (s *Server) listVariants(*http.Request) (any, error) {
+	type listing struct {
+		Variants []VariantRow `json:"variants"`
+		Problems []string     `json:"problems"`
+	}
+	out := listing{Variants: []VariantRow{}, Problems: []string{}}
+	for _, fam := range s.families.List() {
+		vs, errs := variant.List(s.results, fam)
+		for _, err := range errs {
+			out.Problems = append(out.Problems, err.Error())
+		}
+		ms := s.familyAnalyzers(fam)
+		for _, v := range vs {
+			out.Variants = append(out.Variants, s.row(v, ms))
+		}
+	}
+	sort.Slice(out.Variants, func(i, j int) bool {
+		a, b := out.Variants[i], out.Variants[j]
+		if a.Family != b.Family {
+			return a.Family < b.Family
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
+}
+
+// familyAnalyzers returns the family's analyzers that are installed.
+func (s *Server) familyAnalyzers(fam *registry.FamilyManifest) []*registry.AnalyzerManifest {
+	var ms []*registry.AnalyzerManifest
+	for _, n := range fam.Analyzers {
+		if m, err := s.analyzers.Get(n); err == nil {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// row summarizes one variant.
+func (s *Server) row(v *variant.Variant, ms []*registry.AnalyzerManifest) VariantRow {
+	row := VariantRow{Family: v.Family, Name: v.Name, Params: v.Params, GrokkingEpoch: -1, Analyzers: []AnalyzerState{}}
+	st, err := v.State()
+	if err != nil {
+		row.Error = err.Error()
+	}
+	row.State = string(st)
+	md, err := v.Metadata()
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.Epochs = md.EpochsCompleted
+	row.Checkpoints = len(md.Checkpoints)
+	if n := len(md.Checkpoints); n > 0 {
+		last := md.Checkpoints[n-1]
+		row.FinalTrainLoss, row.FinalTestLoss = &last.TrainLoss, &last.TestLoss
+	}
+	row.GrokkingEpoch = md.FirstEpochAbove(GrokkingAccuracy)
+	if st != variant.Analyzed {
+		return row
+	}
+	sts, err := analysis.Status(v, ms)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	for _, a := range sts {
+		row.Analyzers = append(row.Analyzers, AnalyzerState{Name: a.Name, Kind: a.Kind, Done: nonNil(a.Done),
+			Missing: nonNil(a.Missing), Stale: nonNil(a.Stale), Failed: a.Failed, Cross: a.Cross})
+	}
+	return row
+}
+
+func nonNil(xs []int) []int {
+	if xs == nil {
+		return []int{}
+	}
+	return xs
+}
+
+// openVariant resolves the {family}/{variant} path values to an existing
+// variant of an installed family.
+func (s *Server) openVariant(r *http.Request) (*variant.Variant, error) {
+	fam, err := name(r, "family")
+	if err != nil {
+		return nil, err
+	}
+	vn, err := name(r, "variant")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.families.Get(fam); err != nil {
+		return nil, errNotFound("family %s is not installed", fam)
+	}
+	if _, err := within(s.results, filepath.Join(s.results, fam, vn)); err != nil {
+		return nil, err
+	}
+	v, err := variant.Open(s.results, fam, vn)
+	if err != nil {
+		return nil, errNotFound("%v", err)
+	}
+	return v, nil
+}
+
+// VariantInfo is one variant's training record as the variant view draws it.
+type VariantInfo struct {
+	VariantRow
+	NumEpochs int `json:"num_epochs"`
+	// TrainLosses, TestLosses and TestAccuracies have one entry per trained
+	// epoch, as in metadata.json.
+	TrainLosses    Floats                     `json:"train_losses"`
+	TestLosses     Floats                     `json:"test_losses"`
+	TestAccuracies Floats                     `json:"test_accuracies"`
+	Checkpoints    []variant.CheckpointRecord `json:"checkpoint_records"`
+	// CheckpointEpochs are the epochs with a checkpoint file.
+	CheckpointEpochs []int                     `json:"checkpoint_epochs"`
+	Training         *variant.TrainingSettings `json:"training,omitempty"`
+}
+
+// variantInfo answers GET /api/variants/{family}/{variant}.
+func (s *Server) variantInfo(r *http.Request) (any, error) {
+	v, err := s.openVariant(r)
+	if err != nil {
+		return nil, err
+	}
+	fam, err := s.families.Get(v.Family)
+	if err != nil {
+		return nil, errNotFound("family %s is not installed", v.Family)
+	}
+	md, err := v.Metadata()
+	if err != nil {
+		return nil, err
+	}
+	return VariantInfo{
+		VariantRow:       s.row(v, s.familyAnalyzers(fam)),
+		NumEpochs:        md.NumEpochs,
+		TrainLosses:      finite(md.TrainLosses),
+		TestLosses:       finite(md.TestLosses),
+		TestAccuracies:   finite(md.TestAccuracies),
+		Checkpoints:      md.Checkpoints,
+		CheckpointEpochs: nonNil(md.CheckpointEpochs),
+		Training:         md.Training,
+	}, nil
+}
