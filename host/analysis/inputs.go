@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg model.Config, weightNames []
 			if registry.IsGlob(pat) {
 				continue
 			}
-			if !contains(weightNames, pat) {
+			if !slices.Contains(weightNames, pat) {
 				return nil, fmt.Errorf("analyzer %s declares weight %s, which this model does not have", m.Name, pat)
 			}
 		}
@@ -76,15 +77,6 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg model.Config, weightNames []
 		}
 	}
 	return n, nil
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {
