@@ -358,7 +358,7 @@ function analyzerSection(a) {
   };
   sec.addEventListener("toggle", () => { if (sec.open) setEpochIndex(view.idx, true); });
   if (a.errors && Object.keys(a.errors).length)
-    box.append(el("div", { class: "panel err" }, `${Object.keys(a.errors).length} failures, e.g. ${Object.values(a.errors)[0]}`));
+    box.append(el("div", { class: "panel warn" }, `${Object.keys(a.errors).length} recorded failures, e.g. ${Object.values(a.errors)[0]}`));
 
   if (a.name === "progress_measures") progressPanels(a, add);
   else if (a.summary.length) summaryPanels(a, add);

@@ -1,0 +1,173 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// findChromium returns a Chromium executable ($TDW_CHROMIUM, or one on
+// PATH), or "" if there is none.
+func findChromium() string {
+	if p := os.Getenv("TDW_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestBrowser drives the dashboard in headless Chromium over the fixture
+// variant: the table lists it, its view loads, the slider, the buttons and
+// the arrow keys move the epoch, a per-epoch panel changes, and the page logs
+// no errors. Screenshots go to the test's temp folder and $TDW_SCREENSHOTS.
+// With TDW_DASHBOARD_URL set (a variant page of a running 'tdw-host serve'),
+// it drives that page instead, e.g. to time a p=113 variant.
+func TestBrowser(t *testing.T) {
+	exe := findChromium()
+	if exe == "" {
+		t.Skip("no chromium found (install Debian chromium or set TDW_CHROMIUM)")
+	}
+	url := os.Getenv("TDW_DASHBOARD_URL")
+	if url == "" {
+		ts := newServer(t)
+		url = ts.URL + "/"
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+
+	var mu sync.Mutex
+	var pageErrors []string
+	// Listen starts the browser; the first call must not carry a timeout.
+	if err := chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				pageErrors = append(pageErrors, "console.error: "+strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			pageErrors = append(pageErrors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+		}
+	}); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+	shots := t.TempDir()
+	shot := func(name string) {
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		p := filepath.Join(shots, name)
+		if err := os.WriteFile(p, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if d := os.Getenv("TDW_SCREENSHOTS"); d != "" {
+			if err := os.MkdirAll(d, 0o755); err == nil {
+				os.WriteFile(filepath.Join(d, name), buf, 0o644)
+			}
+		}
+		t.Logf("screenshot %s", p)
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluating %s: %v", expr, err)
+		}
+		return v
+	}
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second))
+	}
+	// epochAfter runs an action and waits until the page shows a new epoch,
+	// returning it and the update time the page measured.
+	epochAfter := func(prev string, a chromedp.Action[chromedp.Void]) (string, string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, a, poll(`document.body.dataset.epoch !== undefined && document.body.dataset.epoch !== `+jsString(prev))); err != nil {
+			t.Fatalf("waiting for the epoch to change from %s: %v", prev, err)
+		}
+		return eval(`document.body.dataset.epoch`), eval(`document.body.dataset.updateMs`)
+	}
+	panel := `(() => { const c = document.querySelector('[data-array="neuron_activations/activations"] canvas') || document.querySelector('.panel canvas'); return c ? c.toDataURL() : ""; })()`
+
+	if os.Getenv("TDW_DASHBOARD_URL") == "" {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#variants a`))); err != nil {
+			t.Fatalf("variants table: %v", err)
+		}
+		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "1" {
+			t.Errorf("variants table has %s rows, want 1", rows)
+		}
+		shot("variants.png")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#variants a`), chromedp.NodeVisible)); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)), poll(`document.body.dataset.epoch !== undefined`)); err != nil {
+		t.Fatalf("variant view: %v", err)
+	}
+	first := eval(`document.body.dataset.epoch`)
+	before := eval(panel)
+	shot("variant-first.png")
+
+	e1, ms1 := epochAfter(first, chromedp.KeyEvent(kb.ArrowRight))
+	if slider := eval(`document.getElementById('epoch-slider').value`); slider != "1" {
+		t.Errorf("after the right arrow key the slider is at %s, want 1", slider)
+	}
+	if after := eval(panel); before == "" || before == after {
+		t.Errorf("the per-epoch panel did not change from epoch %s to %s", first, e1)
+	}
+	e2, ms2 := epochAfter(e1, chromedp.Click(chromedp.CSS(`#next`), chromedp.NodeVisible))
+	e3, ms3 := epochAfter(e2, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('epoch-slider'); s.value = s.max; s.dispatchEvent(new Event('input')); })()`))
+	e4, ms4 := epochAfter(e3, chromedp.Click(chromedp.CSS(`#prev`), chromedp.NodeVisible))
+	t.Logf("epochs %s → %s → %s → %s → %s; page update times %s, %s, %s, %s ms (first fetch of each epoch)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
+	shot("variant-moved.png")
+	if n := eval(`String(document.querySelectorAll('.panel.err').length)`); n != "0" {
+		t.Errorf("%s panels show an error", n)
+	}
+	if status := eval(`document.getElementById('status').textContent`); strings.Contains(status, "failed") {
+		t.Errorf("status line: %s", status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range pageErrors {
+		t.Errorf("page: %s", e)
+	}
+}
+
+func jsString(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
