@@ -1,8 +1,8 @@
 package artifact
 
 import (
+	"github.com/tdw-workbench/tdw/internal/pythontest"
 	"math/rand/v2"
-	"os/exec"
 	"testing"
 
 	"github.com/tdw-workbench/tdw/sdk"
@@ -55,18 +55,4 @@ func sameTensor(a, b *sdk.Tensor) bool {
 }
 
 // pythonWithNumpy returns a python3 that imports numpy, or skips the test.
-// A pyenv python3 may shadow Debian's, which is the one with python3-numpy.
-func pythonWithNumpy(t testing.TB) string {
-	t.Helper()
-	for _, name := range []string{"python3", "/usr/bin/python3"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			continue
-		}
-		if exec.Command(p, "-c", "import numpy").Run() == nil {
-			return p
-		}
-	}
-	t.Skip("no python3 with numpy")
-	return ""
-}
+func pythonWithNumpy(t testing.TB) string { t.Helper(); return pythontest.Numpy(t) }

@@ -2,8 +2,8 @@ package checkpoint
 
 import (
 	"errors"
+	"github.com/tdw-workbench/tdw/internal/pythontest"
 	"math/rand/v2"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -67,18 +67,4 @@ func wantFormatError(t *testing.T, err error, file, tensor, msg string) {
 }
 
 // pythonWithNumpy returns a python3 that imports numpy, or skips the test.
-// A pyenv python3 may shadow Debian's, which is the one with python3-numpy.
-func pythonWithNumpy(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"python3", "/usr/bin/python3"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			continue
-		}
-		if exec.Command(p, "-c", "import numpy").Run() == nil {
-			return p
-		}
-	}
-	t.Skip("no python3 with numpy")
-	return ""
-}
+func pythonWithNumpy(t *testing.T) string { t.Helper(); return pythontest.Numpy(t) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tdw-workbench/tdw/internal/pythontest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,8 +110,24 @@ func TestRunAnalyzeArtifacts(t *testing.T) {
 		t.Errorf("forced analyze of one checkpoint:\n%s", r.stdout)
 	}
 
-	// numpy reads what a real run wrote, when it is installed (CI installs it).
-	if py := numpyPython(); py != "" {
+	// Bad input is refused with the name of what is wrong.
+	r = run(t, env, "analyze", name, "--analyzers", "input_trace", "--set", "input_trace.bogus=1")
+	if r.code == exitOK {
+		t.Error("unknown analyzer parameter accepted")
+	}
+	oneErrorLine(t, r, "bogus")
+	r = run(t, env, "analyze", "no_such_thing")
+	if r.code != exitUsage {
+		t.Errorf("unknown variant: code %d", r.code)
+	}
+	r = run(t, env, "analyze", "../../etc")
+	if r.code != exitUsage {
+		t.Errorf("escaping variant name: code %d, stderr %q", r.code, r.stderr)
+	}
+
+	// numpy reads what a real run wrote (CI installs it; elsewhere the check is skipped without it).
+	{
+		py := pythontest.Numpy(t)
 		script := `
 import json, struct, sys, numpy as np
 d = sys.argv[1]
@@ -136,33 +153,6 @@ print("ok")
 		if err != nil || strings.TrimSpace(string(out)) != "ok" {
 			t.Errorf("numpy could not read the run's files: %v\n%s", err, out)
 		}
-	} else {
-		t.Log("python3 with numpy not installed: interop check skipped")
 	}
 
-	// Bad input is refused with the name of what is wrong.
-	r = run(t, env, "analyze", name, "--analyzers", "input_trace", "--set", "input_trace.bogus=1")
-	if r.code == exitOK {
-		t.Error("unknown analyzer parameter accepted")
-	}
-	oneErrorLine(t, r, "bogus")
-	r = run(t, env, "analyze", "no_such_thing")
-	if r.code != exitUsage {
-		t.Errorf("unknown variant: code %d", r.code)
-	}
-	r = run(t, env, "analyze", "../../etc")
-	if r.code != exitUsage {
-		t.Errorf("escaping variant name: code %d, stderr %q", r.code, r.stderr)
-	}
-}
-
-// numpyPython returns a python3 that imports numpy (Debian's, where
-// python3-numpy installs, may not be the first python3 on PATH), or "".
-func numpyPython() string {
-	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(py, "-c", "import numpy").Run() == nil {
-			return py
-		}
-	}
-	return ""
 }
