@@ -531,9 +531,6 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 					if perr := a.plugin.Err(); perr != nil {
 						a.dead = perr
 					}
-					if a.dead == nil && errors.Is(err, errPluginStopped) {
-						a.dead = err
-					}
 					r.log.Error("analyzer failed", "analyzer", a.m.Name, "epoch", l.epoch, "error", err)
 					return
 				}
@@ -579,10 +576,8 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	res, err := a.plugin.Analyze(cctx, cp)
 	if err != nil {
 		if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			// A plugin past its deadline may still be busy with the call and
-			// would hold up every later one: stop it.
-			a.plugin.Close()
-			return nil, fmt.Errorf("analyzer %s epoch %d: no answer within %s (analyzer.json timeout): %w", a.m.Name, l.epoch, timeout, errPluginStopped)
+			// pluginhost has stopped the plugin: it was still busy with the call.
+			return nil, fmt.Errorf("analyzer %s epoch %d: timeout %s: %w", a.m.Name, l.epoch, timeout, err)
 		}
 		return nil, err
 	}
@@ -606,9 +601,6 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	}
 	return er, nil
 }
-
-// errPluginStopped marks a failure after which the run stopped the plugin.
-var errPluginStopped = errors.New("plugin stopped")
 
 // endTimeout bounds an analyzer's End call: it only releases resources.
 const endTimeout = 30 * time.Second

@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -106,6 +107,29 @@ func TestFaultsNamePluginAndSpareOthers(t *testing.T) {
 			analyzeOK(t, healthy, rng, 6, 5)
 		})
 	}
+}
+
+// TestCallerDeadlineKillsHungPlugin: a plugin still busy when the caller's
+// own deadline passes is killed too, so it cannot hold up later calls.
+func TestCallerDeadlineKillsHungPlugin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	a, err := LaunchAnalyzer(context.Background(), rowSumSpec("hang"), quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	cp, _ := checkpoint(rng, 4, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = a.Analyze(ctx, cp)
+	want := `plugin "hang" did not answer Analyze (epoch 7) within the caller's deadline; killed it`
+	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v\nwant it to contain %q and wrap context.DeadlineExceeded", err, want)
+	}
+	if a.Err() == nil {
+		t.Fatal("plugin still reported usable")
+	}
+	waitGone(t, a.Pid())
 }
 
 func TestStdoutIsAProtocolViolation(t *testing.T) {

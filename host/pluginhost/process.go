@@ -174,6 +174,13 @@ func (p *process) call(ctx context.Context, method string, f func(context.Contex
 	if err == nil {
 		return nil
 	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The caller's deadline passed first: the plugin is still busy with
+		// the call and would hold up every later one, so it is a hang too.
+		e := fmt.Errorf("%s did not answer %s within the caller's deadline; killed it", p.label(), method)
+		p.fail(e)
+		return fmt.Errorf("%w: %w", e, ctx.Err())
+	}
 	if ctx.Err() != nil { // the caller gave up; the plugin is not at fault
 		return fmt.Errorf("%s: %s: %w", p.label(), method, ctx.Err())
 	}
