@@ -49,44 +49,64 @@ func (s *Server) analyzerRecord(r *http.Request) (string, *analysis.AnalyzerReco
 	return an, rec, dir, err
 }
 
-// readSlice reads the one named entry of an npz file and applies the
-// request's index= and step=.
-func readSlice(r *http.Request, file, array string) (*ArrayAnswer, error) {
-	if array == "" {
-		return nil, errBadRequest("empty array name")
-	}
+// selection parses the request's index= and step= parameters.
+func selection(r *http.Request) (Slice, error) {
 	index, err := parseIndex(r.URL.Query().Get("index"))
 	if err != nil {
-		return nil, errBadRequest("%v", err)
+		return Slice{}, errBadRequest("%v", err)
 	}
 	step, err := intParam(r, "step", 1)
 	if err != nil {
-		return nil, err
+		return Slice{}, err
 	}
+	return Slice{Index: index, Step: step}, nil
+}
+
+// openNPZ opens an artifact file, answering 404 when it does not exist.
+func openNPZ(file string) (*artifact.NPZ, error) {
 	z, err := artifact.OpenNPZ(file)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, errNotFound("%s does not exist", file)
-		}
-		return nil, err
+	if err != nil && os.IsNotExist(err) {
+		return nil, errNotFound("%s does not exist", file)
 	}
-	defer z.Close()
+	return z, err
+}
+
+// readSlice reads the one named entry of an open npz file and applies the
+// selection.
+func readSlice(z *artifact.NPZ, array string, sl Slice) (*ArrayAnswer, error) {
+	if array == "" {
+		return nil, errBadRequest("empty array name")
+	}
 	if !z.Has(array) {
 		names := z.Names()
 		sort.Strings(names)
-		return nil, errNotFound("%s holds no array %q (it holds %v)", file, array, names)
+		return nil, errNotFound("%s holds no array %q (it holds %v)", z.Path(), array, names)
 	}
 	t, err := z.Read(array)
 	if err != nil {
 		return nil, err
 	}
-	sl := Slice{Index: index, Step: step}
 	vals, shape, err := sl.Apply(t, MaxElements)
 	if err != nil {
 		return nil, errBadRequest("array %s %s: %v", array, t, err)
 	}
-	return &ArrayAnswer{Name: array, DType: string(t.DType()), Shape: nonNil(t.Shape()), Index: nonNil(index),
-		Step: max1(step), SliceShape: nonNil(shape), Data: Floats{Values: vals, Bits: floatBits(t.DType())}}, nil
+	return &ArrayAnswer{Name: array, DType: string(t.DType()), Shape: nonNil(t.Shape()), Index: nonNil(sl.Index),
+		Step: max1(sl.Step), SliceShape: nonNil(shape), Data: Floats{Values: vals, Bits: floatBits(t.DType())}}, nil
+}
+
+// readFileSlice opens file, reads one entry and applies the request's
+// selection.
+func readFileSlice(r *http.Request, file, array string) (*ArrayAnswer, error) {
+	sl, err := selection(r)
+	if err != nil {
+		return nil, err
+	}
+	z, err := openNPZ(file)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	return readSlice(z, array, sl)
 }
 
 // epochArray answers GET .../analyzers/{analyzer}/epochs/{epoch}/{array}.
@@ -103,7 +123,7 @@ func (s *Server) epochArray(r *http.Request) (any, error) {
 	if _, ok := rec.Epochs[epoch]; !ok {
 		return nil, errNotFound("analyzer %s has no completed artifact at epoch %d", an, epoch)
 	}
-	a, err := readSlice(r, filepath.Join(dir, analysis.EpochFile(epoch)), r.PathValue("array"))
+	a, err := readFileSlice(r, filepath.Join(dir, analysis.EpochFile(epoch)), r.PathValue("array"))
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +140,7 @@ func (s *Server) crossArray(r *http.Request) (any, error) {
 	if rec.Cross == nil {
 		return nil, errNotFound("analyzer %s has no cross-epoch artifact", an)
 	}
-	a, err := readSlice(r, filepath.Join(dir, analysis.CrossEpochFile), r.PathValue("array"))
+	a, err := readFileSlice(r, filepath.Join(dir, analysis.CrossEpochFile), r.PathValue("array"))
 	if err != nil {
 		return nil, err
 	}

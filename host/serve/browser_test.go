@@ -157,6 +157,9 @@ func TestBrowser(t *testing.T) {
 	e4, ms4 := epochAfter(e3, chromedp.Click(chromedp.CSS(`#prev`), chromedp.NodeVisible))
 	t.Logf("epochs %s → %s → %s → %s → %s; page update times %s, %s, %s, %s ms (first fetch of each epoch)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
 	shot("variant-moved.png")
+	t.Logf("requests of epoch %s: %s", e4, eval(`performance.getEntriesByType('resource').filter(e => e.name.includes('/epochs/`+e4+`')).sort((a, b) => b.duration - a.duration).map(e => Math.round(e.duration) + 'ms ' + e.name.replace(/.*analyzers./, '')).join('; ')`))
+	e5, ms5 := epochAfter(e4, chromedp.KeyEvent(kb.ArrowRight))
+	t.Logf("back to epoch %s, its arrays cached: %s ms (drawing only)", e5, ms5)
 	if n := eval(`String(document.querySelectorAll('.panel.err').length)`); n != "0" {
 		t.Errorf("%s panels show an error", n)
 	}
@@ -170,4 +173,6 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-func jsString(s string) string { return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"` }
+func jsString(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}

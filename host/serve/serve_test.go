@@ -267,6 +267,35 @@ func TestAPI(t *testing.T) {
 				t.Errorf("shape %v", sh)
 			}
 		}},
+		{"batch", vp + "/epochs/20?select=neuron_activations%2Factivations%2F17&select=neuron_freq_norm/norm_matrix&select=neuron_freq_norm/nope&select=coarseness/x", 200, func(t *testing.T, v map[string]any) {
+			as := v["arrays"].([]any)
+			if len(as) != 4 {
+				t.Fatalf("%d answers, want 4", len(as))
+			}
+			a0 := as[0].(map[string]any)
+			if js(a0["slice_shape"]) != "[17,17]" || a0["analyzer"] != "neuron_activations" {
+				t.Errorf("first answer %v %v", a0["analyzer"], a0["slice_shape"])
+			}
+			want := readEntry(t, "neuron_activations", 20, "activations").AsFloat64()[17*289 : 18*289]
+			for i, x := range a0["data"].([]any) {
+				if float32(x.(float64)) != float32(want[i]) {
+					t.Fatalf("element %d: %v, want %v", i, x, want[i])
+				}
+			}
+			if js(as[1].(map[string]any)["shape"]) != "[8,512]" {
+				t.Errorf("second answer shape %v", as[1].(map[string]any)["shape"])
+			}
+			for i, code := range []float64{404, 404} {
+				a := as[2+i].(map[string]any)
+				if a["status"] != code || a["error"] == "" {
+					t.Errorf("answer %d: %v", 2+i, a)
+				}
+			}
+		}},
+		{"batch without select", vp + "/epochs/20", 400, nil},
+		{"batch bad select", vp + "/epochs/20?select=neuron_freq_norm", 400, nil},
+		{"batch escaping select", vp + "/epochs/20?select=..%2Fx%2Fy", 400, nil},
+		{"batch bad index", vp + "/epochs/20?select=neuron_freq_norm/norm_matrix/x", 400, nil},
 		{"whole small", vp + "/analyzers/neuron_freq_norm/epochs/10/norm_matrix", 200, nil},
 		{"index out of range", vp + "/analyzers/neuron_activations/epochs/20/activations?index=512", 400, nil},
 		{"too many indices", vp + "/analyzers/neuron_freq_norm/epochs/20/norm_matrix?index=1,2,3", 400, nil},

@@ -28,6 +28,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	manifests map[string]*cachedManifest // by manifest path
+	variants  map[string]*cachedVariant  // by family/variant
 }
 
 // Options configure a Server.
@@ -53,11 +54,12 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 		opts.Logger = hclog.NewNullLogger()
 	}
 	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger,
-		manifests: map[string]*cachedManifest{}}
+		manifests: map[string]*cachedManifest{}, variants: map[string]*cachedVariant{}}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/manifest", s.api(s.manifestSummary))
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/epochs/{epoch}", s.api(s.epochBatch))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/summary", s.api(s.summarySeries))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/cross/{array}", s.api(s.crossArray))

@@ -2,8 +2,10 @@ package serve
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
@@ -145,14 +147,39 @@ func (s *Server) openVariant(r *http.Request) (*variant.Variant, error) {
 	if _, err := s.families.Get(fam); err != nil {
 		return nil, errNotFound("family %s is not installed", fam)
 	}
-	if _, err := within(s.results, filepath.Join(s.results, fam, vn)); err != nil {
+	dir, err := within(s.results, filepath.Join(s.results, fam, vn))
+	if err != nil {
 		return nil, err
+	}
+	// Opening parses metadata.json, which is large for a long run: keep the
+	// opened variant while the file stays the same.
+	fi, err := os.Stat(filepath.Join(dir, variant.MetadataFile))
+	if err != nil {
+		return nil, errNotFound("variant %s of family %s does not exist (%v)", vn, fam, err)
+	}
+	key := fam + "/" + vn
+	s.mu.Lock()
+	c := s.variants[key]
+	s.mu.Unlock()
+	if c != nil && c.mod.Equal(fi.ModTime()) && c.size == fi.Size() {
+		return c.v, nil
 	}
 	v, err := variant.Open(s.results, fam, vn)
 	if err != nil {
 		return nil, errNotFound("%v", err)
 	}
+	s.mu.Lock()
+	s.variants[key] = &cachedVariant{mod: fi.ModTime(), size: fi.Size(), v: v}
+	s.mu.Unlock()
 	return v, nil
+}
+
+// cachedVariant is an opened variant, valid while its metadata.json keeps
+// its size and modification time.
+type cachedVariant struct {
+	mod  time.Time
+	size int64
+	v    *variant.Variant
 }
 
 // VariantInfo is one variant's training record as the variant view draws it.

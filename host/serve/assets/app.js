@@ -24,16 +24,50 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-// api fetches a JSON answer, turning an error answer into a thrown Error.
-const cache = new Map();
-async function api(path) {
-  if (cache.has(path)) return cache.get(path);
+async function fetchJSON(path) {
   const resp = await fetch(path);
   const body = await resp.json().catch(() => ({ error: "answer is not JSON" }));
   if (!resp.ok) throw new Error(body.error || resp.statusText);
-  if (cache.size > 200) cache.delete(cache.keys().next().value);
-  cache.set(path, body);
   return body;
+}
+
+// api fetches a JSON answer, turning an error answer into a thrown Error.
+// The promise is cached, so panels asking for the same thing at once share
+// one request.
+const cache = new Map();
+function cached(key, make) {
+  if (cache.has(key)) return cache.get(key);
+  const p = make();
+  p.catch(() => cache.delete(key));
+  if (cache.size > 400) cache.delete(cache.keys().next().value);
+  cache.set(key, p);
+  return p;
+}
+function api(path) { return cached(path, () => fetchJSON(path)); }
+
+// epochArray asks for one array (or the slice at index) of one epoch. The
+// requests that panels make in one go are sent as one batch request.
+const pending = new Map(); // epoch → [{key, resolve, reject}]
+function epochArray(analyzer, name, index, epoch) {
+  const key = `${analyzer}/${name}` + (index.length ? "/" + index.join(",") : "");
+  return cached(`epoch ${view.base} ${epoch} ${key}`, () => new Promise((resolve, reject) => {
+    let q = pending.get(epoch);
+    if (!q) { q = []; pending.set(epoch, q); queueMicrotask(() => flushBatch(view.base, epoch)); }
+    q.push({ key, resolve, reject });
+  }));
+}
+async function flushBatch(base, epoch) {
+  const q = pending.get(epoch) || [];
+  pending.delete(epoch);
+  for (let i = 0; i < q.length; i += 64) {
+    const chunk = q.slice(i, i + 64);
+    try {
+      const r = await fetchJSON(`${base}/epochs/${epoch}?` + chunk.map(x => "select=" + encodeURIComponent(x.key)).join("&"));
+      r.arrays.forEach((a, j) => a.error ? chunk[j].reject(new Error(a.error)) : chunk[j].resolve(a));
+    } catch (e) {
+      chunk.forEach(x => x.reject(e));
+    }
+  }
 }
 
 function fmt(x) {
@@ -395,10 +429,9 @@ function arrayPanel(a, o) {
   });
   update = async () => {
     const q = sel.length ? "?index=" + sel.join(",") : "";
-    const url = cross ? `${view.base}/analyzers/${a.name}/cross/${encodeURIComponent(o.name)}${q}`
-      : `${view.base}/analyzers/${a.name}/epochs/${view.epoch}/${encodeURIComponent(o.name)}${q}`;
     if (!cross && !a.epochs.includes(view.epoch)) { readout.textContent = `no artifact at epoch ${view.epoch}`; return; }
-    const r = await api(url);
+    const r = cross ? await api(`${view.base}/analyzers/${a.name}/cross/${encodeURIComponent(o.name)}${q}`)
+      : await epochArray(a.name, o.name, sel, view.epoch);
     const sh = r.slice_shape, d = r.data;
     readout.textContent = "";
     if (sh.length === 0) { readout.textContent = `${o.name} = ${fmt(d[0])}`; return; }

@@ -1,0 +1,138 @@
+package serve
+
+import (
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/registry"
+)
+
+// MaxBatch bounds the arrays one batch request may ask for.
+const MaxBatch = 64
+
+// BatchItem is one array of a batch answer: the array, or the error that
+// kept it from being read (with its HTTP status).
+type BatchItem struct {
+	*ArrayAnswer
+	Error  string `json:"error,omitempty"`
+	Status int    `json:"status,omitempty"`
+}
+
+// batchSelect is one parsed select=ANALYZER/ARRAY[/i,j,...] parameter.
+type batchSelect struct {
+	analyzer, array string
+	index           []int
+}
+
+// parseSelect parses select=ANALYZER/ARRAY or ANALYZER/ARRAY/i,j,k.
+func parseSelect(s string) (batchSelect, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return batchSelect{}, errBadRequest("select=%q: want ANALYZER/ARRAY or ANALYZER/ARRAY/i,j,...", s)
+	}
+	if err := registry.SafePathComponent(parts[0]); err != nil {
+		return batchSelect{}, errBadRequest("select=%q: analyzer name: %v", s, err)
+	}
+	b := batchSelect{analyzer: parts[0], array: parts[1]}
+	if len(parts) == 3 {
+		ix, err := parseIndex(parts[2])
+		if err != nil {
+			return batchSelect{}, errBadRequest("select=%q: %v", s, err)
+		}
+		b.index = ix
+	}
+	return b, nil
+}
+
+// epochBatch answers GET /api/variants/{family}/{variant}/epochs/{epoch}
+// ?select=ANALYZER/ARRAY[/i,j,...]&select=...: several arrays of one epoch in
+// one request (each as the single-array endpoint answers it, or with its own
+// error), so that moving the epoch costs the page one round trip. Each
+// analyzer's epoch file is opened once and only the selected entries are read.
+func (s *Server) epochBatch(r *http.Request) (any, error) {
+	v, err := s.openVariant(r)
+	if err != nil {
+		return nil, err
+	}
+	es := r.PathValue("epoch")
+	epoch, err := strconv.Atoi(es)
+	if err != nil || epoch < 0 {
+		return nil, errBadRequest("epoch %q: want a non-negative integer", es)
+	}
+	sels := r.URL.Query()["select"]
+	if len(sels) == 0 || len(sels) > MaxBatch {
+		return nil, errBadRequest("want 1 to %d select= parameters, got %d", MaxBatch, len(sels))
+	}
+	var parsed []batchSelect
+	for _, sel := range sels {
+		b, err := parseSelect(sel)
+		if err != nil {
+			return nil, err
+		}
+		parsed = append(parsed, b)
+	}
+	m, _, err := s.manifest(v)
+	if err != nil {
+		return nil, err
+	}
+	step, err := intParam(r, "step", 1)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]*artifact.NPZ{}
+	defer func() {
+		for _, z := range files {
+			if z != nil {
+				z.Close()
+			}
+		}
+	}()
+	out := struct {
+		Epoch  int         `json:"epoch"`
+		Arrays []BatchItem `json:"arrays"`
+	}{Epoch: epoch, Arrays: make([]BatchItem, len(parsed))}
+	for i, b := range parsed {
+		a, err := func() (*ArrayAnswer, error) {
+			rec, ok := m.Analyzers[b.analyzer]
+			if !ok {
+				return nil, errNotFound("variant %s has no artifacts of analyzer %s", v.Name, b.analyzer)
+			}
+			if _, ok := rec.Epochs[epoch]; !ok {
+				return nil, errNotFound("analyzer %s has no completed artifact at epoch %d", b.analyzer, epoch)
+			}
+			z, seen := files[b.analyzer]
+			if !seen {
+				file, err := within(s.results, filepath.Join(v.ArtifactsDir(), b.analyzer, analysis.EpochFile(epoch)))
+				if err != nil {
+					return nil, err
+				}
+				z, err = openNPZ(file)
+				files[b.analyzer] = z
+				if err != nil {
+					return nil, err
+				}
+			}
+			if z == nil {
+				return nil, errNotFound("analyzer %s: epoch %d file could not be opened", b.analyzer, epoch)
+			}
+			return readSlice(z, b.array, Slice{Index: b.index, Step: step})
+		}()
+		if err != nil {
+			code := http.StatusInternalServerError
+			var he *httpError
+			if errors.As(err, &he) {
+				code = he.code
+			}
+			out.Arrays[i] = BatchItem{Error: err.Error(), Status: code}
+			continue
+		}
+		a.Analyzer, a.Epoch = b.analyzer, &epoch
+		out.Arrays[i] = BatchItem{ArrayAnswer: a}
+	}
+	return out, nil
+}
