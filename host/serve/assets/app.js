@@ -176,16 +176,22 @@ function heatmap(c, data, rows, cols, o) {
   g.clearRect(0, 0, W, H);
   let lo = Infinity, hi = -Infinity;
   for (const v of data) if (v != null && isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  const signed = lo < 0 && hi > 0, amax = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-  const img = g.createImageData(cols, rows);
-  for (let i = 0; i < rows * cols; i++) {
-    const v = data[i];
-    const [r, gg, b] = colorFor(signed ? v / amax : (v - lo) / ((hi - lo) || 1), signed);
-    img.data[4 * i] = r; img.data[4 * i + 1] = gg; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
+  // The colored image is kept with the canvas: redrawing the same data for
+  // another epoch marker only copies it.
+  let off = c.heatOff;
+  if (!off || c.heatData !== data) {
+    const signed = lo < 0 && hi > 0, amax = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+    const img = new ImageData(cols, rows);
+    for (let i = 0; i < rows * cols; i++) {
+      const v = data[i];
+      const [r, gg, b] = colorFor(signed ? v / amax : (v - lo) / ((hi - lo) || 1), signed);
+      img.data[4 * i] = r; img.data[4 * i + 1] = gg; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
+    }
+    off = document.createElement("canvas");
+    off.width = cols; off.height = rows;
+    off.getContext("2d").putImageData(img, 0, 0);
+    c.heatOff = off; c.heatData = data;
   }
-  const off = document.createElement("canvas");
-  off.width = cols; off.height = rows;
-  off.getContext("2d").putImageData(img, 0, 0);
   g.imageSmoothingEnabled = false;
   g.drawImage(off, 0, 0, W, H);
   if (o.markRow != null && o.markRow >= 0) {
@@ -399,6 +405,7 @@ function analyzerSection(a) {
   if (a.name === "parameter_trajectory") trajectoryPanels(a, add);
   for (const o of a.outputs) {
     if (a.name === "parameter_trajectory" && /__projections$/.test(o.name)) continue;
+    if (a.cross && o.name === "epochs") continue; // the x axis of the others
     add(...arrayPanel(a, o));
   }
   return sec;
@@ -414,6 +421,8 @@ function arrayPanel(a, o) {
   const lead = Math.max(0, o.shape.length - 2);
   const names = AXES[key] || o.shape.slice(0, lead).map((_, i) => "axis " + i);
   const sel = o.shape.slice(0, lead).map(() => 0);
+  // Attention from the last (answer) position is the interesting default.
+  if (key === "attention_patterns/patterns" && lead === 3) sel[1] = o.shape[1] - 1;
   const readout = el("div", { class: "readout" });
   const controls = el("div", { class: "controls" });
   const W = 340;
@@ -423,7 +432,7 @@ function arrayPanel(a, o) {
   node.dataset.array = key;
   let update;
   sel.forEach((_, i) => {
-    const inp = el("input", { type: "number", min: 0, max: o.shape[i] - 1, value: 0, "aria-label": names[i] });
+    const inp = el("input", { type: "number", min: 0, max: o.shape[i] - 1, value: sel[i], "aria-label": names[i] });
     inp.addEventListener("change", () => { sel[i] = Math.max(0, Math.min(o.shape[i] - 1, +inp.value || 0)); inp.value = sel[i]; update().catch(e => { readout.textContent = e.message; }); });
     controls.append(names[i] + " ", inp, " ");
   });
