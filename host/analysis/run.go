@@ -485,6 +485,8 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 		}
 	}()
 
+	shared := &sharedInputs{log: r.log}
+	defer shared.close()
 	start := time.Now()
 	sinceFlush := 0
 	var manMu sync.Mutex
@@ -505,20 +507,35 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 		}
 		host.set(l.m, l.epoch)
 		weights := l.m.StateDict()
-		var awg sync.WaitGroup
+		// Each analyzer's inputs, cut from the shared forward pass; tensors
+		// several of them receive go to shared memory once.
+		var ready []*active
+		var cps []*sdk.Checkpoint
 		for _, a := range per {
 			if !a.todo[l.epoch] {
 				continue
 			}
 			if a.dead != nil {
-				msg := "not run: " + a.dead.Error()
-				a.rep.Failures[l.epoch] = msg
+				a.rep.Failures[l.epoch] = "not run: " + a.dead.Error()
 				continue
 			}
+			cp, err := checkpointFor(l.epoch, a.needs, l.cache, have, fopts.Logits, weights)
+			if err != nil {
+				msg := fmt.Sprintf("analyzer %s epoch %d: %v", a.m.Name, l.epoch, err)
+				a.rep.Failures[l.epoch] = msg
+				man.Record(a.m.Name).Errors[l.epoch] = msg
+				continue
+			}
+			ready = append(ready, a)
+			cps = append(cps, cp)
+		}
+		shared.share(cps)
+		var awg sync.WaitGroup
+		for i, a := range ready {
 			awg.Add(1)
-			go func(a *active) {
+			go func(a *active, cp *sdk.Checkpoint) {
 				defer awg.Done()
-				er, err := r.analyzeOne(ctx, a, l, have, fopts.Logits, weights)
+				er, err := r.analyzeOne(ctx, a, cp, l.sha)
 				manMu.Lock()
 				defer manMu.Unlock()
 				rec := man.Record(a.m.Name)
@@ -538,9 +555,10 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 				delete(rec.Errors, l.epoch)
 				a.rep.Computed++
 				a.rep.Seconds += er.Seconds
-			}(a)
+			}(a, cps[i])
 		}
 		awg.Wait()
+		shared.release()
 		host.set(nil, 0)
 		done++
 		sinceFlush++
@@ -560,12 +578,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 }
 
 // analyzeOne runs one analyzer on one checkpoint and writes its artifact.
-func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[string]model.Positions,
-	logitPos model.Positions, weights map[string]*sdk.Tensor) (*EpochRecord, error) {
-	cp, err := checkpointFor(l.epoch, a.needs, l.cache, have, logitPos, weights)
-	if err != nil {
-		return nil, fmt.Errorf("analyzer %s epoch %d: %w", a.m.Name, l.epoch, err)
-	}
+func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string) (*EpochRecord, error) {
 	timeout := a.m.Timeout
 	if timeout == 0 {
 		timeout = r.opts.CallTimeout
@@ -577,7 +590,7 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	if err != nil {
 		if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 			// pluginhost has stopped the plugin: it was still busy with the call.
-			return nil, fmt.Errorf("analyzer %s epoch %d: timeout %s: %w", a.m.Name, l.epoch, timeout, err)
+			return nil, fmt.Errorf("analyzer %s epoch %d: timeout %s: %w", a.m.Name, cp.Epoch, timeout, err)
 		}
 		return nil, err
 	}
@@ -585,9 +598,9 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 		res = &sdk.Result{}
 	}
 	if err := checkResult(a.m, res); err != nil {
-		return nil, fmt.Errorf("analyzer %s epoch %d returned %w", a.m.Name, l.epoch, err)
+		return nil, fmt.Errorf("analyzer %s epoch %d returned %w", a.m.Name, cp.Epoch, err)
 	}
-	rel := filepath.Join(a.m.Name, EpochFile(l.epoch))
+	rel := filepath.Join(a.m.Name, EpochFile(cp.Epoch))
 	path := filepath.Join(r.v.ArtifactsDir(), rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
@@ -595,7 +608,7 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, l loaded, have map[stri
 	if err := artifact.WriteNPZ(path, res.Arrays, artifact.WriteOptions{}); err != nil {
 		return nil, err
 	}
-	er := &EpochRecord{File: rel, CheckpointSHA256: l.sha, Seconds: time.Since(t0).Seconds(), Summary: map[string]SummaryValue{}}
+	er := &EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Summary: map[string]SummaryValue{}}
 	for name, t := range res.Summary {
 		er.Summary[name] = summaryValue(t)
 	}
