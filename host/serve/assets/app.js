@@ -298,7 +298,11 @@ async function showVariant(family, name) {
   const info = await api(base);
   let manifest = null;
   try { manifest = await api(base + "/manifest"); } catch (e) { manifest = { analyzers: [], error: e.message }; }
-  const epochs = info.checkpoint_epochs;
+  // The slider runs over the analyzed epochs (all checkpoints when nothing
+  // is analyzed yet), so that every step shows artifacts.
+  const analyzed = new Set();
+  for (const a of manifest.analyzers) if (!a.cross) a.epochs.forEach(e => analyzed.add(e));
+  const epochs = analyzed.size ? [...analyzed].sort((x, y) => x - y) : info.checkpoint_epochs;
   view = { base, info, manifest, epochs, idx: 0, panels: [] };
   const want = +new URLSearchParams(location.hash.split("?")[1] || "").get("epoch");
   view.idx = Math.max(0, epochs.indexOf(want));
@@ -325,9 +329,9 @@ async function showVariant(family, name) {
   const ck = info.checkpoint_records;
   view.panels.push({ update: () => {
     const pick = x => setEpochIndex(nearestIndex(epochs, x));
-    lineChart(lossC, { logY: true, xlabel: "epoch", markers: epochs, mark: view.epoch, onPick: pick, series: [
+    lineChart(lossC, { logY: true, xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, onPick: pick, series: [
       { x: xs, y: info.train_losses, label: "train loss" }, { x: xs, y: info.test_losses, label: "test loss" }] });
-    lineChart(accC, { xlabel: "epoch", markers: epochs, mark: view.epoch, onPick: pick, series: [
+    lineChart(accC, { xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, onPick: pick, series: [
       { x: ck.map(c => c.epoch), y: ck.map(c => c.train_accuracy), label: "train accuracy", dots: true },
       { x: xs, y: info.test_accuracies, label: "test accuracy" }] });
   } });
