@@ -381,6 +381,28 @@ func TestStaticAndMethods(t *testing.T) {
 	}
 }
 
+func TestHostCheck(t *testing.T) {
+	ts := newServer(t)
+	for _, tc := range []struct {
+		host string
+		code int
+	}{
+		{"localhost:8060", 200}, {"127.0.0.1:8060", 200}, {"[::1]:8060", 200}, {"192.168.1.5", 200},
+		{"evil.example:8060", 403}, {"localhost.evil.example", 403},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/variants", nil)
+		req.Host = tc.host
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("Host %s: %d, want %d", tc.host, resp.StatusCode, tc.code)
+		}
+	}
+}
+
 func readEntry(t *testing.T, analyzer string, epoch int, name string) *sdk.Tensor {
 	t.Helper()
 	x, err := artifact.ReadNPZEntry(filepath.Join(fixture.variant.ArtifactsDir(), analyzer, analysis.EpochFile(epoch)), name)

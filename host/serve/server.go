@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -90,11 +91,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Nothing the page loads may come from elsewhere.
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !allowedHost(r.Host) {
+		writeError(w, &httpError{code: http.StatusForbidden, msg: fmt.Sprintf("host %q not allowed: use localhost or an IP address", r.Host)})
+		return
+	}
 	if msg := badPath(r.URL.Path); msg != "" {
 		writeError(w, &httpError{code: http.StatusBadRequest, msg: msg})
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// allowedHost reports whether a request's Host header is localhost or an IP
+// address. Any other name is refused, so that a web page cannot reach the
+// server through a name it controls that resolves to this machine (DNS
+// rebinding).
+func allowedHost(host string) bool {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	return h == "localhost" || net.ParseIP(h) != nil
 }
 
 // badPath says why a request path is refused, or "" if it is not.
