@@ -131,6 +131,9 @@ func TestBrowser(t *testing.T) {
 		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "1" {
 			t.Errorf("variants table has %s rows, want 1", rows)
 		}
+		if txt := eval(`document.getElementById('main').innerText`); strings.Contains(txt, "null") || strings.Contains(txt, "undefined") {
+			t.Errorf("the variants page shows null or undefined: %q", txt)
+		}
 		shot("variants.png")
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#variants a`), chromedp.NodeVisible)); err != nil {
 			t.Fatal(err)
@@ -161,6 +164,9 @@ func TestBrowser(t *testing.T) {
 	t.Logf("epochs %s → %s → %s → %s → %s (right arrow, next, slider to the start, right arrow); page update times %s and %s ms fetching the epoch, %s and %s ms with its arrays cached (drawing only)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
 	shot("variant-moved.png")
 	t.Logf("requests of epoch %s: %s", e2, eval(`performance.getEntriesByType('resource').filter(e => e.name.includes('/epochs/`+e2+`')).map(e => Math.round(e.duration) + ' ms, ' + e.transferSize + ' bytes').join('; ')`))
+	if txt := eval(`document.getElementById('main').innerText`); strings.Contains(txt, "undefined") || strings.Contains(txt, "NaN") {
+		t.Errorf("the variant page shows undefined or NaN")
+	}
 	if n := eval(`String(document.querySelectorAll('.panel.err').length)`); n != "0" {
 		t.Errorf("%s panels show an error", n)
 	}

@@ -277,7 +277,8 @@ async function showVariants() {
   draw();
   const probs = data.problems.length ? el("details", {}, el("summary", {}, `${data.problems.length} problems`),
     ...data.problems.map(p => el("div", {}, p))) : null;
-  main.replaceChildren(el("h2", {}, `Variants (${rows.length})`), filter, table, probs);
+  const wrap = el("div", { class: "scroll" }, table);
+  main.replaceChildren(...[el("h2", {}, `Variants (${rows.length})`), filter, wrap, probs].filter(x => x));
   setStatus("");
 }
 
