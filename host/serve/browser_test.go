@@ -128,9 +128,17 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#variants a`))); err != nil {
 			t.Fatalf("variants table: %v", err)
 		}
-		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "1" {
-			t.Errorf("variants table has %s rows, want 1", rows)
+		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "2" {
+			t.Errorf("variants table has %s rows, want 2", rows)
 		}
+		// The filter keeps the rows holding its text.
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#filter`), "UNTRAINED")); err != nil {
+			t.Fatal(err)
+		}
+		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "1" {
+			t.Errorf("filtered on UNTRAINED, the table has %s rows, want 1", rows)
+		}
+		eval(`(() => { const f = document.getElementById('filter'); f.value = 'ANALYZED'; f.dispatchEvent(new Event('input')); return ""; })()`)
 		if txt := eval(`document.getElementById('main').innerText`); strings.Contains(txt, "null") || strings.Contains(txt, "undefined") {
 			t.Errorf("the variants page shows null or undefined: %q", txt)
 		}

@@ -35,6 +35,7 @@ var fixture struct {
 	families  *registry.FamilyRegistry
 	analyzers *registry.AnalyzerRegistry
 	variant   *variant.Variant
+	untrained *variant.Variant
 	err       error
 }
 
@@ -129,6 +130,13 @@ func buildFixture(dir string) error {
 		return fmt.Errorf("analysis: %v (%+v)", err, rep)
 	}
 	fixture.variant = v
+	// A second variant, created and never trained.
+	u, err := variant.Create(context.Background(), fixture.results, fam, modadd.New(),
+		sdk.Params{"prime": 17, "train_fraction": 0.5, "seed": 3, "data_seed": 2}, "test")
+	if err != nil {
+		return err
+	}
+	fixture.untrained = u
 	return nil
 }
 
@@ -183,10 +191,21 @@ func TestAPI(t *testing.T) {
 	}{
 		{"variants", "/api/variants", 200, func(t *testing.T, v map[string]any) {
 			rows := v["variants"].([]any)
-			if len(rows) != 1 {
-				t.Fatalf("%d variants, want 1", len(rows))
+			if len(rows) != 2 {
+				t.Fatalf("%d variants, want 2", len(rows))
 			}
-			r := rows[0].(map[string]any)
+			var r map[string]any
+			for _, row := range rows {
+				row := row.(map[string]any)
+				switch row["name"] {
+				case fixture.variant.Name:
+					r = row
+				case fixture.untrained.Name:
+					if row["state"] != "UNTRAINED" || row["epochs"].(float64) != 0 || row["final_test_loss"] != nil {
+						t.Errorf("untrained row %v", row)
+					}
+				}
+			}
 			if r["state"] != "ANALYZED" || r["epochs"].(float64) != 30 || r["checkpoints"].(float64) != 4 {
 				t.Errorf("row %v", r)
 			}
@@ -307,6 +326,12 @@ func TestAPI(t *testing.T) {
 		{"no such analyzer", vp + "/analyzers/coarseness/summary", 404, nil},
 		{"not cross", vp + "/analyzers/neuron_freq_norm/cross/x", 404, nil},
 		{"no summary", vp + "/analyzers/parameter_trajectory/summary", 404, nil},
+		{"untrained variant", "/api/variants/modulo_addition_1layer/" + fixture.untrained.Name, 200, func(t *testing.T, v map[string]any) {
+			if v["state"] != "UNTRAINED" || len(v["train_losses"].([]any)) != 0 {
+				t.Errorf("untrained %v %v", v["state"], v["train_losses"])
+			}
+		}},
+		{"untrained manifest", "/api/variants/modulo_addition_1layer/" + fixture.untrained.Name + "/manifest", 404, nil},
 		{"no such variant", "/api/variants/modulo_addition_1layer/nope", 404, nil},
 		{"no such family", "/api/variants/nofamily/" + fixture.variant.Name, 404, nil},
 		{"no such endpoint", "/api/nothing", 404, nil},

@@ -286,6 +286,8 @@ async function showVariants() {
 
 // Known outputs get named axes and dedicated drawings; everything else is
 // drawn by shape.
+// Arrays whose last two axes are the probe grid (a, b).
+const GRID = new Set(["neuron_activations/activations", "attention_patterns/patterns"]);
 const AXES = {
   "neuron_activations/activations": ["neuron"],
   "attention_patterns/patterns": ["head", "query position", "key position"],
@@ -341,7 +343,7 @@ async function showVariant(family, name) {
     panelBox("Accuracy", accC, legend(["train (checkpoints)", "test"])));
   const trainSec = el("details", { class: "analyzer", open: "" }, el("summary", {}, "training"), curves);
   const sections = [trainSec];
-  if (manifest.error) sections.push(el("p", { class: "panel err" }, manifest.error));
+  if (manifest.error) sections.push(el("p", { class: "panel warn" }, manifest.error));
   for (const a of manifest.analyzers) sections.push(analyzerSection(a));
   main.replaceChildren(head, bar, ...sections);
   setEpochIndex(view.idx, true);
@@ -468,8 +470,10 @@ function arrayPanel(a, o) {
     } else {
       const rows = sh[0], cols = sh.slice(1).reduce((x, y) => x * y, 1);
       const markRow = crossEpochs ? crossEpochs.indexOf(view.epoch) : null;
-      heatmap(c, d, rows, cols, { readout, markRow, rowName: crossEpochs ? "epoch row" : (key === "neuron_freq_norm/norm_matrix" ? "frequency-1" : "row"),
-        colName: key === "neuron_freq_norm/norm_matrix" ? "neuron" : "col" });
+      const nfn = key === "neuron_freq_norm/norm_matrix";
+      heatmap(c, d, rows, cols, { readout, markRow,
+        rowName: crossEpochs ? "epoch row" : GRID.has(key) ? "a" : nfn ? "frequency-1" : "row",
+        colName: GRID.has(key) ? "b" : nfn ? "neuron" : "col" });
     }
   };
   return [node, update];
