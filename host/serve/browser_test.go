@@ -131,6 +131,16 @@ func TestBrowser(t *testing.T) {
 		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "2" {
 			t.Errorf("variants table has %s rows, want 2", rows)
 		}
+		// A header click sorts; a second one reverses.
+		firstRow := `document.querySelector('#variants tr:nth-child(2) a').textContent`
+		eval(`(() => { [...document.querySelectorAll('#variants th')].find(h => h.textContent === 'epochs').click(); return ""; })()`)
+		if got := eval(firstRow); got != fixture.untrained.Name {
+			t.Errorf("sorted by epochs, the first row is %s", got)
+		}
+		eval(`(() => { [...document.querySelectorAll('#variants th')].find(h => h.textContent === 'epochs').click(); return ""; })()`)
+		if got := eval(firstRow); got != fixture.variant.Name {
+			t.Errorf("sorted by epochs descending, the first row is %s", got)
+		}
 		// The filter keeps the rows holding its text.
 		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#filter`), "UNTRAINED")); err != nil {
 			t.Fatal(err)
@@ -168,6 +178,13 @@ func TestBrowser(t *testing.T) {
 	e4, ms4 := epochAfter(e3, chromedp.KeyEvent(kb.ArrowRight))
 	if slider := eval(`document.getElementById('epoch-slider').value`); slider != "1" {
 		t.Errorf("after moving the slider to 0 and the right arrow key the slider is at %s, want 1", slider)
+	}
+	// A click at the right end of the loss curve moves to the last epoch.
+	last := eval(`(() => { const s = document.getElementById('epoch-slider'); return s.max; })()`)
+	e6, _ := epochAfter(e4, chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector('.panel canvas'); const r = c.getBoundingClientRect();
+		c.dispatchEvent(new MouseEvent('click', { clientX: r.right - 11, clientY: r.top + r.height / 2, bubbles: true })); })()`))
+	if slider := eval(`document.getElementById('epoch-slider').value`); slider != last {
+		t.Errorf("after a click at the end of the loss curve the slider is at %s (epoch %s), want %s", slider, e6, last)
 	}
 	t.Logf("epochs %s → %s → %s → %s → %s (right arrow, next, slider to the start, right arrow); page update times %s and %s ms fetching the epoch, %s and %s ms with its arrays cached (drawing only)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
 	shot("variant-moved.png")
