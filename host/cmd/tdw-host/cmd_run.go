@@ -131,6 +131,7 @@ results:     %s
 checkpoints: %s
 artifacts:   %s
 look at them:
+  tdw-host serve    (the dashboard, at http://127.0.0.1:8060/)
   tdw-host variants %s
   tdw-host artifacts %s
   python3 -c "import numpy as np; d = np.load('%s'); print({k: d[k].shape for k in d})"
