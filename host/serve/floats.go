@@ -6,8 +6,9 @@ import (
 )
 
 // Floats is a float slice that encodes to JSON with NaN and ±Inf as null
-// (JSON has no such numbers) and with the shortest decimal form at Bits
-// precision (32 for float32 and float16 data, 0 or 64 for float64).
+// (JSON has no such numbers) and with the shortest decimal form that reads
+// back to the same value at Bits precision: 16 for float16 (5 significant
+// digits suffice), 32 for float32, 0 or 64 for float64.
 type Floats struct {
 	Values []float64
 	Bits   int
@@ -15,8 +16,13 @@ type Floats struct {
 
 // MarshalJSON implements json.Marshaler.
 func (f Floats) MarshalJSON() ([]byte, error) {
-	bits := f.Bits
-	if bits != 32 {
+	bits, prec := f.Bits, -1
+	switch bits {
+	case 16:
+		// float16 has 11 significant bits: 5 decimal digits round-trip.
+		bits, prec = 32, 5
+	case 32:
+	default:
 		bits = 64
 	}
 	b := make([]byte, 0, 2+len(f.Values)*10)
@@ -29,7 +35,7 @@ func (f Floats) MarshalJSON() ([]byte, error) {
 			b = append(b, "null"...)
 			continue
 		}
-		b = strconv.AppendFloat(b, x, 'g', -1, bits)
+		b = strconv.AppendFloat(b, x, 'g', prec, bits)
 	}
 	return append(b, ']'), nil
 }

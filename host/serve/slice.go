@@ -102,10 +102,14 @@ func max1(n int) int {
 	return n
 }
 
-// floatBits is the JSON precision for a dtype's values.
+// floatBits is the JSON precision for a dtype's values: integers and
+// float64 need all 64 bits to stay exact.
 func floatBits(d sdk.DType) int {
-	if d == sdk.Float64 {
-		return 64
+	switch d {
+	case sdk.Float16:
+		return 16
+	case sdk.Float32, sdk.BFloat16:
+		return 32
 	}
-	return 32
+	return 64
 }
