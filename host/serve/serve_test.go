@@ -266,7 +266,7 @@ func TestAPI(t *testing.T) {
 			}
 			want := readEntry(t, "neuron_activations", 20, "activations").AsFloat64()[17*289 : 18*289]
 			for i, x := range v["data"].([]any) {
-				if float32(x.(float64)) != float32(want[i]) {
+				if sdk.Float32ToFloat16(float32(x.(float64))) != sdk.Float32ToFloat16(float32(want[i])) {
 					t.Fatalf("element %d: %v, want %v", i, x, want[i])
 				}
 			}
@@ -297,7 +297,7 @@ func TestAPI(t *testing.T) {
 			}
 			want := readEntry(t, "neuron_activations", 20, "activations").AsFloat64()[17*289 : 18*289]
 			for i, x := range a0["data"].([]any) {
-				if float32(x.(float64)) != float32(want[i]) {
+				if sdk.Float32ToFloat16(float32(x.(float64))) != sdk.Float32ToFloat16(float32(want[i])) {
 					t.Fatalf("element %d: %v, want %v", i, x, want[i])
 				}
 			}
