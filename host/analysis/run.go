@@ -2,11 +2,8 @@ package analysis
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/checkpoint"
 	"github.com/tdw-workbench/tdw/host/lockfile"
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
@@ -219,7 +217,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	}
 	for _, e := range epochs {
 		if hashes[e] == "" { // a checkpoint metadata.json does not describe
-			if hashes[e], err = fileSHA256(r.v.CheckpointPath(e)); err != nil {
+			if hashes[e], err = checkpoint.FileSHA256(r.v.CheckpointPath(e)); err != nil {
 				return rep, err
 			}
 		}
@@ -730,16 +728,3 @@ const (
 	SummaryFile    = "summary.npz"
 	CrossEpochFile = "cross_epoch.npz"
 )
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}

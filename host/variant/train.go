@@ -410,7 +410,7 @@ func (v *Variant) saveCheckpoint(tr trainer, m *Metadata, rec CheckpointRecord, 
 	if err := checkpoint.Save(path, tr.Weights(), checkpoint.Meta{Epoch: rec.Epoch, Config: cfgJSON, TDWVersion: tdwVersion}); err != nil {
 		return err
 	}
-	sum, err := fileSHA256(path)
+	sum, err := checkpoint.FileSHA256(path)
 	if err != nil {
 		return err
 	}

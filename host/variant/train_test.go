@@ -48,7 +48,7 @@ func hashes(t *testing.T, v *Variant) map[int]string {
 	}
 	out := map[int]string{}
 	for _, e := range eps {
-		h, err := fileSHA256(v.CheckpointPath(e))
+		h, err := checkpoint.FileSHA256(v.CheckpointPath(e))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestTrainEndToEnd(t *testing.T) {
 		t.Errorf("seeds %v", m.Seeds)
 	}
 	for _, c := range m.Checkpoints {
-		h, err := fileSHA256(filepath.Join(v.Dir(), c.File))
+		h, err := checkpoint.FileSHA256(filepath.Join(v.Dir(), c.File))
 		if err != nil || h != c.SHA256 {
 			t.Errorf("checkpoint %d: sha256 %s recorded, file has %s (%v)", c.Epoch, c.SHA256, h, err)
 		}

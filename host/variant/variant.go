@@ -142,7 +142,7 @@ func (v *Variant) LoadCheckpoint(epoch int) (*checkpoint.Checkpoint, error) {
 			if c.Epoch != epoch || c.SHA256 == "" {
 				continue
 			}
-			sum, err := fileSHA256(path)
+			sum, err := checkpoint.FileSHA256(path)
 			if err != nil {
 				return nil, err
 			}
