@@ -5,10 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tdw-workbench/tdw/internal/plugintest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -31,8 +30,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	_, file, _, _ := runtime.Caller(0)
-	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
+	repoRoot = plugintest.RepoRoot()
 	dir, err := os.MkdirTemp("", "tdw-analysis-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -53,32 +51,7 @@ func TestMain(m *testing.M) {
 // buildPlugins builds every test analyzer plus the fault plugin in one go
 // build, and lays them out as an analyzers folder.
 func buildPlugins(dir string) error {
-	bin := filepath.Join(dir, ".bin")
-	pkgs := []string{"./host/pluginhost/testdata/faultplugin"}
-	for _, a := range testAnalyzers {
-		pkgs = append(pkgs, "./plugins/analyzers/"+a)
-	}
-	cmd := exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...)
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	for _, a := range testAnalyzers {
-		if err := os.MkdirAll(filepath.Join(dir, a), 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(bin, a), filepath.Join(dir, a, a)); err != nil {
-			return err
-		}
-		js, err := os.ReadFile(filepath.Join(repoRoot, "analyzers", a, "analyzer.json"))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, a, "analyzer.json"), js, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return plugintest.BuildAnalyzers(dir, testAnalyzers, "./host/pluginhost/testdata/faultplugin")
 }
 
 // faultManifest declares the fault plugin in the given mode as a

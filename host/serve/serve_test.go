@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tdw-workbench/tdw/internal/plugintest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -53,34 +52,10 @@ func TestMain(m *testing.M) {
 }
 
 func buildFixture(dir string) error {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	// Analyzer plugins, built in one go build and laid out as an analyzers folder.
+	root := plugintest.RepoRoot()
 	andir := filepath.Join(dir, "analyzers")
-	bin := filepath.Join(dir, "bin")
-	var pkgs []string
-	for _, a := range fixtureAnalyzers {
-		pkgs = append(pkgs, "./plugins/analyzers/"+a)
-	}
-	cmd := exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	for _, a := range fixtureAnalyzers {
-		if err := os.MkdirAll(filepath.Join(andir, a), 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(bin, a), filepath.Join(andir, a, a)); err != nil {
-			return err
-		}
-		js, err := os.ReadFile(filepath.Join(root, "analyzers", a, "analyzer.json"))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(andir, a, "analyzer.json"), js, 0o644); err != nil {
-			return err
-		}
+	if err := plugintest.BuildAnalyzers(andir, fixtureAnalyzers); err != nil {
+		return err
 	}
 	fixture.analyzers = registry.NewAnalyzerRegistry()
 	if probs, err := fixture.analyzers.Discover(andir); err != nil || len(probs) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tdw-workbench/tdw/internal/plugintest"
 	"github.com/tdw-workbench/tdw/internal/pythontest"
 	"os"
 	"os/exec"
@@ -30,14 +31,7 @@ func installAnalyzers(t *testing.T, root string) {
 			return
 		}
 		analyzersBin = dir
-		args := []string{"build", "-o", dir + "/"}
-		for _, a := range cliAnalyzers {
-			args = append(args, "../../../plugins/analyzers/"+a)
-		}
-		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-			analyzersErr = err
-			t.Logf("%s", out)
-		}
+		analyzersErr = plugintest.BuildAnalyzers(dir, cliAnalyzers)
 	})
 	if analyzersErr != nil {
 		t.Fatalf("build analyzers: %v", analyzersErr)
@@ -47,8 +41,8 @@ func installAnalyzers(t *testing.T, root string) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		copyFile(t, filepath.Join("../../../analyzers", a, "analyzer.json"), filepath.Join(d, "analyzer.json"), 0o644)
-		copyFile(t, filepath.Join(analyzersBin, a), filepath.Join(d, a), 0o755)
+		copyFile(t, filepath.Join(analyzersBin, a, "analyzer.json"), filepath.Join(d, "analyzer.json"), 0o644)
+		copyFile(t, filepath.Join(analyzersBin, a, a), filepath.Join(d, a), 0o755)
 	}
 }
 

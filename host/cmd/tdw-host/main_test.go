@@ -37,6 +37,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	pluginhost.CloseAll()
 	os.RemoveAll(dir)
+	// Plugins built once by the tests that needed them.
+	if analyzersBin != "" {
+		os.RemoveAll(analyzersBin)
+	}
+	if modaddBin != "" {
+		os.RemoveAll(filepath.Dir(modaddBin))
+	}
 	os.Exit(code)
 }
 
