@@ -1,0 +1,425 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// ViewKind says what a view draws.
+type ViewKind int
+
+// The kinds of view.
+const (
+	// Loss is the training curves: train and test loss over epochs, log y,
+	// with checkpoint markers.
+	Loss ViewKind = iota
+	// EpochArray is one array of an analyzer's per-epoch artifact.
+	EpochArray
+	// Summary is one series of an analyzer's summary.npz over epochs.
+	Summary
+	// CrossArray is one array of an analyzer's cross-epoch artifact.
+	CrossArray
+)
+
+// View is a parsed view name: "loss", "ANALYZER/ARRAY" (a per-epoch array,
+// or the cross-epoch array of an analyzer that has no per-epoch artifacts),
+// "ANALYZER/summary/NAME" or "ANALYZER/cross/ARRAY".
+type View struct {
+	Kind     ViewKind
+	Analyzer string
+	Array    string
+}
+
+// ErrBadView is wrapped by the errors ParseView returns.
+var ErrBadView = errors.New("bad view name")
+
+// ErrNotFound is wrapped by the errors saying that an analyzer, array or
+// epoch a view names is not among the variant's artifacts.
+var ErrNotFound = errors.New("not found")
+
+// ParseView parses a view name. Every component must be a safe path
+// component (registry.SafePathComponent).
+func ParseView(s string) (View, error) {
+	if s == "loss" {
+		return View{Kind: Loss}, nil
+	}
+	parts := strings.Split(s, "/")
+	for _, p := range parts {
+		if err := registry.SafePathComponent(p); err != nil {
+			return View{}, fmt.Errorf("%w %q: %v", ErrBadView, s, err)
+		}
+	}
+	switch {
+	case len(parts) == 2:
+		return View{Kind: EpochArray, Analyzer: parts[0], Array: parts[1]}, nil
+	case len(parts) == 3 && parts[1] == "summary":
+		return View{Kind: Summary, Analyzer: parts[0], Array: parts[2]}, nil
+	case len(parts) == 3 && parts[1] == "cross":
+		return View{Kind: CrossArray, Analyzer: parts[0], Array: parts[2]}, nil
+	}
+	return View{}, fmt.Errorf("%w %q: want loss, ANALYZER/ARRAY, ANALYZER/summary/NAME or ANALYZER/cross/ARRAY", ErrBadView, s)
+}
+
+// String returns the view's name as ParseView reads it.
+func (v View) String() string {
+	switch v.Kind {
+	case Loss:
+		return "loss"
+	case Summary:
+		return v.Analyzer + "/summary/" + v.Array
+	case CrossArray:
+		return v.Analyzer + "/cross/" + v.Array
+	}
+	return v.Analyzer + "/" + v.Array
+}
+
+// ParseIndex parses "i,j,..." (non-negative integers) as given to --index
+// and the index= query parameter; "" is no index.
+func ParseIndex(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("index %q: want comma-separated non-negative integers", s)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// Request is what to draw of one variant.
+type Request struct {
+	View View
+	// Epoch selects the epoch of a per-epoch view, or the epoch marked on a
+	// loss or summary view; -1 means the last analyzed epoch for a
+	// per-epoch array and no mark otherwise.
+	Epoch int
+	// Index fixes leading axes of an array of more than two dimensions (or
+	// the per-epoch axes of a summary series).
+	Index []int
+}
+
+// Renderer draws the views of one variant. Create it with NewRenderer.
+type Renderer struct {
+	v *variant.Variant
+	m *analysis.Manifest // nil until an analyzer view needs it
+}
+
+// NewRenderer returns a renderer over the variant's metadata and artifacts.
+func NewRenderer(v *variant.Variant) *Renderer { return &Renderer{v: v} }
+
+// manifest loads the variant's analysis manifest once.
+func (r *Renderer) manifest() (*analysis.Manifest, error) {
+	if r.m != nil {
+		return r.m, nil
+	}
+	path := filepath.Join(r.v.ArtifactsDir(), analysis.ManifestFile)
+	if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("variant %s has no analysis yet (no %s): %w", r.v.Name, path, ErrNotFound)
+		}
+		return nil, err
+	}
+	m, err := analysis.LoadManifest(path, r.v.Family, r.v.Name)
+	if err != nil {
+		return nil, err
+	}
+	r.m = m
+	return m, nil
+}
+
+// record returns the analyzer's manifest record.
+func (r *Renderer) record(an string) (*analysis.AnalyzerRecord, error) {
+	m, err := r.manifest()
+	if err != nil {
+		return nil, err
+	}
+	rec, ok := m.Analyzers[an]
+	if !ok {
+		names := make([]string, 0, len(m.Analyzers))
+		for n := range m.Analyzers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("variant %s has no artifacts of analyzer %s (it has %v): %w", r.v.Name, an, names, ErrNotFound)
+	}
+	return rec, nil
+}
+
+// Epochs returns the epochs a GIF of the view has frames for: the
+// analyzer's completed epochs for an analyzer view, the checkpoint epochs
+// for the loss view. A cross-epoch array has none and gives an error.
+func (r *Renderer) Epochs(view View) ([]int, error) {
+	if view.Kind == Loss {
+		md, err := r.v.Metadata()
+		if err != nil {
+			return nil, err
+		}
+		return md.CheckpointEpochs, nil
+	}
+	view, rec, err := r.resolve(view)
+	if err != nil {
+		return nil, err
+	}
+	if view.Kind == CrossArray {
+		return nil, fmt.Errorf("view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", view)
+	}
+	eps := rec.CompletedEpochs()
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, ErrNotFound)
+	}
+	return eps, nil
+}
+
+// resolve turns ANALYZER/ARRAY of an analyzer with only a cross-epoch
+// artifact into a CrossArray view.
+func (r *Renderer) resolve(view View) (View, *analysis.AnalyzerRecord, error) {
+	rec, err := r.record(view.Analyzer)
+	if err != nil {
+		return view, nil, err
+	}
+	if view.Kind == EpochArray && len(rec.Epochs) == 0 && rec.Cross != nil {
+		view.Kind = CrossArray
+	}
+	return view, rec, nil
+}
+
+// Render lays out one picture of the request.
+func (r *Renderer) Render(req Request) (*Scene, error) {
+	if req.View.Kind == Loss {
+		return r.loss(req)
+	}
+	view, rec, err := r.resolve(req.View)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(r.v.ArtifactsDir(), view.Analyzer)
+	title := r.v.Name + "\n" + view.String()
+	switch view.Kind {
+	case EpochArray:
+		ep := req.Epoch
+		if ep < 0 {
+			eps := rec.CompletedEpochs()
+			if len(eps) == 0 {
+				return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, ErrNotFound)
+			}
+			ep = eps[len(eps)-1]
+		}
+		if _, ok := rec.Epochs[ep]; !ok {
+			return nil, fmt.Errorf("analyzer %s has no artifact at epoch %d (it has %s): %w", view.Analyzer, ep, epochList(rec.CompletedEpochs()), ErrNotFound)
+		}
+		t, err := readEntry(filepath.Join(dir, analysis.EpochFile(ep)), view)
+		if err != nil {
+			return nil, err
+		}
+		return arrayScene(fmt.Sprintf("%s  epoch %d", title, ep), t, req.Index)
+	case CrossArray:
+		if rec.Cross == nil {
+			return nil, fmt.Errorf("analyzer %s has no cross-epoch artifact: %w", view.Analyzer, ErrNotFound)
+		}
+		t, err := readEntry(filepath.Join(dir, analysis.CrossEpochFile), view)
+		if err != nil {
+			return nil, err
+		}
+		return arrayScene(title, t, req.Index)
+	}
+	return r.summary(title, dir, view, req)
+}
+
+// Frames lays out one picture per epoch of the view (see Epochs), for a GIF.
+func (r *Renderer) Frames(req Request) ([]*Scene, error) {
+	eps, err := r.Epochs(req.View)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Scene, 0, len(eps))
+	for _, e := range eps {
+		req.Epoch = e
+		s, err := r.Render(req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// loss lays out the training curves.
+func (r *Renderer) loss(req Request) (*Scene, error) {
+	md, err := r.v.Metadata()
+	if err != nil {
+		return nil, err
+	}
+	n := len(md.TrainLosses)
+	if n == 0 || len(md.TestLosses) != n {
+		return nil, fmt.Errorf("variant %s: metadata.json has %d train and %d test losses, nothing to draw: %w", r.v.Name, n, len(md.TestLosses), ErrNotFound)
+	}
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	marks := make([]float64, 0, len(md.CheckpointEpochs))
+	for _, e := range md.CheckpointEpochs {
+		if e < n {
+			marks = append(marks, float64(e))
+		}
+	}
+	mark, title := math.NaN(), r.v.Name+"\nloss"
+	if req.Epoch >= 0 {
+		mark, title = float64(req.Epoch), fmt.Sprintf("%s  epoch %d", title, req.Epoch)
+	}
+	return Series(title, xs, []Curve{
+		{Name: "train", Y: md.TrainLosses, Colour: blue, Markers: marks},
+		{Name: "test", Y: md.TestLosses, Colour: green, Markers: marks},
+	}, SeriesOptions{XLabel: "epoch", LogY: true, Mark: mark}), nil
+}
+
+// summary lays out one summary series over epochs.
+func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, error) {
+	file := filepath.Join(dir, analysis.SummaryFile)
+	ep, err := readEntry(file, View{Analyzer: view.Analyzer, Array: "epochs"})
+	if err != nil {
+		return nil, err
+	}
+	t, err := readEntry(file, view)
+	if err != nil {
+		return nil, err
+	}
+	xs := ep.AsFloat64()
+	if t.Rank() == 0 || t.Shape()[0] != len(xs) {
+		return nil, fmt.Errorf("%s: series %s has shape %v but there are %d epochs", file, view.Array, t.Shape(), len(xs))
+	}
+	per := t.Shape()[1:]
+	if len(req.Index) > len(per) {
+		return nil, fmt.Errorf("series %s has %d per-epoch axes (shape %v) but the index has %d entries", view.Array, len(per), per, len(req.Index))
+	}
+	// Fix the indexed per-epoch axes, then draw each remaining component.
+	rest := 1
+	for _, d := range per[len(req.Index):] {
+		rest *= d
+	}
+	if rest > MaxCurves {
+		return nil, fmt.Errorf("series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", view.Array, rest, per, MaxCurves)
+	}
+	off, err := offset(per, req.Index)
+	if err != nil {
+		return nil, fmt.Errorf("series %s: %v", view.Array, err)
+	}
+	stride := t.Len() / max(1, len(xs))
+	vals := t.AsFloat64()
+	curves := make([]Curve, rest)
+	for k := range curves {
+		ys := make([]float64, len(xs))
+		for i := range xs {
+			ys[i] = vals[i*stride+off*rest+k]
+		}
+		name := view.Array
+		if rest > 1 {
+			name = strconv.Itoa(k)
+		}
+		curves[k] = Curve{Name: name, Y: ys, Colour: palette10[k%len(palette10)]}
+	}
+	mark := math.NaN()
+	if req.Epoch >= 0 {
+		mark, title = float64(req.Epoch), fmt.Sprintf("%s  epoch %d", title, req.Epoch)
+	}
+	return Series(title, xs, curves, SeriesOptions{XLabel: "epoch", Mark: mark}), nil
+}
+
+// MaxCurves is the most components of a summary series drawn at once.
+const MaxCurves = 10
+
+var palette10 = [...]color.RGBA{blue, {255, 127, 14, 255}, green, red, {148, 103, 189, 255},
+	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255}}
+
+// readEntry reads one array of an artifact file, naming the file and the
+// arrays it holds when the array is missing.
+func readEntry(file string, view View) (*sdk.Tensor, error) {
+	z, err := artifact.OpenNPZ(file)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("analyzer %s: %s does not exist: %w", view.Analyzer, file, ErrNotFound)
+		}
+		return nil, err
+	}
+	defer z.Close()
+	if !z.Has(view.Array) {
+		names := z.Names()
+		sort.Strings(names)
+		return nil, fmt.Errorf("analyzer %s: %s holds no array %q (it holds %v): %w", view.Analyzer, file, view.Array, names, ErrNotFound)
+	}
+	return z.Read(view.Array)
+}
+
+// arrayScene draws an array: a heatmap for two dimensions, bars for one,
+// after index fixes leading axes.
+func arrayScene(title string, t *sdk.Tensor, index []int) (*Scene, error) {
+	shape := t.Shape()
+	if len(index) > len(shape) {
+		return nil, fmt.Errorf("array of shape %v: index has %d entries but the array has %d axes", shape, len(index), len(shape))
+	}
+	rest := shape[len(index):]
+	if len(rest) > 2 {
+		return nil, fmt.Errorf("array of shape %v has %d axes: give an index fixing its first %d", shape, len(shape), len(shape)-2)
+	}
+	off, err := offset(shape[:len(index)], index)
+	if err != nil {
+		return nil, fmt.Errorf("array of shape %v: %v", shape, err)
+	}
+	n := 1
+	for _, d := range rest {
+		n *= d
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("array of shape %v is empty, nothing to draw", shape)
+	}
+	vals := t.AsFloat64()[off*n : (off+1)*n]
+	if len(index) > 0 {
+		title = fmt.Sprintf("%s  index %s", title, strings.Trim(strings.ReplaceAll(fmt.Sprint(index), " ", ","), "[]"))
+	}
+	switch len(rest) {
+	case 0:
+		return Bars(title, vals, "value"), nil
+	case 1:
+		return Bars(title, vals, "index"), nil
+	}
+	return Heatmap(title, vals, rest[0], rest[1], "rows", "columns"), nil
+}
+
+// offset returns the flat position of index within leading axes of the
+// given lengths.
+func offset(shape, index []int) (int, error) {
+	off := 0
+	for i, ix := range index {
+		if ix >= shape[i] {
+			return 0, fmt.Errorf("index %d out of range for axis %d of length %d", ix, i, shape[i])
+		}
+		off = off*shape[i] + ix
+	}
+	return off, nil
+}
+
+// epochList shortens a list of epochs for an error message.
+func epochList(eps []int) string {
+	if len(eps) > 8 {
+		return fmt.Sprintf("%v ... %v (%d epochs)", eps[:4], eps[len(eps)-2:], len(eps))
+	}
+	return fmt.Sprint(eps)
+}
