@@ -229,7 +229,11 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 		if err != nil {
 			return nil, err
 		}
-		return arrayScene(fmt.Sprintf("%s  epoch %d", title, ep), t, req.Index)
+		sc, err := arrayScene(fmt.Sprintf("%s  epoch %d", title, ep), t, req.Index)
+		if err != nil {
+			return nil, fmt.Errorf("analyzer %s array %s at epoch %d: %w", view.Analyzer, view.Array, ep, err)
+		}
+		return sc, nil
 	case CrossArray:
 		if rec.Cross == nil {
 			return nil, fmt.Errorf("analyzer %s has no cross-epoch artifact: %w", view.Analyzer, ErrNotFound)
@@ -238,7 +242,11 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 		if err != nil {
 			return nil, err
 		}
-		return arrayScene(title, t, req.Index)
+		sc, err := arrayScene(title, t, req.Index)
+		if err != nil {
+			return nil, fmt.Errorf("analyzer %s cross-epoch array %s: %w", view.Analyzer, view.Array, err)
+		}
+		return sc, nil
 	}
 	return r.summary(title, dir, view, req)
 }
@@ -308,7 +316,7 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 	}
 	per := t.Shape()[1:]
 	if len(req.Index) > len(per) {
-		return nil, fmt.Errorf("series %s has %d per-epoch axes (shape %v) but the index has %d entries", view.Array, len(per), per, len(req.Index))
+		return nil, fmt.Errorf("analyzer %s summary series %s has %d per-epoch axes (shape %v) but the index has %d entries", view.Analyzer, view.Array, len(per), per, len(req.Index))
 	}
 	// Fix the indexed per-epoch axes, then draw each remaining component.
 	rest := 1
@@ -316,11 +324,11 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 		rest *= d
 	}
 	if rest > MaxCurves {
-		return nil, fmt.Errorf("series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", view.Array, rest, per, MaxCurves)
+		return nil, fmt.Errorf("analyzer %s summary series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", view.Analyzer, view.Array, rest, per, MaxCurves)
 	}
 	off, err := offset(per, req.Index)
 	if err != nil {
-		return nil, fmt.Errorf("series %s: %v", view.Array, err)
+		return nil, fmt.Errorf("analyzer %s summary series %s: %v", view.Analyzer, view.Array, err)
 	}
 	stride := t.Len() / max(1, len(xs))
 	vals := t.AsFloat64()

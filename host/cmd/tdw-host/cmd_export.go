@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/atomicfile"
+	"github.com/tdw-workbench/tdw/host/render"
+)
+
+func init() {
+	addCommand(func(a *app) *cobra.Command {
+		var va variantArg
+		var o exportFlags
+		cmd := &cobra.Command{
+			Use:   "export VARIANT VIEW",
+			Short: "Draw a view of a variant's artifacts to PNG, SVG or an animated GIF",
+			Long: `Draw one view of a variant's training curves or analysis artifacts, as the
+dashboard shows it, to a PNG or SVG file, or to an animated GIF with one frame
+per analyzed epoch.
+
+VIEW is one of (docs/dashboard.md, "Export"):
+  loss                    train and test loss, log y, checkpoint markers
+  ANALYZER/ARRAY          an array of the per-epoch artifact (2-D: heatmap,
+                          1-D: bars or a line; more axes need --index)
+  ANALYZER/summary/NAME   a summary series over epochs, --epoch marked
+  ANALYZER/cross/ARRAY    an array of the cross-epoch artifact
+
+--epoch picks the epoch of a per-epoch array (default: the last analyzed) and
+the epoch marked on loss and summary views. --index i,j fixes leading axes of
+an array of more than two axes. The file is written atomically; its default
+name is built from the variant, the view and the epoch.
+
+VARIANT is named as for 'tdw-host analyze'.`,
+			Example: `  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 loss --format svg
+  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 neuron_freq_norm/norm_matrix --epoch 500
+  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 neuron_activations/activations --index 7 --format gif`,
+			Args: cobra.ExactArgs(2),
+			RunE: runE(func(cmd *cobra.Command, args []string) error {
+				req, err := o.request(args[1])
+				if err != nil {
+					return err
+				}
+				_, v, err := a.resolveVariant(args[0], va)
+				if err != nil {
+					return err
+				}
+				out := o.out
+				if out == "" {
+					out = exportName(v.Name, req.View, o.epoch, o.format)
+				}
+				r := render.NewRenderer(v)
+				var write func(w io.Writer) error
+				if o.format == "gif" {
+					frames, err := r.Frames(req)
+					if err != nil {
+						return err
+					}
+					write = func(w io.Writer) error { return render.WriteGIF(w, frames) }
+				} else {
+					s, err := r.Render(req)
+					if err != nil {
+						return err
+					}
+					write = func(w io.Writer) error {
+						if o.format == "svg" {
+							return render.WriteSVG(w, s)
+						}
+						return render.WritePNG(w, s)
+					}
+				}
+				if err := atomicfile.WriteWith(out, 0o644, write); err != nil {
+					return fmt.Errorf("writing %s: %w", out, err)
+				}
+				fmt.Fprintf(a.stdout, "wrote %s\n", out)
+				return nil
+			}),
+		}
+		f := cmd.Flags()
+		f.StringArrayVarP(&va.params, "param", "p", nil, "domain parameter NAME=VALUE, with VARIANT a family name (repeatable)")
+		f.StringVar(&va.preset, "preset", "", "family preset, with VARIANT a family name")
+		f.StringVar(&o.format, "format", "png", "png, svg or gif")
+		f.IntVar(&o.epoch, "epoch", -1, "epoch to draw (per-epoch arrays) or mark (loss, summary); default the last analyzed")
+		f.StringVar(&o.index, "index", "", "comma-separated indices fixing leading axes of an array of more than two axes")
+		f.StringVarP(&o.out, "out", "o", "", "output file (default VARIANT_VIEW[_eEPOCH].FORMAT in the current folder)")
+		return cmd
+	})
+}
+
+// exportFlags are export's options.
+type exportFlags struct {
+	format string
+	epoch  int
+	index  string
+	out    string
+}
+
+// request checks the flags and the view name.
+func (o *exportFlags) request(view string) (render.Request, error) {
+	switch o.format {
+	case "png", "svg", "gif":
+	default:
+		return render.Request{}, usageErrorf("--format %q: want png, svg or gif", o.format)
+	}
+	if o.epoch < -1 {
+		return render.Request{}, usageErrorf("--epoch %d: want a non-negative epoch", o.epoch)
+	}
+	if o.format == "gif" && o.epoch >= 0 {
+		return render.Request{}, usageErrorf("--epoch with --format gif: a GIF has a frame for every analyzed epoch")
+	}
+	vw, err := render.ParseView(view)
+	if err != nil {
+		return render.Request{}, usageErrorf("%v", err)
+	}
+	index, err := render.ParseIndex(o.index)
+	if err != nil {
+		return render.Request{}, usageErrorf("--index: %v", err)
+	}
+	return render.Request{View: vw, Epoch: o.epoch, Index: index}, nil
+}
+
+// exportName is the default output file name: the variant, the view with
+// slashes as dashes, the epoch when one was given, and the format.
+func exportName(variant string, view render.View, epoch int, format string) string {
+	name := variant + "_" + strings.ReplaceAll(view.String(), "/", "-")
+	if epoch >= 0 {
+		name += "_e" + strconv.Itoa(epoch)
+	}
+	return name + "." + format
+}
+
