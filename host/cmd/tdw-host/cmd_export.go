@@ -132,4 +132,3 @@ func exportName(variant string, view render.View, epoch int, format string) stri
 	}
 	return name + "." + format
 }
-
