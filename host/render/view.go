@@ -46,6 +46,11 @@ type View struct {
 // ErrBadView is wrapped by the errors ParseView returns.
 var ErrBadView = errors.New("bad view name")
 
+// ErrSelection is wrapped by the errors saying that a request's epoch or
+// index does not fit the view: too many or too few indices, an index out of
+// range, a GIF of a view that does not change with the epoch.
+var ErrSelection = errors.New("bad selection")
+
 // ErrNotFound is wrapped by the errors saying that an analyzer, array or
 // epoch a view names is not among the variant's artifacts.
 var ErrNotFound = errors.New("not found")
@@ -179,7 +184,7 @@ func (r *Renderer) Epochs(view View) ([]int, error) {
 		return nil, err
 	}
 	if view.Kind == CrossArray {
-		return nil, fmt.Errorf("view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", view)
+		return nil, fmt.Errorf("%w: view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", ErrSelection, view)
 	}
 	eps := rec.CompletedEpochs()
 	if len(eps) == 0 {
@@ -316,7 +321,7 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 	}
 	per := t.Shape()[1:]
 	if len(req.Index) > len(per) {
-		return nil, fmt.Errorf("analyzer %s summary series %s has %d per-epoch axes (shape %v) but the index has %d entries", view.Analyzer, view.Array, len(per), per, len(req.Index))
+		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d per-epoch axes (shape %v) but the index has %d entries", ErrSelection, view.Analyzer, view.Array, len(per), per, len(req.Index))
 	}
 	// Fix the indexed per-epoch axes, then draw each remaining component.
 	rest := 1
@@ -324,11 +329,11 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 		rest *= d
 	}
 	if rest > MaxCurves {
-		return nil, fmt.Errorf("analyzer %s summary series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", view.Analyzer, view.Array, rest, per, MaxCurves)
+		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", ErrSelection, view.Analyzer, view.Array, rest, per, MaxCurves)
 	}
 	off, err := offset(per, req.Index)
 	if err != nil {
-		return nil, fmt.Errorf("analyzer %s summary series %s: %v", view.Analyzer, view.Array, err)
+		return nil, fmt.Errorf("%w: analyzer %s summary series %s: %v", ErrSelection, view.Analyzer, view.Array, err)
 	}
 	stride := t.Len() / max(1, len(xs))
 	vals := t.AsFloat64()
@@ -381,15 +386,15 @@ func readEntry(file string, view View) (*sdk.Tensor, error) {
 func arrayScene(title string, t *sdk.Tensor, index []int) (*Scene, error) {
 	shape := t.Shape()
 	if len(index) > len(shape) {
-		return nil, fmt.Errorf("array of shape %v: index has %d entries but the array has %d axes", shape, len(index), len(shape))
+		return nil, fmt.Errorf("%w: array of shape %v: index has %d entries but the array has %d axes", ErrSelection, shape, len(index), len(shape))
 	}
 	rest := shape[len(index):]
 	if len(rest) > 2 {
-		return nil, fmt.Errorf("array of shape %v has %d axes: give an index fixing its first %d", shape, len(shape), len(shape)-2)
+		return nil, fmt.Errorf("%w: array of shape %v has %d axes: give an index fixing its first %d", ErrSelection, shape, len(shape), len(shape)-2)
 	}
 	off, err := offset(shape[:len(index)], index)
 	if err != nil {
-		return nil, fmt.Errorf("array of shape %v: %v", shape, err)
+		return nil, fmt.Errorf("%w: array of shape %v: %v", ErrSelection, shape, err)
 	}
 	n := 1
 	for _, d := range rest {

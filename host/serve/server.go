@@ -64,6 +64,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/summary", s.api(s.summarySeries))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/cross/{array}", s.api(s.crossArray))
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/export", s.export)
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
 			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only"}
