@@ -339,7 +339,7 @@ async function showVariant(family, name) {
       { x: xs, y: info.test_accuracies, label: "test accuracy" }] });
   } });
   curves.append(
-    panelBox("Loss (log scale; click to move the epoch)", lossC, legend(["train loss", "test loss"])),
+    panelBox("Loss (log scale; click to move the epoch)", lossC, legend(["train loss", "test loss"]), exportLinks(() => ({ view: "loss", epoch: view.epoch }))),
     panelBox("Accuracy", accC, legend(["train (checkpoints)", "test"])));
   const trainSec = el("details", { class: "analyzer", open: "" }, el("summary", {}, "training"), curves);
   const sections = [trainSec];
@@ -437,6 +437,7 @@ function arrayPanel(a, o) {
   const meta = el("div", { class: "meta", title: o.description || "" }, `${o.dtype} ${JSON.stringify(o.shape)}`);
   const node = panelBox(o.name, meta, controls, readout);
   node.dataset.array = key;
+  node.append(exportLinks(() => ({ view: cross ? `${a.name}/cross/${o.name}` : `${a.name}/${o.name}`, epoch: cross ? null : view.epoch, index: sel }), !cross));
   let update;
   sel.forEach((_, i) => {
     const inp = el("input", { type: "number", min: 0, max: o.shape[i] - 1, value: sel[i], "aria-label": names[i] });
@@ -486,6 +487,7 @@ function summaryPanels(a, add) {
     const c = canvas(s.shape.length ? 340 : 340, s.shape.length ? 200 : 160);
     const readout = el("div", { class: "readout" });
     const node = panelBox(`${s.name} (summary)`, el("div", { class: "meta", title: s.description || "" }, `${s.dtype} ${JSON.stringify(s.shape)} per epoch`), c, readout);
+    node.append(exportLinks(() => ({ view: `${a.name}/summary/${s.name}`, epoch: view.epoch })));
     add(node, async () => {
       const sum = await api(`${view.base}/analyzers/${a.name}/summary`);
       const ser = sum.series[s.name];
@@ -582,3 +584,23 @@ async function route() {
 
 window.addEventListener("hashchange", route);
 route();
+
+// --- Export links (GET .../export, docs/dashboard.md "Export") ---
+// exportLinks returns "PNG / SVG / GIF" download links for a panel; what()
+// gives the panel's view, epoch and index at the moment of the click. The
+// GIF has a frame per analyzed epoch, so it takes no epoch.
+function exportLinks(what, gif = true) {
+  const box = el("div", { class: "export" }, "export: ");
+  for (const format of gif ? ["png", "svg", "gif"] : ["png", "svg"]) {
+    const a = el("a", { href: "#", download: "", "data-format": format }, format.toUpperCase());
+    a.addEventListener("click", () => {
+      const w = what(), q = new URLSearchParams({ view: w.view, format });
+      if (format !== "gif" && w.epoch != null) q.set("epoch", w.epoch);
+      if (w.index && w.index.length) q.set("index", w.index.join(","));
+      a.href = `${view.base}/export?${q}`;
+    });
+    if (box.childNodes.length > 1) box.append(" / ");
+    box.append(a);
+  }
+  return box;
+}
