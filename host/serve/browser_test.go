@@ -198,6 +198,23 @@ func TestBrowser(t *testing.T) {
 	if status := eval(`document.getElementById('status').textContent`); strings.Contains(status, "failed") {
 		t.Errorf("status line: %s", status)
 	}
+	// A panel's PNG export link (set on click, for the current epoch and
+	// index) fetches a PNG; the click's own download is cancelled.
+	if os.Getenv("TDW_DASHBOARD_URL") == "" {
+		eval(`(() => { window.__export = ""; const a = document.querySelector('[data-array] .export a[data-format="png"]');
+			if (!a) { window.__export = "no export link"; return ""; }
+			a.addEventListener('click', e => e.preventDefault()); a.click();
+			fetch(a.href).then(r => r.arrayBuffer().then(b => { window.__export = r.status + " " + r.headers.get("content-type") + " " +
+				String.fromCharCode(...new Uint8Array(b).slice(1, 4)) + " " + a.href; }), e => { window.__export = String(e); }); return ""; })()`)
+		if err := chromedp.Do(ctx, poll(`window.__export !== ""`)); err != nil {
+			t.Fatalf("PNG export: %v", err)
+		}
+		if got := eval(`window.__export`); !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "/export?view=") {
+			t.Errorf("PNG export link answered %q, want a PNG", got)
+		} else {
+			t.Logf("PNG export: %s", got)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	for _, e := range pageErrors {
