@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/color/palette"
-	"image/draw"
 	"image/gif"
 	"io"
 )
@@ -37,10 +36,9 @@ func WriteGIF(w io.Writer, scenes []*Scene) error {
 		pal = palette.Plan9
 	}
 	g := &gif.GIF{}
+	cache := map[color.RGBA]uint8{}
 	for _, img := range imgs {
-		p := image.NewPaletted(img.Bounds(), pal)
-		draw.Draw(p, p.Bounds(), img, image.Point{}, draw.Src)
-		g.Image = append(g.Image, p)
+		g.Image = append(g.Image, quantize(img, pal, cache))
 		g.Delay = append(g.Delay, FrameDelay)
 	}
 	return gif.EncodeAll(w, g)
@@ -52,4 +50,21 @@ func addColours(img *image.RGBA, seen map[color.RGBA]bool, limit int) {
 	for i := 0; i+3 < len(img.Pix) && len(seen) < limit; i += 4 {
 		seen[color.RGBA{img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3]}] = true
 	}
+}
+
+// quantize maps img onto pal, each pixel to its nearest colour. A figure has
+// few distinct colours, so the nearest-colour search, a scan of the palette,
+// is cached per colour.
+func quantize(img *image.RGBA, pal color.Palette, cache map[color.RGBA]uint8) *image.Paletted {
+	p := image.NewPaletted(img.Bounds(), pal)
+	for i, j := 0, 0; i+3 < len(img.Pix); i, j = i+4, j+1 {
+		c := color.RGBA{img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3]}
+		k, ok := cache[c]
+		if !ok {
+			k = uint8(pal.Index(c))
+			cache[c] = k
+		}
+		p.Pix[j] = k
+	}
+	return p
 }
