@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tdw-workbench/tdw/internal/plugintest"
+	"github.com/tdw-workbench/tdw/host/internal/plugintest"
 	"os"
 	"path/filepath"
 	"strings"

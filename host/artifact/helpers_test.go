@@ -1,7 +1,7 @@
 package artifact
 
 import (
-	"github.com/tdw-workbench/tdw/internal/pythontest"
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"math/rand/v2"
 	"testing"
 

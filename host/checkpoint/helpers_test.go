@@ -2,7 +2,7 @@ package checkpoint
 
 import (
 	"errors"
-	"github.com/tdw-workbench/tdw/internal/pythontest"
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"math/rand/v2"
 	"strings"
 	"testing"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tdw-workbench/tdw/internal/plugintest"
+	"github.com/tdw-workbench/tdw/host/internal/plugintest"
 	"io"
 	"net/http"
 	"net/http/httptest"

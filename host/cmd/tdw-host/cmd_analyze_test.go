@@ -1,8 +1,8 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/internal/plugintest"
-	"github.com/tdw-workbench/tdw/internal/pythontest"
+	"github.com/tdw-workbench/tdw/host/internal/plugintest"
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"os"
 	"os/exec"
 	"path/filepath"

@@ -14,7 +14,7 @@ import (
 // RepoRoot returns the repository's root folder.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // BuildAnalyzers builds the named analyzer plugins of plugins/analyzers, and
