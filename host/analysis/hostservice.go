@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/tdw-workbench/tdw/host/model"
@@ -102,7 +103,7 @@ func (h *hostService) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.E
 		if !ok {
 			return nil, fmt.Errorf("evaluate epoch %d: replaced weight %q is not a parameter of the model", epoch, name)
 		}
-		if !sameShape(old.Shape(), t.Shape()) {
+		if !slices.Equal(old.Shape(), t.Shape()) {
 			return nil, fmt.Errorf("evaluate epoch %d: replacement for %s is %s, the parameter is %s", epoch, name, t, old)
 		}
 	}

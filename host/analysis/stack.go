@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -19,24 +20,12 @@ func Stack(ts []*sdk.Tensor) (*sdk.Tensor, error) {
 	dst := out.Bytes()
 	n := len(first.Bytes())
 	for i, t := range ts {
-		if t.DType() != first.DType() || !sameShape(t.Shape(), first.Shape()) {
+		if t.DType() != first.DType() || !slices.Equal(t.Shape(), first.Shape()) {
 			return nil, fmt.Errorf("item %d is %s, item 0 is %s", i, t, first)
 		}
 		copy(dst[i*n:(i+1)*n], t.Bytes())
 	}
 	return out, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // setFromFloat64 stores v into t, converting to t's dtype.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func randomTensor(rng *rand.Rand, d sdk.DType, shape ...int) *sdk.Tensor {
 
 // sameTensor reports whether a and b have equal dtype, shape and bytes.
 func sameTensor(a, b *sdk.Tensor) bool {
-	return a.DType() == b.DType() && sameShape(a.Shape(), b.Shape()) && string(a.Bytes()) == string(b.Bytes())
+	return a.DType() == b.DType() && slices.Equal(a.Shape(), b.Shape()) && string(a.Bytes()) == string(b.Bytes())
 }
 
 // wantFormatError fails t unless err is a *FormatError naming file and, when

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,7 +165,7 @@ func TestLoadGoldenFixtures(t *testing.T) {
 					}
 				}
 				mask, ignore := c.Tensors[p+"attn.mask"], c.Tensors[p+"attn.IGNORE"]
-				if mask == nil || mask.DType() != sdk.Bool || !sameShape(mask.Shape(), []int{cfg.NCtx, cfg.NCtx}) {
+				if mask == nil || mask.DType() != sdk.Bool || !slices.Equal(mask.Shape(), []int{cfg.NCtx, cfg.NCtx}) {
 					t.Errorf("%sattn.mask: %v, want bool(%d, %d) kept as stored", p, mask, cfg.NCtx, cfg.NCtx)
 				}
 				if ignore == nil || ignore.Rank() != 0 || !math.IsInf(float64(ignore.Float32s()[0]), -1) {
@@ -180,7 +181,7 @@ func TestLoadGoldenFixtures(t *testing.T) {
 					t.Errorf("%s: missing", name)
 					continue
 				}
-				if got.DType() != sdk.Float32 || !sameShape(got.Shape(), shape) {
+				if got.DType() != sdk.Float32 || !slices.Equal(got.Shape(), shape) {
 					t.Errorf("%s: %v, want float32%s", name, got, sdk.ShapeString(shape))
 				}
 				// Conversion is elementwise and exact up to float32 rounding.

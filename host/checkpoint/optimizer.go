@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,7 +118,7 @@ func checkMoments(path string, avg, sq map[string]*sdk.Tensor) error {
 			return formatErr(path, expAvgPrefix+n, "is %v, not float32", a)
 		case b.DType() != sdk.Float32:
 			return formatErr(path, expAvgSqPrefix+n, "is %v, not float32", b)
-		case !sameShape(a.Shape(), b.Shape()):
+		case !slices.Equal(a.Shape(), b.Shape()):
 			return formatErr(path, expAvgSqPrefix+n, "shape %v differs from %s%s's %v", b.ShapeString(), expAvgPrefix, n, a.ShapeString())
 		}
 	}
@@ -127,16 +128,4 @@ func checkMoments(path string, avg, sq map[string]*sdk.Tensor) error {
 		}
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -236,7 +237,7 @@ func TestReadPythonWritten(t *testing.T) {
 			t.Errorf("%s: missing", name)
 			continue
 		}
-		if got.DType() != w.dtype || !sameShape(got.Shape(), w.shape) {
+		if got.DType() != w.dtype || !slices.Equal(got.Shape(), w.shape) {
 			t.Errorf("%s: %v, want %s%s", name, got, w.dtype, sdk.ShapeString(w.shape))
 			continue
 		}
@@ -259,7 +260,7 @@ func TestReadPythonWritten(t *testing.T) {
 		case sdk.Float16, sdk.BFloat16, sdk.Float64:
 			wantD = sdk.Float32
 		}
-		if got.DType() != wantD || !sameShape(got.Shape(), w.shape) {
+		if got.DType() != wantD || !slices.Equal(got.Shape(), w.shape) {
 			t.Errorf("ReadFloat32 %s: %v, want %s%s", name, got, wantD, sdk.ShapeString(w.shape))
 			continue
 		}
@@ -355,7 +356,7 @@ func TestPythonReadsGoWritten(t *testing.T) {
 		}
 		wantDescr := map[sdk.DType]string{sdk.Float64: "<f8", sdk.Float32: "<f4", sdk.Float16: "<f2", sdk.BFloat16: "<f4",
 			sdk.Int64: "<i8", sdk.Int32: "<i4", sdk.Uint8: "|u1", sdk.Bool: "|b1"}[want.DType()]
-		if g.DType != wantDescr || !sameShape(g.Shape, want.Shape()) {
+		if g.DType != wantDescr || !slices.Equal(g.Shape, want.Shape()) {
 			t.Errorf("%s: python read %s%v, want %v", name, g.DType, g.Shape, want)
 			continue
 		}

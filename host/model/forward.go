@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -121,7 +122,7 @@ func copyKept(dst []float32, p Positions, off, n int, buf []float32, B, g, r, w 
 
 // reuse returns t if it is float32 of the given shape, else a new tensor.
 func reuse(t *sdk.Tensor, shape []int) *sdk.Tensor {
-	if t != nil && t.DType() == sdk.Float32 && sameShape(t.Shape(), shape) {
+	if t != nil && t.DType() == sdk.Float32 && slices.Equal(t.Shape(), shape) {
 		return t
 	}
 	return sdk.NewTensor(sdk.Float32, shape...)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -112,7 +113,7 @@ func compare(t *testing.T, name string, got, want *sdk.Tensor, last bool) {
 	if last {
 		w, shape = lastPosition(w, shape, strings.Contains(name, "attn_scores") || strings.Contains(name, "hook_pattern"))
 	}
-	if !equalInts(got.Shape(), shape) {
+	if !slices.Equal(got.Shape(), shape) {
 		t.Errorf("%s: shape %v, want %v", name, got.Shape(), shape)
 		return
 	}
@@ -159,18 +160,6 @@ func lastPosition(x []float64, shape []int, attn bool) ([]float64, []int) {
 		out = append(out, x[(b*n+n-1)*inner:(b*n+n)*inner]...)
 	}
 	return out, append([]int{B}, shape[2:]...)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestGoldenFixturesListed guards against a fixture folder without the files

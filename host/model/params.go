@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -158,24 +159,12 @@ func ParamsFromStateDict(c Config, sd map[string]*sdk.Tensor) (*Params[float32],
 		if t.DType() != sdk.Float32 {
 			return nil, fmt.Errorf("state dict: tensor %q is %s, want float32", s.Name, t.DType())
 		}
-		if !sameShape(t.Shape(), s.Shape) {
+		if !slices.Equal(t.Shape(), s.Shape) {
 			return nil, fmt.Errorf("state dict: tensor %q has shape %s, want %s", s.Name, t.ShapeString(), sdk.ShapeString(s.Shape))
 		}
 		copy(p.Get(s.Name), t.Float32s())
 	}
 	return p, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Convert returns a copy of p with elements converted to U (e.g. a float64

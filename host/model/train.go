@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path"
+	"slices"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -133,7 +134,7 @@ func (t *Trainer) dataset(ds sdk.Dataset, what string, pos Positions) (tok, lab 
 	if pos == PosAll {
 		want = []int{B, n}
 	}
-	if l == nil || l.DType() != sdk.Int64 || !sameShape(l.Shape(), want) {
+	if l == nil || l.DType() != sdk.Int64 || !slices.Equal(l.Shape(), want) {
 		got := "none"
 		if l != nil {
 			got = l.String()
@@ -323,7 +324,7 @@ func (t *Trainer) LoadOptimizerState(st OptimizerState) error {
 			if !ok || x == nil {
 				return fmt.Errorf("optimizer state: missing %s of %q", mm.what, s.Name)
 			}
-			if x.DType() != sdk.Float32 || !sameShape(x.Shape(), s.Shape) {
+			if x.DType() != sdk.Float32 || !slices.Equal(x.Shape(), s.Shape) {
 				return fmt.Errorf("optimizer state: %s of %q is %s, want float32%s", mm.what, s.Name, x, sdk.ShapeString(s.Shape))
 			}
 		}

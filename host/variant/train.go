@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -121,7 +122,7 @@ func (v *Variant) Train(ctx context.Context, opts TrainOptions) (*TrainingResult
 	if err := checkData(v.Family, cfg, data); err != nil {
 		return nil, err
 	}
-	if !plan.fresh && (!equalInts(m.TrainIndices, data.TrainIndices) || !equalInts(m.TestIndices, data.TestIndices)) {
+	if !plan.fresh && (!slices.Equal(m.TrainIndices, data.TrainIndices) || !slices.Equal(m.TestIndices, data.TestIndices)) {
 		return nil, fmt.Errorf("train %s: the family plugin's split differs from the one recorded in %s; retrain with --force", v.Name, v.MetadataPath())
 	}
 
@@ -526,19 +527,6 @@ func mergeEpochs(a, b []int) []int {
 	sort.Ints(out)
 	return out
 }
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339) }
