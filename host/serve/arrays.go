@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"github.com/tdw-workbench/tdw/host/render"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func (s *Server) analyzerRecord(r *http.Request) (string, *analysis.AnalyzerReco
 
 // selection parses the request's index= and step= parameters.
 func selection(r *http.Request) (Slice, error) {
-	index, err := parseIndex(r.URL.Query().Get("index"))
+	index, err := render.ParseIndex(r.URL.Query().Get("index"))
 	if err != nil {
 		return Slice{}, errBadRequest("%v", err)
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"errors"
+	"github.com/tdw-workbench/tdw/host/render"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -40,7 +41,7 @@ func parseSelect(s string) (batchSelect, error) {
 	}
 	b := batchSelect{analyzer: parts[0], array: parts[1]}
 	if len(parts) == 3 {
-		ix, err := parseIndex(parts[2])
+		ix, err := render.ParseIndex(parts[2])
 		if err != nil {
 			return batchSelect{}, errBadRequest("select=%q: %v", s, err)
 		}

@@ -2,8 +2,6 @@ package serve
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -19,23 +17,6 @@ type Slice struct {
 	// Step keeps every Step-th element along each remaining axis (0 or 1:
 	// all of them).
 	Step int
-}
-
-// parseIndex parses "i,j,k" into non-negative integers ("" is none).
-func parseIndex(s string) ([]int, error) {
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ",")
-	out := make([]int, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("index=%q: want comma-separated non-negative integers", s)
-		}
-		out[i] = n
-	}
-	return out, nil
 }
 
 // Apply returns the selected elements of t as float64 in row-major order,
