@@ -205,27 +205,8 @@ func newProgressPrinter(w io.Writer, quiet bool) *progressPrinter {
 }
 
 func (p *progressPrinter) report(pr variant.Progress) {
-	if p.quiet {
-		return
-	}
-	line := fmt.Sprintf("epoch %d/%d  train loss %.3e  test loss %.3e  test acc %.3f  elapsed %s  ETA %s",
-		pr.Epoch, pr.Total, pr.TrainLoss, pr.TestLoss, pr.TestAcc, pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second))
-	done := pr.Epoch == pr.Total
-	if p.tty {
-		if !done && time.Since(p.last) < 200*time.Millisecond {
-			return
-		}
-		p.last = time.Now()
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
-		p.drawn = true
-		return
-	}
-	pct := pr.Epoch * 20 / max(pr.Total, 1)
-	if pct == p.lastP && !done {
-		return
-	}
-	p.lastP = pct
-	fmt.Fprintln(p.w, line)
+	p.draw(pr.Epoch, pr.Total, fmt.Sprintf("epoch %d/%d  train loss %.3e  test loss %.3e  test acc %.3f  elapsed %s  ETA %s",
+		pr.Epoch, pr.Total, pr.TrainLoss, pr.TestLoss, pr.TestAcc, pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second)))
 }
 
 // finish ends a line drawn in place.

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// draw shows one progress line for step done of total, with the same pacing
-// as report: in place on a terminal, one line per 5% otherwise.
+// draw shows one progress line for step done of total: redrawn in place on
+// a terminal at most five times a second, one line per 5% otherwise.
 func (p *progressPrinter) draw(done, total int, line string) {
 	if p.quiet {
 		return
