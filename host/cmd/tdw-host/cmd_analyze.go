@@ -151,9 +151,7 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	if err != nil {
 		return err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.Spec{
-		Name: fam.Name, Version: fam.Version, Command: fam.CommandPath, Args: fam.Args, Dir: fam.Dir,
-	}, pluginhost.Options{Logger: a.log})
+	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(fam), pluginhost.Options{Logger: a.log})
 	if err != nil {
 		return err
 	}

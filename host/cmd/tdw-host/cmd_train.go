@@ -141,9 +141,7 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 		}
 	}
 
-	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.Spec{
-		Name: fam.Name, Version: fam.Version, Command: fam.CommandPath, Args: fam.Args, Dir: fam.Dir,
-	}, pluginhost.Options{Logger: a.log})
+	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(fam), pluginhost.Options{Logger: a.log})
 	if err != nil {
 		return err
 	}
