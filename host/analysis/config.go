@@ -27,19 +27,32 @@ type Config struct {
 	SaveEvery int
 }
 
-// settingsFor resolves an analyzer's parameters: its analyzer.json defaults
-// overridden by the run's settings, validated against their specs.
-func (c *Config) settingsFor(m *registry.AnalyzerManifest) (sdk.Params, string, error) {
-	given := c.Settings[m.Name]
-	p, err := registry.ParseParams(m.Parameters, given)
-	if err != nil {
-		return nil, "", fmt.Errorf("analyzer %s: %w", m.Name, err)
+// settingsFor resolves an analyzer's parameters. Settings given for it in
+// the run win (over its analyzer.json defaults). Without any, the settings
+// its recorded artifacts were computed with (rec, may be nil) are kept when
+// they come from the installed version of the analyzer, which still accepts
+// them: a rerun or an extended run after `--set` then neither recomputes nor
+// mixes settings across epochs. Otherwise (no record, another version, or
+// settings it no longer accepts) the defaults apply. sticky reports that the
+// recorded settings were kept.
+func (c *Config) settingsFor(m *registry.AnalyzerManifest, rec *AnalyzerRecord) (p sdk.Params, key string, sticky bool, err error) {
+	_, given := c.Settings[m.Name]
+	if !given && rec != nil && rec.Settings != nil && rec.Version == m.Version && rec.Kind == m.Kind {
+		if p, err := registry.ValidateParams(m.Parameters, rec.Settings); err == nil {
+			if key, err := settingsKey(p); err == nil && key == rec.SettingsKey {
+				return p, key, true, nil
+			}
+		}
 	}
-	key, err := settingsKey(p)
+	p, err = registry.ParseParams(m.Parameters, c.Settings[m.Name])
 	if err != nil {
-		return nil, "", fmt.Errorf("analyzer %s: %w", m.Name, err)
+		return nil, "", false, fmt.Errorf("analyzer %s: %w", m.Name, err)
 	}
-	return p, key, nil
+	key, err = settingsKey(p)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("analyzer %s: %w", m.Name, err)
+	}
+	return p, key, false, nil
 }
 
 // settingsKey is a stable digest of parameter values (JSON marshals map keys
@@ -54,4 +67,11 @@ func settingsKey(p sdk.Params) (string, error) {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8]), nil
+}
+
+// defaultSettings reports whether key is the settings key of m's defaults.
+func defaultSettings(m *registry.AnalyzerManifest, key string) bool {
+	var none Config
+	_, def, _, err := none.settingsFor(m, nil)
+	return err == nil && def == key
 }

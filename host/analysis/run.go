@@ -249,13 +249,18 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	for _, m := range r.entries {
 		a := &active{m: m, todo: map[int]bool{}, rep: &AnalyzerReport{Failures: map[int]string{}}}
 		rep.Analyzers[m.Name] = a.rep
-		if a.settings, a.key, err = r.cfg.settingsFor(m); err != nil {
+		rec := man.Record(m.Name)
+		var sticky bool
+		if a.settings, a.key, sticky, err = r.cfg.settingsFor(m, rec); err != nil {
 			return rep, err
+		}
+		if sticky && !defaultSettings(m, a.key) {
+			r.log.Info("keeping the settings the artifacts were computed with (--set to change them)",
+				"analyzer", m.Name, "settings", a.settings)
 		}
 		if a.needs, err = resolveNeeds(m, cfg, weightNames, ctxKeys); err != nil {
 			return rep, err
 		}
-		rec := man.Record(m.Name)
 		if !recordCurrent(rec, m, a.key) {
 			// Another version or other settings: nothing recorded still holds.
 			*rec = AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,

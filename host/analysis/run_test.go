@@ -235,6 +235,37 @@ func TestRunEndToEndAndResume(t *testing.T) {
 	if got := rep4.Analyzers["landscape_flatness"].Computed; got != len(epochs) {
 		t.Errorf("new settings: computed %d, want %d", got, len(epochs))
 	}
+
+	// A rerun without --set keeps the settings the artifacts were computed
+	// with: nothing is recomputed, and Status calls them done, naming them.
+	lf := manifests(t, "landscape_flatness")
+	rep5, err := newRun(v, Config{}, lf...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep5.Analyzers["landscape_flatness"].Computed; got != 0 {
+		t.Errorf("rerun without settings after --set: computed %d, want 0", got)
+	}
+	sts, err := Status(v, lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := sts[0]; len(st.Done) != len(epochs) || len(st.Stale) != 0 || fmt.Sprint(st.Settings["n_directions"]) != "3" {
+		t.Errorf("status after --set: done %v stale %v settings %v, want every epoch done with n_directions 3", st.Done, st.Stale, st.Settings)
+	}
+	// Setting the default explicitly goes back to it.
+	def := fmt.Sprint(lf[0].Parameters["n_directions"].Default)
+	rep6, err := newRun(v, Config{Settings: map[string]map[string]string{"landscape_flatness": {"n_directions": def}}},
+		lf...).Execute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep6.Analyzers["landscape_flatness"].Computed; got != len(epochs) {
+		t.Errorf("back to the default: computed %d, want %d", got, len(epochs))
+	}
+	if sts, err = Status(v, lf); err != nil || sts[0].Settings != nil {
+		t.Errorf("status at defaults: settings %v (err %v), want nil", sts[0].Settings, err)
+	}
 }
 
 func TestRunFailingAnalyzerDoesNotStopOthers(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // epochFresh reports whether rec holds an up-to-date artifact of epoch,
@@ -31,12 +32,18 @@ type ArtifactStatus struct {
 	Missing []int  // never computed (or their file is gone)
 	Stale   []int  // computed from another checkpoint, version or settings
 	Failed  map[int]string
+	// Settings are the parameter values the recorded artifacts were computed
+	// with, when they differ from the analyzer's defaults (nil otherwise); a
+	// rerun without --set keeps them.
+	Settings sdk.Params
 	// Cross is "done", "missing" or "stale" for a cross-epoch analyzer.
 	Cross string
 }
 
 // Status compares a variant's artifacts with its checkpoints and the
-// installed analyzers (with default settings), without running anything.
+// installed analyzers, without running anything. Settings are judged as a
+// rerun without --set would: the recorded ones when the installed version
+// still accepts them, else the defaults.
 func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]ArtifactStatus, error) {
 	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), v.Family, v.Name)
 	if err != nil {
@@ -55,12 +62,15 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 	var cfg Config
 	var out []ArtifactStatus
 	for _, m := range analyzers {
-		_, key, err := cfg.settingsFor(m)
+		rec, ok := man.Analyzers[m.Name]
+		p, key, sticky, err := cfg.settingsFor(m, rec)
 		if err != nil {
 			return nil, err
 		}
 		st := ArtifactStatus{Name: m.Name, Kind: string(m.Kind), Version: m.Version, Failed: map[int]string{}}
-		rec, ok := man.Analyzers[m.Name]
+		if sticky && !defaultSettings(m, key) {
+			st.Settings = p
+		}
 		if m.Kind == "cross-epoch" {
 			switch {
 			case !ok || rec.Cross == nil || !fileExists(filepath.Join(v.ArtifactsDir(), rec.Cross.File)):

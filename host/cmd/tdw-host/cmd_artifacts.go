@@ -9,6 +9,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 func init() {
@@ -72,6 +73,12 @@ VARIANT is named as for 'tdw-host analyze'.`,
 					fmt.Fprintf(tw, "%s\t-\tnot installed\t\t\t\t\n", name)
 				}
 				tw.Flush()
+				for _, s := range sts {
+					if s.Settings != nil {
+						fmt.Fprintf(a.stdout, "%s computed with settings %s (not the defaults; a rerun keeps them, --set changes them)\n",
+							s.Name, formatSettings(s.Settings))
+					}
+				}
 				fmt.Fprintf(a.stdout, "artifacts in %s\n", v.ArtifactsDir())
 				return nil
 			}),
@@ -99,4 +106,13 @@ func epochList(es []int) string {
 		parts = append(parts, fmt.Sprint(e))
 	}
 	return fmt.Sprintf("%d (%s)", len(es), strings.Join(parts, ", "))
+}
+
+// formatSettings writes parameter values as NAME=VALUE, sorted by name.
+func formatSettings(p sdk.Params) string {
+	parts := make([]string, 0, len(p))
+	for _, n := range p.Names() {
+		parts = append(parts, n+"="+registry.FormatValue(p[n]))
+	}
+	return strings.Join(parts, " ")
 }
