@@ -53,15 +53,15 @@ func BasisTensor(p int) *sdk.Tensor { return sdk.FromFloat64(Basis(p), p, p) }
 // context key "fourier_basis".
 func FromTensor(t *sdk.Tensor) ([]float64, int, error) {
 	if t == nil {
-		return nil, 0, fmt.Errorf("context %q is missing", "fourier_basis")
+		return nil, 0, fmt.Errorf("context %q is missing", ContextKey)
 	}
 	sh := t.Shape()
 	if t.DType() != sdk.Float64 || len(sh) != 2 || sh[0] != sh[1] {
-		return nil, 0, fmt.Errorf("context %q is %v, want float64 [p, p]", "fourier_basis", t)
+		return nil, 0, fmt.Errorf("context %q is %v, want float64 [p, p]", ContextKey, t)
 	}
 	p := sh[0]
 	if p < 3 || p%2 == 0 {
-		return nil, 0, fmt.Errorf("context %q has p = %d, want an odd p ≥ 3", "fourier_basis", p)
+		return nil, 0, fmt.Errorf("context %q has p = %d, want an odd p ≥ 3", ContextKey, p)
 	}
 	b := t.Float64s()
 	// Compare with the basis built here: a transposed, unnormalized or
@@ -79,4 +79,18 @@ func checkP(p int) {
 	if p < 3 || p%2 == 0 {
 		panic(fmt.Sprintf("fourier: p = %d, want an odd number ≥ 3", p))
 	}
+}
+
+// ContextKey is the run-context key under which a family hands analyzers the
+// Fourier basis (docs/families.md).
+const ContextKey = "fourier_basis"
+
+// FromContext checks the basis in a run's context (see FromTensor) and
+// returns a Transformer over it: what every Fourier analyzer's Begin needs.
+func FromContext(ctx map[string]*sdk.Tensor) (*Transformer, error) {
+	basis, p, err := FromTensor(ctx[ContextKey])
+	if err != nil {
+		return nil, err
+	}
+	return NewTransformer(basis, p), nil
 }

@@ -8,6 +8,6 @@
 // sin-then-cos, so artifacts record which order they use.
 //
 // Analyzers take the basis from the family's analysis context
-// ("fourier_basis") and check it with FromTensor; Basis exists for families
+// ("fourier_basis", ContextKey) and check it with FromTensor (or FromContext, which also builds the Transformer); Basis exists for families
 // and tests.
 package fourier

@@ -47,7 +47,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if run.Model.NLayers < 1 {
 		return fmt.Errorf("%s: model config n_layers = %d", Name, run.Model.NLayers)
 	}
-	basis, p, err := fourier.FromTensor(run.Context["fourier_basis"])
+	tr, err := fourier.FromContext(run.Context)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
@@ -58,7 +58,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if key < 0 || (run.Model.NCtx > 0 && key >= run.Model.NCtx) {
 		return fmt.Errorf("%s: parameter %q is %d, want a position in [0, n_ctx = %d)", Name, "key_position", key, run.Model.NCtx)
 	}
-	a.tr = fourier.NewTransformer(basis, p)
+	a.tr = tr
 	a.layers = run.Model.NLayers
 	a.key = key
 	return nil

@@ -56,10 +56,11 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if run.Model.NLayers < 1 {
 		return fmt.Errorf("%s: model config n_layers = %d", Name, run.Model.NLayers)
 	}
-	basis, p, err := fourier.FromTensor(run.Context["fourier_basis"])
+	tr, err := fourier.FromContext(run.Context)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
+	p := tr.P()
 	nLow, err := run.Settings.Int("n_low_freqs")
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
@@ -74,7 +75,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if !(blob >= 0 && blob <= 1) {
 		return fmt.Errorf("%s: parameter %q is %g, want a value in [0, 1]", Name, "blob_threshold", blob)
 	}
-	a.tr = fourier.NewTransformer(basis, p)
+	a.tr = tr
 	a.layers, a.nLow, a.blobMin = run.Model.NLayers, nLow, blob
 	return nil
 }

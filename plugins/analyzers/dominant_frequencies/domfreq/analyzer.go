@@ -39,11 +39,11 @@ func (a *Analyzer) Info() sdk.AnalyzerInfo {
 
 // Begin takes the Fourier basis from the family's context.
 func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
-	basis, p, err := fourier.FromTensor(run.Context["fourier_basis"])
+	tr, err := fourier.FromContext(run.Context)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
-	a.tr = fourier.NewTransformer(basis, p)
+	a.tr = tr
 	return nil
 }
 

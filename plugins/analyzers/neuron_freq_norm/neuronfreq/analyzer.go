@@ -43,7 +43,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if run.Model.NLayers < 1 {
 		return fmt.Errorf("%s: model config n_layers = %d", Name, run.Model.NLayers)
 	}
-	basis, p, err := fourier.FromTensor(run.Context["fourier_basis"])
+	tr, err := fourier.FromContext(run.Context)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
@@ -54,7 +54,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if !(th > 0 && th <= 1) {
 		return fmt.Errorf("%s: parameter %q is %g, want a value in (0, 1]", Name, "threshold", th)
 	}
-	a.tr = fourier.NewTransformer(basis, p)
+	a.tr = tr
 	a.layers = run.Model.NLayers
 	a.threshold = th
 	return nil

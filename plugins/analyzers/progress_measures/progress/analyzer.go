@@ -58,10 +58,11 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if run.Model.AttnOnly {
 		return fmt.Errorf("%s: the model is attention-only: key frequencies are discovered from MLP neurons", Name)
 	}
-	basis, p, err := fourier.FromTensor(run.Context["fourier_basis"])
+	tr, err := fourier.FromContext(run.Context)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
+	p := tr.P()
 	lab, ok := run.Context["labels"]
 	if !ok || lab.DType() != sdk.Int64 || lab.Rank() != 1 || lab.Len() != p*p {
 		return fmt.Errorf("%s: context %q is %v, want int64 [p² = %d]", Name, "labels", lab, p*p)
@@ -99,7 +100,7 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	if !(a.minRatio >= 1) {
 		return fmt.Errorf("%s: parameter %q is %g, want at least 1 (the uniform share)", Name, "min_share_ratio", a.minRatio)
 	}
-	a.tr = fourier.NewTransformer(basis, p)
+	a.tr = tr
 	a.layers = run.Model.NLayers
 	a.labels = lab.Int64s()
 	return nil

@@ -102,10 +102,10 @@ func (*Family) AnalysisContext(_ context.Context, p sdk.Params) (map[string]*sdk
 	n := ps.Prime
 	g := Grid(n)
 	return map[string]*sdk.Tensor{
-		"fourier_basis": fourier.BasisTensor(n),
-		"labels":        g.Labels,
-		"train_mask":    sdk.FromBool(TrainMask(ps), n*n),
-		"probe_shape":   sdk.FromInt64([]int64{int64(n), int64(n)}, 2),
+		fourier.ContextKey: fourier.BasisTensor(n),
+		"labels":           g.Labels,
+		"train_mask":       sdk.FromBool(TrainMask(ps), n*n),
+		"probe_shape":      sdk.FromInt64([]int64{int64(n), int64(n)}, 2),
 	}, nil
 }
 
