@@ -120,78 +120,30 @@ type SeriesOptions struct {
 // curve's length differs from len(xs).
 func Series(title string, xs []float64, curves []Curve, o SeriesOptions) *Scene {
 	s := frame(title)
-	tf := func(v float64) float64 {
-		if o.LogY {
-			if v <= 0 {
-				return math.NaN()
-			}
-			return math.Log10(v)
-		}
-		return v
-	}
-	var all []float64
+	lines := make([]XYCurve, 0, 2*len(curves))
 	for _, c := range curves {
 		if len(c.Y) != len(xs) {
 			panic(fmt.Sprintf("render: curve %s has %d values for %d x values", c.Name, len(c.Y), len(xs)))
 		}
-		for _, v := range c.Y {
-			all = append(all, tf(v))
+		lines = append(lines, XYCurve{X: xs, Y: c.Y, Colour: c.Colour, Width: 2})
+		if len(c.Markers) == 0 {
+			continue
 		}
-	}
-	lo, hi := finiteRange(all)
-	if lo == hi {
-		lo, hi = lo-0.5, hi+0.5
-	}
-	xlo, xhi := finiteRange(xs)
-	if xlo == xhi {
-		xlo, xhi = xlo-0.5, xhi+0.5
-	}
-	px := func(x float64) float64 {
-		return float64(PlotArea.Min.X) + (x-xlo)/(xhi-xlo)*float64(PlotArea.Dx())
-	}
-	py := func(v float64) float64 {
-		return float64(PlotArea.Max.Y) - (v-lo)/(hi-lo)*float64(PlotArea.Dy())
-	}
-	axes(s, true)
-	yTicks(s, lo, hi, o.LogY, py)
-	if !math.IsNaN(o.Mark) {
-		s.Line([]float64{px(o.Mark), float64(PlotArea.Min.Y), px(o.Mark), float64(PlotArea.Max.Y)}, red, 2, 0)
-	}
-	for ci, c := range curves {
-		var pts []float64
-		flush := func() {
-			if len(pts) >= 4 { // two points or more
-				s.Line(pts, c.Colour, 2, 0)
-			}
-			pts = nil
-		}
-		for i, v := range c.Y {
-			t := tf(v)
-			if math.IsNaN(t) || math.IsInf(t, 0) {
-				flush()
-				continue
-			}
-			pts = append(pts, px(xs[i]), py(t))
-		}
-		flush()
-		var mk []float64
+		// Markers sit on the curve at the x value nearest each requested one.
+		mk := XYCurve{Colour: c.Colour, Marker: 5}
 		for _, m := range c.Markers {
 			if i := nearest(xs, m); i >= 0 {
-				if t := tf(c.Y[i]); !math.IsNaN(t) && !math.IsInf(t, 0) {
-					mk = append(mk, px(xs[i]), py(t))
-				}
+				mk.X, mk.Y = append(mk.X, xs[i]), append(mk.Y, c.Y[i])
 			}
 		}
-		if len(mk) > 0 {
-			s.Line(mk, c.Colour, 0, 5)
-		}
+		lines = append(lines, mk)
+	}
+	plot(s, lines, o.XLabel, o.LogY, o.Mark)
+	for ci, c := range curves {
 		ly := float64(PlotArea.Min.Y) + 6 + float64(ci)*16
 		s.Rect(float64(PlotArea.Max.X)+8, ly+2, 12, 6, c.Colour)
 		s.Text(float64(PlotArea.Max.X)+24, ly, c.Name, black)
 	}
-	s.Text(float64(PlotArea.Min.X)-8, float64(PlotArea.Max.Y)+8, label(xlo), black)
-	s.Text(float64(PlotArea.Max.X)-TextWidth(label(xhi), 2), float64(PlotArea.Max.Y)+8, label(xhi), black)
-	s.Text(float64(PlotArea.Min.X+PlotArea.Dx()/2)-TextWidth(o.XLabel, 2)/2, float64(PlotArea.Max.Y)+24, o.XLabel, black)
 	return s
 }
 

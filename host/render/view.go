@@ -32,11 +32,19 @@ const (
 	Summary
 	// CrossArray is one array of an analyzer's cross-epoch artifact.
 	CrossArray
+	// Accuracy is the training curves' accuracies: test accuracy over
+	// epochs and train accuracy at checkpoints.
+	Accuracy
+	// Path is a cross-epoch array's first two columns drawn as a path (PC1
+	// against PC2 of a PCA trajectory), coloured by time.
+	Path
 )
 
-// View is a parsed view name: "loss", "ANALYZER/ARRAY" (a per-epoch array,
-// or the cross-epoch array of an analyzer that has no per-epoch artifacts),
-// "ANALYZER/summary/NAME" or "ANALYZER/cross/ARRAY".
+// View is a parsed view name: "loss", "accuracy", "ANALYZER/ARRAY" (a
+// per-epoch array, or the cross-epoch array of an analyzer that has no
+// per-epoch artifacts), "ANALYZER/summary/NAME" (or NAME,NAME,... for
+// several scalar series in one plot), "ANALYZER/cross/ARRAY" or
+// "ANALYZER/path/ARRAY".
 type View struct {
 	Kind     ViewKind
 	Analyzer string
@@ -58,11 +66,19 @@ var ErrNotFound = errors.New("not found")
 // ParseView parses a view name. Every component must be a safe path
 // component (registry.SafePathComponent).
 func ParseView(s string) (View, error) {
-	if s == "loss" {
+	switch s {
+	case "loss":
 		return View{Kind: Loss}, nil
+	case "accuracy":
+		return View{Kind: Accuracy}, nil
 	}
 	parts := strings.Split(s, "/")
-	for _, p := range parts {
+	check := parts
+	if len(parts) == 3 && parts[1] == "summary" {
+		// A summary group: each of its series names is a component.
+		check = append(parts[:2:2], strings.Split(parts[2], ",")...)
+	}
+	for _, p := range check {
 		if err := registry.SafePathComponent(p); err != nil {
 			return View{}, fmt.Errorf("%w %q: %v", ErrBadView, s, err)
 		}
@@ -74,15 +90,25 @@ func ParseView(s string) (View, error) {
 		return View{Kind: Summary, Analyzer: parts[0], Array: parts[2]}, nil
 	case len(parts) == 3 && parts[1] == "cross":
 		return View{Kind: CrossArray, Analyzer: parts[0], Array: parts[2]}, nil
+	case len(parts) == 3 && parts[1] == "path":
+		return View{Kind: Path, Analyzer: parts[0], Array: parts[2]}, nil
 	}
-	return View{}, fmt.Errorf("%w %q: want loss, ANALYZER/ARRAY, ANALYZER/summary/NAME or ANALYZER/cross/ARRAY", ErrBadView, s)
+	return View{}, fmt.Errorf("%w %q: want loss, accuracy, ANALYZER/ARRAY, ANALYZER/summary/NAME[,NAME...], ANALYZER/cross/ARRAY or ANALYZER/path/ARRAY", ErrBadView, s)
 }
+
+// Names returns the series names of a summary view (several for a group);
+// for other views, the array name alone.
+func (v View) Names() []string { return strings.Split(v.Array, ",") }
 
 // String returns the view's name as ParseView reads it.
 func (v View) String() string {
 	switch v.Kind {
 	case Loss:
 		return "loss"
+	case Accuracy:
+		return "accuracy"
+	case Path:
+		return v.Analyzer + "/path/" + v.Array
 	case Summary:
 		return v.Analyzer + "/summary/" + v.Array
 	case CrossArray:
@@ -119,6 +145,9 @@ type Request struct {
 	// Index fixes leading axes of an array of more than two dimensions (or
 	// the per-epoch axes of a summary series).
 	Index []int
+	// LogY draws a summary view's y axis in log scale (values ≤ 0 left
+	// out), as the dashboard draws losses.
+	LogY bool
 }
 
 // Renderer draws the views of one variant. Create it with NewRenderer.
@@ -172,7 +201,7 @@ func (r *Renderer) record(an string) (*analysis.AnalyzerRecord, error) {
 // analyzer's completed epochs for an analyzer view, the checkpoint epochs
 // for the loss view. A cross-epoch array has none and gives an error.
 func (r *Renderer) Epochs(view View) ([]int, error) {
-	if view.Kind == Loss {
+	if view.Kind == Loss || view.Kind == Accuracy {
 		md, err := r.v.Metadata()
 		if err != nil {
 			return nil, err
@@ -185,6 +214,11 @@ func (r *Renderer) Epochs(view View) ([]int, error) {
 	}
 	if view.Kind == CrossArray {
 		return nil, fmt.Errorf("%w: view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", ErrSelection, view)
+	}
+	if view.Kind == Path {
+		// One frame per epoch of the trajectory, each marking its epoch.
+		_, eps, err := r.trajectory(view, rec)
+		return eps, err
 	}
 	eps := rec.CompletedEpochs()
 	if len(eps) == 0 {
@@ -208,8 +242,11 @@ func (r *Renderer) resolve(view View) (View, *analysis.AnalyzerRecord, error) {
 
 // Render lays out one picture of the request.
 func (r *Renderer) Render(req Request) (*Scene, error) {
-	if req.View.Kind == Loss {
+	switch req.View.Kind {
+	case Loss:
 		return r.loss(req)
+	case Accuracy:
+		return r.accuracy(req)
 	}
 	view, rec, err := r.resolve(req.View)
 	if err != nil {
@@ -252,6 +289,11 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 			return nil, fmt.Errorf("analyzer %s cross-epoch array %s: %w", view.Analyzer, view.Array, err)
 		}
 		return sc, nil
+	case Path:
+		return r.path(title, view, rec, req)
+	}
+	if names := view.Names(); len(names) > 1 {
+		return r.summaryGroup(title, dir, view, names, req)
 	}
 	return r.summary(title, dir, view, req)
 }
@@ -353,7 +395,7 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 	if req.Epoch >= 0 {
 		mark, title = float64(req.Epoch), fmt.Sprintf("%s  epoch %d", title, req.Epoch)
 	}
-	return Series(title, xs, curves, SeriesOptions{XLabel: "epoch", Mark: mark}), nil
+	return Series(title, xs, curves, SeriesOptions{XLabel: "epoch", LogY: req.LogY, Mark: mark}), nil
 }
 
 // MaxCurves is the most components of a summary series drawn at once.
