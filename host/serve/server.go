@@ -65,6 +65,9 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/cross/{array}", s.api(s.crossArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/export", s.export)
+	s.mux.HandleFunc("GET /api/compare", s.api(s.compare))
+	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
+	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
 			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only"}

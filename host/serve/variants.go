@@ -9,13 +9,14 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // GrokkingAccuracy is the test accuracy whose first crossing the dashboard
-// calls the grokking epoch.
-const GrokkingAccuracy = 0.99
+// calls the grokking epoch (the one the exported comparisons use).
+const GrokkingAccuracy = render.GrokkingAccuracy
 
 // VariantRow is one line of the variants table.
 type VariantRow struct {
@@ -144,6 +145,12 @@ func (s *Server) openVariant(r *http.Request) (*variant.Variant, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.variantByName(fam, vn)
+}
+
+// variantByName opens variant vn of installed family fam, both already
+// checked to be safe path components.
+func (s *Server) variantByName(fam, vn string) (*variant.Variant, error) {
 	if _, err := s.families.Get(fam); err != nil {
 		return nil, errNotFound("family %s is not installed", fam)
 	}
