@@ -51,8 +51,7 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 					}
 					return describeAnalyzer(a.stdout, m)
 				}
-				type row struct{ name, version, kind, status string }
-				var rows []row
+				t := statusTable{header: []string{"NAME", "VERSION", "KIND", "STATUS"}}
 				for _, m := range reg.List() {
 					status := "ok"
 					if check {
@@ -60,27 +59,12 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 							status = "error: " + err.Error()
 						}
 					}
-					rows = append(rows, row{m.Name, m.Version, string(m.Kind), status})
+					t.add(m.Name, m.Version, string(m.Kind), status)
 				}
 				for _, p := range probs {
-					rows = append(rows, row{p.Name, "-", "-", "error: " + p.Err.Error()})
+					t.add(p.Name, "-", "-", "error: "+p.Err.Error())
 				}
-				sortRows(rows, func(r row) string { return r.name })
-				cells := make([][]string, len(rows))
-				bad := 0
-				for i, r := range rows {
-					cells[i] = []string{r.name, r.version, r.kind, r.status}
-					if r.status != "ok" {
-						bad++
-					}
-				}
-				if err := writeTable(a.stdout, []string{"NAME", "VERSION", "KIND", "STATUS"}, cells); err != nil {
-					return err
-				}
-				if bad > 0 {
-					return fmt.Errorf("%d of %d analyzers in %s are not ok", bad, len(rows), a.cfg.AnalyzersDir)
-				}
-				return nil
+				return t.write(a.stdout, "analyzers", a.cfg.AnalyzersDir)
 			}),
 		}
 		cmd.Flags().BoolVar(&check, "check", false, "launch each plugin and check it describes itself as its analyzer.json says")

@@ -58,8 +58,7 @@ Exits 1 when any listed family is not ok, after printing.`,
 					}
 					return describeFamily(a.stdout, f, ans)
 				}
-				type row struct{ name, version, preset, analyzers, status string }
-				var rows []row
+				t := statusTable{header: []string{"NAME", "VERSION", "DEFAULT_PRESET", "ANALYZERS", "STATUS"}}
 				for _, f := range fams.List() {
 					status := "ok"
 					if _, err := ans.ForFamily(f); err != nil {
@@ -73,27 +72,12 @@ Exits 1 when any listed family is not ok, after printing.`,
 					if preset == "" {
 						preset = "-"
 					}
-					rows = append(rows, row{f.Name, f.Version, preset, strconv.Itoa(len(f.Analyzers)), status})
+					t.add(f.Name, f.Version, preset, strconv.Itoa(len(f.Analyzers)), status)
 				}
 				for _, p := range probs {
-					rows = append(rows, row{p.Name, "-", "-", "-", "error: " + p.Err.Error()})
+					t.add(p.Name, "-", "-", "-", "error: "+p.Err.Error())
 				}
-				sortRows(rows, func(r row) string { return r.name })
-				cells := make([][]string, len(rows))
-				bad := 0
-				for i, r := range rows {
-					cells[i] = []string{r.name, r.version, r.preset, r.analyzers, r.status}
-					if r.status != "ok" {
-						bad++
-					}
-				}
-				if err := writeTable(a.stdout, []string{"NAME", "VERSION", "DEFAULT_PRESET", "ANALYZERS", "STATUS"}, cells); err != nil {
-					return err
-				}
-				if bad > 0 {
-					return fmt.Errorf("%d of %d families in %s are not ok", bad, len(rows), a.cfg.FamiliesDir)
-				}
-				return nil
+				return t.write(a.stdout, "families", a.cfg.FamiliesDir)
 			}),
 		}
 		cmd.Flags().BoolVar(&check, "check", false, "launch each plugin and check it describes itself as its family.json says")

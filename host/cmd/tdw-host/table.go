@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -33,7 +34,31 @@ func flatten(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(strings.TrimRight(s, " \n"))
 }
 
-// sortRows sorts table rows by key, stably.
-func sortRows[T any](rows []T, key func(T) string) {
-	sort.SliceStable(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
+// statusTable is the listing of installed plugins (analyzers, families): one
+// row per plugin, the name first and the status ("ok" or "error: ...") last.
+type statusTable struct {
+	header []string
+	rows   [][]string
+}
+
+// add appends a row: the name, the other columns, the status.
+func (t *statusTable) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+// write prints the rows sorted by name and returns an error counting the
+// rows that are not ok, naming what and where they were found.
+func (t *statusTable) write(w io.Writer, what, dir string) error {
+	sort.SliceStable(t.rows, func(i, j int) bool { return t.rows[i][0] < t.rows[j][0] })
+	bad := 0
+	for _, r := range t.rows {
+		if r[len(r)-1] != "ok" {
+			bad++
+		}
+	}
+	if err := writeTable(w, t.header, t.rows); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d %s in %s are not ok", bad, len(t.rows), what, dir)
+	}
+	return nil
 }
