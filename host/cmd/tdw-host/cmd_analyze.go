@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
@@ -117,29 +116,16 @@ func (o *analyzeFlags) config() (analysis.Config, error) {
 	return cfg, nil
 }
 
-// selectAnalyzers resolves the analyzers of a run: the named ones, or the
-// family's default set; cross-epoch analyzers come with the per-checkpoint
-// ones they read when those are installed.
-func (a *app) selectAnalyzers(fam *registry.FamilyManifest, names string) ([]*registry.AnalyzerManifest, error) {
-	reg, _, err := a.discoverAnalyzers()
-	if err != nil {
-		return nil, err
+// analyzerNames splits the --analyzers list ("" for the family's set).
+func analyzerNames(list string) []string {
+	if list == "" {
+		return nil
 	}
-	if names == "" {
-		return reg.ForFamily(fam)
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		out = append(out, strings.TrimSpace(n))
 	}
-	var out []*registry.AnalyzerManifest
-	for _, n := range strings.Split(names, ",") {
-		m, err := reg.Get(strings.TrimSpace(n))
-		if err != nil {
-			return nil, usageErrorf("--analyzers: %v", err)
-		}
-		if !m.AcceptsFamily(fam.Name) {
-			return nil, usageErrorf("--analyzers: %s does not apply to family %s (its analyzer.json lists %v)", m.Name, fam.Name, m.Families)
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return out
 }
 
 func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *variant.Variant, o analyzeFlags) error {
@@ -147,46 +133,36 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	if err != nil {
 		return err
 	}
-	ms, err := a.selectAnalyzers(fam, o.analyzers)
+	fams := registry.NewFamilyRegistry()
+	if err := fams.Register(fam); err != nil {
+		return err
+	}
+	ans, _, err := a.discoverAnalyzers()
 	if err != nil {
 		return err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(fam), pluginhost.Options{Logger: a.log})
-	if err != nil {
-		return err
-	}
-	defer plugin.Close()
-
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pr := newProgressPrinter(a.stderr, o.quiet)
-	run := analysis.New(v, plugin, cfg, analysis.Options{
-		Launch: analysis.PluginLauncher(pluginhost.Options{Logger: a.log}),
-		Logger: a.log,
-		Progress: func(p analysis.Progress) {
-			line := fmt.Sprintf("%-11s %s %d/%d", p.Phase, bar(p.Done, p.Total), p.Done, p.Total)
-			if p.Phase == "analyze" {
-				line += fmt.Sprintf("  epoch %d", p.Epoch)
-			}
-			line += fmt.Sprintf("  elapsed %s", p.Elapsed.Round(time.Second))
-			if p.ETA > 0 {
-				line += fmt.Sprintf("  ETA %s", p.ETA.Round(time.Second))
-			}
-			pr.draw(p.Done, p.Total, line)
-		},
+	rep, err := job.Analyze(ctx, a.jobEnv(fams, ans), job.AnalyzeRequest{
+		Family: fam.Name, Variant: v.Name, Analyzers: analyzerNames(o.analyzers),
+		Checkpoints: cfg.Checkpoints, Settings: cfg.Settings, Force: cfg.Force, SaveEvery: cfg.SaveEvery,
+	}, func(p analysis.Progress) {
+		line := fmt.Sprintf("%-11s %s %d/%d", p.Phase, bar(p.Done, p.Total), p.Done, p.Total)
+		if p.Phase == "analyze" {
+			line += fmt.Sprintf("  epoch %d", p.Epoch)
+		}
+		line += fmt.Sprintf("  elapsed %s", p.Elapsed.Round(time.Second))
+		if p.ETA > 0 {
+			line += fmt.Sprintf("  ETA %s", p.ETA.Round(time.Second))
+		}
+		pr.draw(p.Done, p.Total, line)
 	})
-	for _, m := range ms {
-		run.Register(m)
-	}
-	rep, err := run.Execute(ctx)
 	pr.finish()
 	if rep != nil && len(rep.Analyzers) > 0 {
 		printReport(a, v, rep)
 	}
-	if err != nil && errors.Is(err, context.Canceled) {
-		return fmt.Errorf("analysis of %s interrupted; finished work is kept, rerun to complete it", v.Name)
-	}
-	return err
+	return jobError(err)
 }
 
 // printReport writes the per-analyzer outcome of a run to stdout.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
@@ -122,50 +122,24 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 	if err != nil {
 		return err
 	}
-	fam, err := fams.Get(family)
-	if err != nil {
-		return err
-	}
-	params, err := fam.ResolveParams(o.preset, given)
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	var settings *variant.TrainingSettings
-	if !o.resume && o.extendTo == 0 {
-		if settings, err = variant.ResolveTraining(fam, o.preset, o.epochs, o.checkpoints); err != nil {
-			return usageErrorf("%v", err)
-		}
-	} else if o.checkpoints != "" {
-		if _, err := registry.ParseSchedule(o.checkpoints); err != nil {
-			return usageErrorf("--checkpoints: %v", err)
-		}
-	}
-
-	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(fam), pluginhost.Options{Logger: a.log})
-	if err != nil {
-		return err
-	}
-	defer plugin.Close()
-
-	v, err := variant.Create(ctx, a.cfg.ResultsDir, fam, plugin, params, tdwVersion())
-	if err != nil {
-		return err
-	}
 	// Ctrl-C and SIGTERM cancel the run, which then saves its state.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pr := newProgressPrinter(a.stderr, o.quiet)
-	res, err := v.Train(ctx, variant.TrainOptions{
-		Family: plugin, Training: settings, Resume: o.resume, ExtendTo: o.extendTo, Schedule: o.checkpoints,
-		Force: o.force, Progress: pr.report, Logger: a.log.Named("train"), TDWVersion: tdwVersion(),
-	})
+	out, err := job.Train(ctx, a.jobEnv(fams, nil), job.TrainRequest{
+		Family: family, Preset: o.preset, Params: given, Epochs: o.epochs, Checkpoints: o.checkpoints,
+		Resume: o.resume, ExtendTo: o.extendTo, Force: o.force,
+	}, pr.report)
 	pr.finish()
 	if err != nil {
 		if errors.Is(err, variant.ErrInterrupted) {
-			a.log.Info("stopped", "variant", v.Name)
+			if out != nil {
+				a.log.Info("stopped", "variant", out.Variant.Name)
+			}
 		}
-		return err
+		return jobError(err)
 	}
+	v, res := out.Variant, out.Result
 	m, err := v.Metadata()
 	if err != nil {
 		return err
@@ -178,6 +152,33 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 		v.Name, res.VariantDir, m.NumEpochs, len(res.CheckpointEpochs), res.FinalTrainLoss, res.FinalTestLoss, grok,
 		(time.Duration(m.WallTimeSeconds * float64(time.Second))).Round(time.Second))
 	return err
+}
+
+// jobEnv is what host/job runs against: this invocation's folders,
+// registries and logger.
+func (a *app) jobEnv(fams *registry.FamilyRegistry, ans *registry.AnalyzerRegistry) job.Env {
+	return job.Env{Results: a.cfg.ResultsDir, Families: fams, Analyzers: ans, Logger: a.log, TDWVersion: tdwVersion()}
+}
+
+// cliFlags names the command-line flag of each request field that has one
+// of its own.
+var cliFlags = map[string]string{"epochs": "--epochs", "checkpoints": "--checkpoints", "extend_to": "--extend-to",
+	"resume": "--resume", "force": "--force", "analyzers": "--analyzers", "settings": "--set", "save_every": "--save-every"}
+
+// jobError turns a host/job request error into a usage error worded for the
+// command line: parameter, preset and variant errors name what is wrong
+// themselves, the others get their flag in front. An unknown family stays
+// a runtime error, as for every command that looks one up.
+func jobError(err error) error {
+	var re *job.RequestError
+	if !errors.As(err, &re) || re.Field == "family" {
+		return err
+	}
+	msg := re.Err.Error()
+	if f, ok := cliFlags[re.Field]; ok && !strings.HasPrefix(msg, "--") {
+		msg = f + ": " + msg
+	}
+	return usageErrorf("%s", msg)
 }
 
 // progressPrinter draws the progress line: redrawn in place on a terminal,
@@ -203,8 +204,7 @@ func newProgressPrinter(w io.Writer, quiet bool) *progressPrinter {
 }
 
 func (p *progressPrinter) report(pr variant.Progress) {
-	p.draw(pr.Epoch, pr.Total, fmt.Sprintf("epoch %d/%d  train loss %.3e  test loss %.3e  test acc %.3f  elapsed %s  ETA %s",
-		pr.Epoch, pr.Total, pr.TrainLoss, pr.TestLoss, pr.TestAcc, pr.Elapsed.Round(time.Second), pr.ETA.Round(time.Second)))
+	p.draw(pr.Epoch, pr.Total, job.TrainLine(pr))
 }
 
 // finish ends a line drawn in place.

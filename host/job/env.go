@@ -1,0 +1,52 @@
+package job
+
+import (
+	hclog "github.com/hashicorp/go-hclog"
+
+	"github.com/tdw-workbench/tdw/host/pluginhost"
+	"github.com/tdw-workbench/tdw/host/registry"
+)
+
+// Env is what jobs run against: the results folder, the registries and
+// where logs go.
+type Env struct {
+	// Results is the results folder: Results/{family}/{variant}/.
+	Results string
+	// Families resolves family names; required.
+	Families *registry.FamilyRegistry
+	// Analyzers resolves analyzer names; required by Analyze only.
+	Analyzers *registry.AnalyzerRegistry
+	// Logger receives the plugins' and runs' logs (nil: none).
+	Logger hclog.Logger
+	// TDWVersion is recorded in metadata.json and checkpoint files.
+	TDWVersion string
+}
+
+func (e Env) logger() hclog.Logger {
+	if e.Logger == nil {
+		return hclog.NewNullLogger()
+	}
+	return e.Logger
+}
+
+func (e Env) pluginOptions() pluginhost.Options { return pluginhost.Options{Logger: e.logger()} }
+
+// family looks a family up, as a request error naming the field.
+func (e Env) family(name string) (*registry.FamilyManifest, error) {
+	if name == "" {
+		return nil, requestErrorf("family", "no family given")
+	}
+	if e.Families == nil {
+		return nil, requestErrorf("family", "no families are installed")
+	}
+	f, err := e.Families.Get(name)
+	if err != nil {
+		return nil, &RequestError{Field: "family", Err: err}
+	}
+	return f, nil
+}
+
+// familySpec is what pluginhost launches for a family: its family.json.
+func familySpec(f *registry.FamilyManifest) pluginhost.Spec {
+	return pluginhost.Spec{Name: f.Name, Version: f.Version, Command: f.CommandPath, Args: f.Args, Dir: f.Dir}
+}
