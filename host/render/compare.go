@@ -24,10 +24,11 @@ const GrokkingAccuracy = 0.99
 
 // ComparePalette gives each compared variant its colour, in order; the
 // dashboard uses the same colours.
+// Red is left out: it marks the current epoch.
 var ComparePalette = [MaxCompare]color.RGBA{
-	{31, 119, 180, 255}, {214, 39, 40, 255}, {44, 160, 44, 255}, {148, 103, 189, 255},
-	{255, 127, 14, 255}, {23, 190, 207, 255}, {227, 119, 194, 255}, {140, 86, 75, 255},
-	{188, 189, 34, 255}, {127, 127, 127, 255}, {0, 0, 128, 255}, {128, 0, 0, 255},
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {148, 103, 189, 255},
+	{23, 190, 207, 255}, {227, 119, 194, 255}, {140, 86, 75, 255}, {188, 189, 34, 255},
+	{0, 0, 128, 255}, {0, 128, 128, 255}, {128, 0, 0, 255}, {90, 90, 90, 255},
 }
 
 // Comparison overlays the same view of several variants, one colour per

@@ -128,8 +128,8 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#variants a`))); err != nil {
 			t.Fatalf("variants table: %v", err)
 		}
-		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "2" {
-			t.Errorf("variants table has %s rows, want 2", rows)
+		if rows := eval(`String(document.querySelectorAll('#variants tr').length - 1)`); rows != "3" {
+			t.Errorf("variants table has %s rows, want 3", rows)
 		}
 		// A header click sorts; a second one reverses.
 		firstRow := `document.querySelector('#variants tr:nth-child(2) a').textContent`

@@ -340,13 +340,9 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 	if err != nil {
 		return nil, "", "", errBadRequest("%v", err)
 	}
-	logY := false
-	switch q.Get("log") {
-	case "", "0", "false":
-	case "1", "true":
-		logY = true
-	default:
-		return nil, "", "", errBadRequest("log=%q: want 1 or 0", q.Get("log"))
+	logY, err := logParam(r)
+	if err != nil {
+		return nil, "", "", err
 	}
 	if view.Kind == render.Summary {
 		for _, v := range vs {
@@ -377,6 +373,19 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 		return nil, "", "", err
 	}
 	return buf.Bytes(), exportTypes[format], render.CompareFileName(vs, view, epoch, format), nil
+}
+
+// logParam parses the optional log= query parameter (1 or 0) asking for a
+// log-scale y axis.
+func logParam(r *http.Request) (bool, error) {
+	switch v := r.URL.Query().Get("log"); v {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	default:
+		return false, errBadRequest("log=%q: want 1 or 0", v)
+	}
 }
 
 func nonNilS(xs []string) []string {

@@ -14,7 +14,7 @@ import (
 // exportTypes are the media types of the export formats.
 var exportTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml", "gif": "image/gif"}
 
-// export answers GET .../export?view=V&format=png|svg|gif[&epoch=N][&index=i,j]
+// export answers GET .../export?view=V&format=png|svg|gif[&epoch=N][&index=i,j][&log=1]
 // with the picture host/render draws of the view, as a download. A bad view,
 // format, epoch or index is a 400, a missing analyzer, array or epoch a 404.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
@@ -64,13 +64,17 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	if err != nil {
 		return nil, "", "", errBadRequest("%v", err)
 	}
-	if view.Kind != render.Loss {
+	logY, err := logParam(r)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if view.Analyzer != "" {
 		if _, err := within(s.results, filepath.Join(v.ArtifactsDir(), view.Analyzer)); err != nil {
 			return nil, "", "", err
 		}
 	}
 	rd := render.NewRenderer(v)
-	req := render.Request{View: view, Epoch: epoch, Index: index}
+	req := render.Request{View: view, Epoch: epoch, Index: index, LogY: logY}
 	var buf bytes.Buffer
 	if format == "gif" {
 		var frames []*render.Scene

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +28,10 @@ import (
 // The real analyzer plugins the fixture variant is analyzed with.
 var fixtureAnalyzers = []string{"neuron_activations", "attention_patterns", "neuron_freq_norm", "parameter_snapshot", "parameter_trajectory"}
 
+// secondAnalyzers analyze the fixture's second variant, which a comparison
+// overlays on the first: one summary analyzer in common, one of its own.
+var secondAnalyzers = []string{"neuron_freq_norm", "progress_measures"}
+
 // fixture is a tiny trained and analyzed modular-addition variant (p = 17,
 // checkpoints 0, 10, 20, 30), built once in TestMain.
 var fixture struct {
@@ -35,6 +40,9 @@ var fixture struct {
 	analyzers *registry.AnalyzerRegistry
 	variant   *variant.Variant
 	untrained *variant.Variant
+	// second differs from variant in seed and train_fraction, is trained
+	// 20 epochs (checkpoints 0, 10, 20) and analyzed with secondAnalyzers.
+	second *variant.Variant
 	err       error
 }
 
@@ -54,7 +62,7 @@ func TestMain(m *testing.M) {
 func buildFixture(dir string) error {
 	root := plugintest.RepoRoot()
 	andir := filepath.Join(dir, "analyzers")
-	if err := plugintest.BuildAnalyzers(andir, fixtureAnalyzers); err != nil {
+	if err := plugintest.BuildAnalyzers(andir, append(slices.Clone(fixtureAnalyzers), "progress_measures")); err != nil {
 		return err
 	}
 	fixture.analyzers = registry.NewAnalyzerRegistry()
@@ -105,6 +113,10 @@ func buildFixture(dir string) error {
 		return fmt.Errorf("analysis: %v (%+v)", err, rep)
 	}
 	fixture.variant = v
+	if fixture.second, err = trainAndAnalyze(fam, sdk.Params{"prime": 17, "train_fraction": 0.6, "seed": 2, "data_seed": 2},
+		20, "0:20:10", secondAnalyzers); err != nil {
+		return err
+	}
 	// A second variant, created and never trained.
 	u, err := variant.Create(context.Background(), fixture.results, fam, modadd.New(),
 		sdk.Params{"prime": 17, "train_fraction": 0.5, "seed": 3, "data_seed": 2}, "test")
@@ -113,6 +125,33 @@ func buildFixture(dir string) error {
 	}
 	fixture.untrained = u
 	return nil
+}
+
+// trainAndAnalyze creates, trains and analyzes a fixture variant.
+func trainAndAnalyze(fam *registry.FamilyManifest, params sdk.Params, epochs int, schedule string, analyzers []string) (*variant.Variant, error) {
+	v, err := variant.Create(context.Background(), fixture.results, fam, modadd.New(), params, "test")
+	if err != nil {
+		return nil, err
+	}
+	ts, err := variant.ResolveTraining(fam, "", epochs, schedule)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
+		return nil, err
+	}
+	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger()})
+	for _, a := range analyzers {
+		m, err := fixture.analyzers.Get(a)
+		if err != nil {
+			return nil, err
+		}
+		run.Register(m)
+	}
+	if rep, err := run.Execute(context.Background()); err != nil {
+		return nil, fmt.Errorf("analysis of %s: %v (%+v)", v.Name, err, rep)
+	}
+	return v, nil
 }
 
 func newServer(t *testing.T) *httptest.Server {
@@ -166,8 +205,8 @@ func TestAPI(t *testing.T) {
 	}{
 		{"variants", "/api/variants", 200, func(t *testing.T, v map[string]any) {
 			rows := v["variants"].([]any)
-			if len(rows) != 2 {
-				t.Fatalf("%d variants, want 2", len(rows))
+			if len(rows) != 3 {
+				t.Fatalf("%d variants, want 3", len(rows))
 			}
 			var r map[string]any
 			for _, row := range rows {

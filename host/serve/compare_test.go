@@ -1,0 +1,319 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"image/png"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/variant"
+)
+
+// vname is a variant's FAMILY/VARIANT as v= takes it.
+func vname(v *variant.Variant) string { return v.Family + "/" + v.Name }
+
+// summaryValues reads a statistic of a fixture variant's summary.npz as
+// the test's reference (the whole file, unlike the server).
+func summaryValues(t *testing.T, v *variant.Variant, analyzer, name string) ([]float64, []float64) {
+	t.Helper()
+	all, err := artifact.ReadNPZ(filepath.Join(v.ArtifactsDir(), analyzer, analysis.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all["epochs"].AsFloat64(), all[name].AsFloat64()
+}
+
+// sameFloats compares an answer's numbers with the reference at float32
+// precision (the answer writes float32 data in its shortest form).
+func sameFloats(t *testing.T, what string, got []any, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i, g := range got {
+		if g == nil {
+			if !math.IsNaN(want[i]) && !math.IsInf(want[i], 0) {
+				t.Errorf("%s[%d] null, want %v", what, i, want[i])
+			}
+			continue
+		}
+		if float32(g.(float64)) != float32(want[i]) {
+			t.Errorf("%s[%d] = %v, want %v", what, i, g, want[i])
+		}
+	}
+}
+
+func TestCompareAPI(t *testing.T) {
+	ts := newServer(t)
+	if fixture.second == nil {
+		t.Fatal("no second fixture variant")
+	}
+	v1, v2, un := vname(fixture.variant), vname(fixture.second), vname(fixture.untrained)
+	both := "v=" + v1 + "," + v2
+	md1, _ := fixture.variant.Metadata()
+	md2, _ := fixture.second.Metadata()
+	tooMany := make([]string, render.MaxCompare+1)
+	for i := range tooMany {
+		tooMany[i] = fmt.Sprintf("modulo_addition_1layer/v%d", i)
+	}
+	tests := []struct {
+		name, path string
+		code       int
+		want       string // in the error message
+		check      func(t *testing.T, v map[string]any)
+	}{
+		{"curves", "/api/compare?" + both, 200, "", func(t *testing.T, v map[string]any) {
+			if js(v["differing"]) != `["seed","train_fraction"]` {
+				t.Errorf("differing %s", js(v["differing"]))
+			}
+			vs := v["variants"].([]any)
+			if len(vs) != 2 {
+				t.Fatalf("%d variants, want 2", len(vs))
+			}
+			for i, md := range []*variant.Metadata{md1, md2} {
+				cv := vs[i].(map[string]any)
+				want := []string{"seed=1 train_fraction=0.5", "seed=2 train_fraction=0.6"}[i]
+				if cv["label"] != want || cv["name"] != md.Variant {
+					t.Errorf("variant %d: label %v name %v, want %q %s", i, cv["label"], cv["name"], want, md.Variant)
+				}
+				if int(cv["grokking_epoch"].(float64)) != md.FirstEpochAbove(GrokkingAccuracy) {
+					t.Errorf("variant %d: grokking epoch %v", i, cv["grokking_epoch"])
+				}
+				if n := len(cv["curve_epochs"].([]any)); n != md.EpochsCompleted {
+					t.Errorf("variant %d: %d curve epochs, want %d", i, n, md.EpochsCompleted)
+				}
+				sameFloats(t, "train_losses", cv["train_losses"].([]any), md.TrainLosses)
+				sameFloats(t, "test_accuracies", cv["test_accuracies"].([]any), md.TestAccuracies)
+				if js(cv["checkpoint_epochs"]) != js(md.CheckpointEpochs) || len(cv["train_accuracies"].([]any)) != len(md.Checkpoints) {
+					t.Errorf("variant %d: checkpoints %s, %d train accuracies", i, js(cv["checkpoint_epochs"]), len(cv["train_accuracies"].([]any)))
+				}
+			}
+			// The catalogue: every statistic of either variant, with who has it.
+			in := map[string]string{}
+			for _, s := range v["series"].([]any) {
+				s := s.(map[string]any)
+				in[s["analyzer"].(string)+"/"+s["name"].(string)] = js(s["in"])
+			}
+			if got, want := in["neuron_freq_norm/specialized_count"], js([]string{v1, v2}); got != want {
+				t.Errorf("specialized_count in %s, want %s", got, want)
+			}
+			if got, want := in["progress_measures/test_loss"], js([]string{v2}); got != want {
+				t.Errorf("test_loss in %s, want %s", got, want)
+			}
+		}},
+		{"untrained", "/api/compare?v=" + v1 + "&v=" + un, 200, "", func(t *testing.T, v map[string]any) {
+			u := v["variants"].([]any)[1].(map[string]any)
+			if u["state"] != "UNTRAINED" || len(u["train_losses"].([]any)) != 0 || u["grokking_epoch"].(float64) != -1 {
+				t.Errorf("untrained %v", u)
+			}
+			if js(v["differing"]) != `["seed"]` {
+				t.Errorf("differing %s", js(v["differing"]))
+			}
+		}},
+		{"scalar series", "/api/compare/series?" + both + "&series=neuron_freq_norm/specialized_count", 200, "", func(t *testing.T, v map[string]any) {
+			for i, fv := range []*variant.Variant{fixture.variant, fixture.second} {
+				sv := v["variants"].([]any)[i].(map[string]any)
+				ep, vals := summaryValues(t, fv, "neuron_freq_norm", "specialized_count")
+				if sv["status"] != "ok" {
+					t.Fatalf("variant %d: %v", i, sv)
+				}
+				sameFloats(t, "epochs", sv["epochs"].([]any), ep)
+				sameFloats(t, "values", sv["values"].([]any), vals)
+			}
+		}},
+		{"component of a vector series", "/api/compare/series?" + both + "&series=neuron_freq_norm/specialized_per_freq&index=3", 200, "", func(t *testing.T, v map[string]any) {
+			sv := v["variants"].([]any)[1].(map[string]any)
+			_, vals := summaryValues(t, fixture.second, "neuron_freq_norm", "specialized_per_freq")
+			var want []float64
+			for i := 3; i < len(vals); i += 8 {
+				want = append(want, vals[i])
+			}
+			sameFloats(t, "values", sv["values"].([]any), want)
+		}},
+		{"not analyzed", "/api/compare/series?v=" + v1 + "," + v2 + "," + un + "&series=progress_measures/test_loss", 200, "", func(t *testing.T, v map[string]any) {
+			vs := v["variants"].([]any)
+			if len(vs) != 3 {
+				t.Fatalf("%d variants, want 3: none is dropped", len(vs))
+			}
+			for i, want := range []string{"not analyzed", "ok", "not analyzed"} {
+				sv := vs[i].(map[string]any)
+				if sv["status"] != want {
+					t.Errorf("variant %d: status %v, want %s", i, sv["status"], want)
+				}
+				if want != "ok" && (sv["error"] == "" || len(sv["values"].([]any)) != 0) {
+					t.Errorf("variant %d: %v", i, sv)
+				}
+			}
+			_, vals := summaryValues(t, fixture.second, "progress_measures", "test_loss")
+			sameFloats(t, "test_loss", vs[1].(map[string]any)["values"].([]any), vals)
+		}},
+		{"vector without index", "/api/compare/series?" + both + "&series=neuron_freq_norm/specialized_per_freq", 400, "index", nil},
+		{"index out of range", "/api/compare/series?" + both + "&series=neuron_freq_norm/specialized_per_freq&index=8", 400, "out of range", nil},
+		{"series nowhere", "/api/compare/series?" + both + "&series=neuron_freq_norm/nope", 404, "neuron_freq_norm/nope", nil},
+		{"no series", "/api/compare/series?" + both, 400, "series", nil},
+		{"bad series", "/api/compare/series?" + both + "&series=..%2Fx", 400, "series", nil},
+		{"no variants", "/api/compare", 400, "v=", nil},
+		{"empty list", "/api/compare?v=,", 400, "v=", nil},
+		{"no family part", "/api/compare?v=" + fixture.variant.Name, 400, "FAMILY/VARIANT", nil},
+		{"dotdot", "/api/compare?v=modulo_addition_1layer/..", 400, "..", nil},
+		{"escaping", "/api/compare?v=..%2F..%2Fetc", 400, "..", nil},
+		{"too deep", "/api/compare?v=modulo_addition_1layer/a/b", 400, "a/b", nil},
+		{"twice", "/api/compare?v=" + v1 + "," + v1, 400, "twice", nil},
+		{"too many", "/api/compare?v=" + strings.Join(tooMany, ","), 400, "at most 12", nil},
+		{"no such family", "/api/compare?v=nofamily/" + fixture.variant.Name, 404, "nofamily", nil},
+		{"no such variant", "/api/compare?v=" + v1 + ",modulo_addition_1layer/nope", 404, "nope", nil},
+		{"export gif", "/api/compare/export?" + both + "&view=loss&format=gif", 400, "png or svg", nil},
+		{"export array view", "/api/compare/export?" + both + "&view=neuron_freq_norm/norm_matrix&format=png", 400, "comparison draws", nil},
+		{"export missing series", "/api/compare/export?" + both + "&view=neuron_freq_norm/summary/nope&format=png", 404, "nope", nil},
+		{"export bad log", "/api/compare/export?" + both + "&view=loss&format=png&log=yes", 400, "log", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := get(t, ts, tc.path)
+			if code != tc.code {
+				t.Fatalf("GET %s: %d, want %d: %.300s", tc.path, code, tc.code, body)
+			}
+			var v map[string]any
+			if err := json.Unmarshal(body, &v); err != nil {
+				t.Fatalf("GET %s: body is not JSON: %v: %.200s", tc.path, err, body)
+			}
+			if code >= 400 {
+				if msg, _ := v["error"].(string); !strings.Contains(msg, tc.want) {
+					t.Errorf("GET %s: error %q, want it to name %q", tc.path, msg, tc.want)
+				}
+				return
+			}
+			tc.check(t, v)
+		})
+	}
+}
+
+// svgPaths counts an SVG's <path> elements by stroke colour and collects
+// its text.
+func svgPaths(t *testing.T, doc []byte) (map[string]int, string) {
+	t.Helper()
+	paths := map[string]int{}
+	var text strings.Builder
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return paths, text.String()
+		}
+		if err != nil {
+			t.Fatalf("SVG does not parse: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if tok.Name.Local == "path" {
+				for _, a := range tok.Attr {
+					if a.Name.Local == "stroke" {
+						paths[a.Value]++
+					}
+				}
+			}
+		case xml.CharData:
+			text.Write(tok)
+			text.WriteByte('\n')
+		}
+	}
+}
+
+// grokText is how a legend states a variant's grokking epoch.
+func grokText(v *variant.Variant) string {
+	md, err := v.Metadata()
+	if err != nil {
+		return err.Error()
+	}
+	if e := md.FirstEpochAbove(GrokkingAccuracy); e >= 0 {
+		return fmt.Sprintf("grokking epoch %d", e)
+	}
+	return "no grokking"
+}
+
+func hexColour(i int) string {
+	c := render.ComparePalette[i]
+	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
+}
+
+// TestCompareExport checks the comparison pictures: each variant's lines in
+// its own colour, and the legend naming what differs and the grokking epoch.
+func TestCompareExport(t *testing.T) {
+	ts := newServer(t)
+	v1, v2, un := vname(fixture.variant), vname(fixture.second), vname(fixture.untrained)
+	ep := "/api/compare/export?v=" + v1 + "," + v2 + "," + un + "&"
+	for _, tc := range []struct {
+		query string
+		// paths per variant colour (first, second); the untrained variant
+		// draws none.
+		paths  [2]int
+		legend []string
+	}{
+		{"view=loss&format=svg&epoch=10", [2]int{2, 2}, []string{"seed=1 train_fraction=0.5  ", "seed=2 train_fraction=0.6  ", "seed=3 train_fraction=0.5  not trained"}},
+		{"view=accuracy&format=svg", [2]int{1, 1}, []string{"train_fraction=0.5  " + grokText(fixture.variant), "train_fraction=0.6  " + grokText(fixture.second), "not trained"}},
+		{"view=neuron_freq_norm/summary/specialized_count&format=svg", [2]int{1, 1}, []string{"seed=3 train_fraction=0.5  not analyzed"}},
+		{"view=progress_measures/summary/test_loss&format=svg&log=1", [2]int{0, 1}, []string{"seed=1 train_fraction=0.5  not analyzed", "seed=2 train_fraction=0.6  "}},
+		{"view=neuron_freq_norm/summary/specialized_per_freq&index=2&format=svg", [2]int{1, 1}, []string{"index 2"}},
+	} {
+		code, body := get(t, ts, ep+tc.query)
+		if code != 200 {
+			t.Errorf("%s: %d %s", tc.query, code, body)
+			continue
+		}
+		paths, text := svgPaths(t, body)
+		for i, want := range tc.paths {
+			if got := paths[hexColour(i)]; got != want {
+				t.Errorf("%s: %d paths in variant %d's colour %s, want %d", tc.query, got, i, hexColour(i), want)
+			}
+		}
+		for _, want := range tc.legend {
+			if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
+				t.Errorf("%s: the picture's text lacks %q:\n%s", tc.query, want, text)
+			}
+		}
+	}
+	code, body := get(t, ts, ep+"view=loss&format=png")
+	if code != 200 {
+		t.Fatalf("loss png: %d %s", code, body)
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three legend lines below the 480-pixel plot.
+	if b := img.Bounds(); b.Dx() != render.FigureWidth || b.Dy() <= render.FigureHeight {
+		t.Errorf("PNG is %v, want %d wide and taller than %d (the legend)", b, render.FigureWidth, render.FigureHeight)
+	}
+}
+
+func TestThin(t *testing.T) {
+	for _, n := range []int{0, 1, 5, MaxCurvePoints, MaxCurvePoints + 1, 25000} {
+		keep := thin(n)
+		if n == 0 {
+			if len(keep) != 0 {
+				t.Errorf("thin(0) = %v", keep)
+			}
+			continue
+		}
+		if keep[0] != 0 || keep[len(keep)-1] != n-1 || len(keep) > MaxCurvePoints+1 {
+			t.Errorf("thin(%d): %d points from %d to %d", n, len(keep), keep[0], keep[len(keep)-1])
+		}
+		if n <= MaxCurvePoints && len(keep) != n {
+			t.Errorf("thin(%d) keeps %d, want all", n, len(keep))
+		}
+		for i := 1; i < len(keep); i++ {
+			if keep[i] <= keep[i-1] {
+				t.Fatalf("thin(%d) not increasing at %d", n, i)
+			}
+		}
+	}
+}
