@@ -43,7 +43,7 @@ var fixture struct {
 	// second differs from variant in seed and train_fraction, is trained
 	// 20 epochs (checkpoints 0, 10, 20) and analyzed with secondAnalyzers.
 	second *variant.Variant
-	err       error
+	err    error
 }
 
 func TestMain(m *testing.M) {
