@@ -17,7 +17,7 @@ func init() {
 		var va variantArg
 		var o exportFlags
 		cmd := &cobra.Command{
-			Use:   "export VARIANT VIEW",
+			Use:   "export VARIANT VIEW | export --compare VARIANT,VARIANT,... VIEW",
 			Short: "Draw a view of a variant's artifacts to PNG, SVG or an animated GIF",
 			Long: `Draw one view of a variant's training curves or analysis artifacts, as the
 dashboard shows it, to a PNG or SVG file, or to an animated GIF with one frame
@@ -35,12 +35,30 @@ the epoch marked on loss and summary views. --index i,j fixes leading axes of
 an array of more than two axes. The file is written atomically; its default
 name is built from the variant, the view and the epoch.
 
-VARIANT is named as for 'tdw-host analyze'.`,
+VARIANT is named as for 'tdw-host analyze'.
+
+--compare V1,V2,... overlays up to 12 variants in one picture (png or svg),
+one colour per variant, the legend naming each by the parameters that differ
+and its grokking epoch. VIEW is then one of:
+  loss                    test (thick) and train (thin) loss, log y
+  accuracy                test accuracy, train accuracy at checkpoints
+  ANALYZER/summary/NAME   a summary statistic (--index picks one value per
+                          epoch of a vector statistic; --log-y for log y)
+A variant without the statistic is listed in the legend as not analyzed.`,
 			Example: `  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 loss --format svg
   tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 neuron_freq_norm/norm_matrix --epoch 500
-  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 neuron_activations/activations --index 7 --format gif`,
-			Args: cobra.ExactArgs(2),
+  tdw-host export modulo_addition_1layer_p113_seed999_dseed598_frac0.5 neuron_activations/activations --index 7 --format gif
+  tdw-host export --compare modulo_addition_1layer_p113_seed1_dseed598_frac0.3,modulo_addition_1layer_p113_seed2_dseed598_frac0.3 loss --format svg`,
+			Args: func(cmd *cobra.Command, args []string) error {
+				if cmd.Flags().Changed("compare") {
+					return cobra.ExactArgs(1)(cmd, args)
+				}
+				return cobra.ExactArgs(2)(cmd, args)
+			},
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
+				if cmd.Flags().Changed("compare") {
+					return a.exportCompare(o, args[0])
+				}
 				req, err := o.request(args[1])
 				if err != nil {
 					return err
@@ -87,6 +105,8 @@ VARIANT is named as for 'tdw-host analyze'.`,
 		f.IntVar(&o.epoch, "epoch", -1, "epoch to draw (per-epoch arrays) or mark (loss, summary); default the last analyzed")
 		f.StringVar(&o.index, "index", "", "comma-separated indices fixing leading axes of an array of more than two axes")
 		f.StringVarP(&o.out, "out", "o", "", "output file (default VARIANT_VIEW[_eEPOCH].FORMAT in the current folder)")
+		f.StringVar(&o.compare, "compare", "", "comma-separated variants to overlay in one picture (loss, accuracy or ANALYZER/summary/NAME)")
+		f.BoolVar(&o.logY, "log-y", false, "log-scale y axis for a summary view")
 		return cmd
 	})
 }
@@ -97,6 +117,10 @@ type exportFlags struct {
 	epoch  int
 	index  string
 	out    string
+	// compare lists the variants a comparison overlays; logY draws a
+	// summary view on a log scale.
+	compare string
+	logY    bool
 }
 
 // request checks the flags and the view name.
@@ -120,7 +144,7 @@ func (o *exportFlags) request(view string) (render.Request, error) {
 	if err != nil {
 		return render.Request{}, usageErrorf("--index: %v", err)
 	}
-	return render.Request{View: vw, Epoch: o.epoch, Index: index}, nil
+	return render.Request{View: vw, Epoch: o.epoch, Index: index, LogY: o.logY}, nil
 }
 
 // exportName is the default output file name: the variant, the view with
