@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
@@ -240,10 +241,10 @@ func grokText(v *variant.Variant) string {
 	return "no grokking"
 }
 
-func hexColour(i int) string {
-	c := render.ComparePalette[i]
-	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
-}
+func hexColour(i int) string { return hex(render.ComparePalette[i]) }
+
+// hex writes a colour as the SVG does.
+func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
 // TestCompareExport checks the comparison pictures: each variant's lines in
 // its own colour, and the legend naming what differs and the grokking epoch.
