@@ -15,6 +15,7 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
 )
 
@@ -26,6 +27,7 @@ type Server struct {
 	analyzers *registry.AnalyzerRegistry
 	log       hclog.Logger
 	mux       *http.ServeMux
+	jobs      *job.Manager // nil: read-only
 
 	mu        sync.Mutex
 	manifests map[string]*cachedManifest // by manifest path
@@ -36,6 +38,9 @@ type Server struct {
 type Options struct {
 	// Logger receives one line per failed request (default: a null logger).
 	Logger hclog.Logger
+	// Jobs runs the training and analysis jobs the page starts (jobs.go);
+	// nil makes every job endpoint answer 403: a read-only dashboard.
+	Jobs *job.Manager
 }
 
 // New returns a server over the results folder, resolving families and
@@ -54,7 +59,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger,
+	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs,
 		manifests: map[string]*cachedManifest{}, variants: map[string]*cachedVariant{}}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
@@ -68,6 +73,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	s.mux.HandleFunc("GET /api/compare", s.api(s.compare))
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
+	s.jobRoutes()
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
 			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only"}
