@@ -23,76 +23,82 @@ const goldenTol = 1e-5
 // expected activations computed by make_golden.py, independently of this
 // code) and compares logits and every hook, at every position and at the last
 // position only, and with a mixed request (last position plus hook_pattern at
-// every position, the calibration workload).
+// every position, the calibration workload), on every backend.
 func TestGolden(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/golden/*/expected.npz")
 	if len(dirs) < 4 {
 		t.Fatalf("found %d golden fixtures, want at least 4", len(dirs))
 	}
-	for _, f := range dirs {
-		dir := filepath.Dir(f)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg, err := model.LoadConfig(filepath.Join(dir, "config.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := checkpoint.ReadFloat32(filepath.Join(dir, "weights.safetensors"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := model.FromStateDict(cfg, w.Tensors)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok, err := artifact.ReadNPY(filepath.Join(dir, "tokens.npy"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := artifact.ReadNPZ(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			hooks := model.Hooks(cfg)
-			if len(want) != len(hooks)+1 {
-				t.Errorf("fixture has %d arrays, engine has %d hooks + logits", len(want), len(hooks))
-			}
-			for _, bs := range []int{0, 4} { // one chunk, and chunks with a remainder
-				all, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "*"}}, BatchSize: bs})
-				if err != nil {
-					t.Fatal(err)
-				}
-				compare(t, "logits", all.Logits, want["logits"], false)
-				for _, h := range hooks {
-					compare(t, h.Name, all.Hooks[h.Name], want[h.Name], false)
-				}
-			}
-			last, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "*", Positions: model.PosLast}}, Logits: model.PosLast})
-			if err != nil {
-				t.Fatal(err)
-			}
-			compare(t, "logits", last.Logits, want["logits"], true)
-			for _, h := range hooks {
-				compare(t, h.Name, last.Hooks[h.Name], want[h.Name], true)
-			}
-			mixed, err := m.Forward(tok, model.ForwardOptions{Logits: model.PosLast, Hooks: []model.HookRequest{
-				{Pattern: "*", Positions: model.PosLast}, {Pattern: "blocks.*.attn.hook_pattern"}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, h := range hooks {
-				compare(t, h.Name, mixed.Hooks[h.Name], want[h.Name], !strings.HasSuffix(h.Name, "hook_pattern"))
-			}
-			only, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "blocks.*.mlp.hook_post"}}})
-			if err != nil {
-				if cfg.AttnOnly && strings.Contains(err.Error(), "matches no hook") {
-					return
-				}
-				t.Fatal(err)
-			}
-			if len(only.Hooks) != cfg.NLayers {
-				t.Errorf("glob kept %d hooks, want %d", len(only.Hooks), cfg.NLayers)
-			}
-		})
+	for _, be := range []model.Backend{model.CPU(), model.Gorgonia()} {
+		for _, f := range dirs {
+			dir := filepath.Dir(f)
+			t.Run(be.Name()+"/"+filepath.Base(dir), func(t *testing.T) { goldenFixture(t, be, dir, f) })
+		}
+	}
+}
+
+// goldenFixture runs one fixture directory on backend be.
+func goldenFixture(t *testing.T, be model.Backend, dir, f string) {
+	cfg, err := model.LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := checkpoint.ReadFloat32(filepath.Join(dir, "weights.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.FromStateDict(cfg, w.Tensors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Backend = be
+	tok, err := artifact.ReadNPY(filepath.Join(dir, "tokens.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := artifact.ReadNPZ(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := model.Hooks(cfg)
+	if len(want) != len(hooks)+1 {
+		t.Errorf("fixture has %d arrays, engine has %d hooks + logits", len(want), len(hooks))
+	}
+	for _, bs := range []int{0, 4} { // one chunk, and chunks with a remainder
+		all, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "*"}}, BatchSize: bs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, "logits", all.Logits, want["logits"], false)
+		for _, h := range hooks {
+			compare(t, h.Name, all.Hooks[h.Name], want[h.Name], false)
+		}
+	}
+	last, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "*", Positions: model.PosLast}}, Logits: model.PosLast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, "logits", last.Logits, want["logits"], true)
+	for _, h := range hooks {
+		compare(t, h.Name, last.Hooks[h.Name], want[h.Name], true)
+	}
+	mixed, err := m.Forward(tok, model.ForwardOptions{Logits: model.PosLast, Hooks: []model.HookRequest{
+		{Pattern: "*", Positions: model.PosLast}, {Pattern: "blocks.*.attn.hook_pattern"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hooks {
+		compare(t, h.Name, mixed.Hooks[h.Name], want[h.Name], !strings.HasSuffix(h.Name, "hook_pattern"))
+	}
+	only, err := m.Forward(tok, model.ForwardOptions{Hooks: []model.HookRequest{{Pattern: "blocks.*.mlp.hook_post"}}})
+	if err != nil {
+		if cfg.AttnOnly && strings.Contains(err.Error(), "matches no hook") {
+			return
+		}
+		t.Fatal(err)
+	}
+	if len(only.Hooks) != cfg.NLayers {
+		t.Errorf("glob kept %d hooks, want %d", len(only.Hooks), cfg.NLayers)
 	}
 }
 

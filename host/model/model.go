@@ -26,24 +26,32 @@ type Model struct {
 }
 
 // New returns a model with TransformerLens "gpt2" initialization seeded by
-// c.Seed, on the CPU backend.
+// c.Seed, on DefaultBackend (an unknown TDW_BACKEND is an error).
 func New(c Config) (*Model, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	b, err := DefaultBackend()
+	if err != nil {
+		return nil, err
+	}
 	p := NewParams[float32](c)
 	InitGPT2(p, c)
-	return &Model{Config: c, Params: p, Backend: CPU()}, nil
+	return &Model{Config: c, Params: p, Backend: b}, nil
 }
 
 // FromStateDict returns a model holding a copy of the float32 state dict sd
-// (see ParamsFromStateDict for what is rejected), on the CPU backend.
+// (see ParamsFromStateDict for what is rejected), on DefaultBackend.
 func FromStateDict(c Config, sd map[string]*sdk.Tensor) (*Model, error) {
 	p, err := ParamsFromStateDict(c, sd)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Config: c, Params: p, Backend: CPU()}, nil
+	b, err := DefaultBackend()
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: c, Params: p, Backend: b}, nil
 }
 
 // StateDict returns every parameter under its TransformerLens name as a
