@@ -15,10 +15,17 @@ func weightBytes(p *Params[float32]) []byte {
 
 func trainFor(t *testing.T, c Config, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
 	t.Helper()
+	return trainOn(t, CPU(), c, tc, ds, epochs)
+}
+
+// trainOn trains a fresh model of c on backend be.
+func trainOn(t *testing.T, be Backend, c Config, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
+	t.Helper()
 	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Backend = be
 	tr, err := NewTrainer(m, tc)
 	if err != nil {
 		t.Fatal(err)
@@ -31,55 +38,67 @@ func trainFor(t *testing.T, c Config, tc TrainConfig, ds sdk.Dataset, epochs int
 	return m, tr
 }
 
-// TestTrainingDeterministicAndResumable checks that the same seeds give
-// byte-identical weights, and that training 2k epochs straight equals k
-// epochs, an export/import of the optimizer state and weights into a fresh
-// model and trainer, then k more — full batch and minibatch.
+// TestTrainingDeterministicAndResumable checks, on every backend, that the
+// same seeds give byte-identical weights, and that training 2k epochs
+// straight equals k epochs, an export/import of the optimizer state and
+// weights into a fresh model and trainer, then k more — full batch (also 200
+// vs 100 + 100 on a narrow model) and minibatch (the last batch smaller).
 func TestTrainingDeterministicAndResumable(t *testing.T) {
 	c := calibrationConfig(23)
 	ds := firstRows(calibrationData(23), 23*23*3/10)
 	mini := calibrationTrain
 	mini.BatchSize, mini.ShuffleSeed = 40, 5
-	for _, tc := range []struct {
-		name string
-		tc   TrainConfig
-	}{{"full", calibrationTrain}, {"minibatch", mini}} {
-		t.Run(tc.name, func(t *testing.T) {
-			const k = 4
-			a, _ := trainFor(t, c, tc.tc, ds, 2*k)
-			b, _ := trainFor(t, c, tc.tc, ds, 2*k)
-			if !bytes.Equal(weightBytes(a.Params), weightBytes(b.Params)) {
-				t.Fatal("same seeds gave different weights")
-			}
-			half, tr := trainFor(t, c, tc.tc, ds, k)
-			st := tr.OptimizerState()
-			sd := map[string]*sdk.Tensor{}
-			for k, v := range half.StateDict() {
-				sd[k] = v.Clone()
-			}
-			r, err := FromStateDict(c, sd)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rt, err := NewTrainer(r, tc.tc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rt.LoadOptimizerState(st); err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < k; i++ {
-				if _, err := rt.Epoch(ds); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if !bytes.Equal(weightBytes(a.Params), weightBytes(r.Params)) {
-				t.Fatal("resumed training differs from straight training")
-			}
-			if bytes.Equal(weightBytes(a.Params), weightBytes(half.Params)) {
-				t.Fatal("training did not change the weights")
-			}
-		})
+	// 200 epochs of the calibration model take minutes with pure-Go BLAS; a
+	// narrow model of the same shape keeps the long run cheap.
+	narrow := c
+	narrow.DModel, narrow.DHead, narrow.DMLP = 32, 8, 64
+	for _, be := range []Backend{CPU(), Gorgonia()} {
+		for _, tc := range []struct {
+			name string
+			c    Config
+			tc   TrainConfig
+			k    int
+		}{{"full", c, calibrationTrain, 4}, {"full_narrow_200", narrow, calibrationTrain, 100}, {"minibatch", c, mini, 4}} {
+			t.Run(be.Name()+"/"+tc.name, func(t *testing.T) { checkResumable(t, be, tc.c, tc.tc, ds, tc.k) })
+		}
+	}
+}
+
+// checkResumable trains 2k epochs twice and k + resume + k once on be.
+func checkResumable(t *testing.T, be Backend, c Config, tc TrainConfig, ds sdk.Dataset, k int) {
+	a, _ := trainOn(t, be, c, tc, ds, 2*k)
+	b, _ := trainOn(t, be, c, tc, ds, 2*k)
+	if !bytes.Equal(weightBytes(a.Params), weightBytes(b.Params)) {
+		t.Fatal("same seeds gave different weights")
+	}
+	half, tr := trainOn(t, be, c, tc, ds, k)
+	st := tr.OptimizerState()
+	sd := map[string]*sdk.Tensor{}
+	for k, v := range half.StateDict() {
+		sd[k] = v.Clone()
+	}
+	r, err := FromStateDict(c, sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Backend = be
+	rt, err := NewTrainer(r, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.LoadOptimizerState(st); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < k; i++ {
+		if _, err := rt.Epoch(ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(weightBytes(a.Params), weightBytes(r.Params)) {
+		t.Fatal("resumed training differs from straight training")
+	}
+	if bytes.Equal(weightBytes(a.Params), weightBytes(half.Params)) {
+		t.Fatal("training did not change the weights")
 	}
 }
 
