@@ -131,7 +131,7 @@ function lineChart(c, o) {
     for (const m of o.markers) { g.beginPath(); g.moveTo(px(m), T); g.lineTo(px(m), H - B); g.stroke(); }
   }
   o.series.forEach((s, si) => {
-    g.strokeStyle = s.color || COLORS[si % COLORS.length]; g.lineWidth = 1.5; g.beginPath();
+    g.strokeStyle = s.color || COLORS[si % COLORS.length]; g.lineWidth = s.width || 1.5; g.setLineDash(s.dash || []); g.beginPath();
     let pen = false;
     for (let i = 0; i < s.x.length; i++) {
       const y = s.y[i];
@@ -140,6 +140,7 @@ function lineChart(c, o) {
       pen = true;
     }
     g.stroke();
+    g.setLineDash([]);
     if (s.dots) {
       g.fillStyle = g.strokeStyle;
       for (let i = 0; i < s.x.length; i++) if (s.y[i] != null && isFinite(s.y[i])) g.fillRect(px(s.x[i]) - 2, py(s.y[i]) - 2, 4, 4);
@@ -230,7 +231,7 @@ function bars(c, vals, o) {
 
 // ---------------------------------------------------------------- variants table
 
-let tableState = { sort: "name", desc: false, filter: "" };
+let tableState = { sort: "name", desc: false, filter: "", picked: new Set() };
 
 async function showVariants() {
   main.replaceChildren(el("p", {}, "Loading variants…"));
@@ -262,11 +263,11 @@ async function showVariants() {
       const c = (x == null) - (y == null) || (typeof x === "number" ? x - y : String(x).localeCompare(String(y)));
       return tableState.desc ? -c : c;
     });
-    const head = el("tr", {}, ...cols.map(([key, label]) => el("th", {
+    const head = el("tr", {}, el("th", { title: "pick variants to compare" }, "✓"), ...cols.map(([key, label]) => el("th", {
       class: key === k ? "sorted" + (tableState.desc ? " desc" : "") : "",
       onclick: () => { tableState.desc = tableState.sort === key ? !tableState.desc : false; tableState.sort = key; draw(); },
     }, label)));
-    const body = shown.map(r => el("tr", {}, ...cols.map(([key]) => {
+    const body = shown.map(r => el("tr", {}, comparePick(r.family + "/" + r.name, updatePick), ...cols.map(([key]) => {
       if (key === "name") return el("td", {}, el("a", { href: `#/v/${encodeURIComponent(r.family)}/${encodeURIComponent(r.name)}` }, r.name));
       const v = r[key];
       return el("td", { title: key === "state" ? r.error : "" }, typeof v === "number" ? fmt(v) : (v ?? "–"));
@@ -274,11 +275,19 @@ async function showVariants() {
     table.replaceChildren(head, ...body);
   };
   filter.addEventListener("input", () => { tableState.filter = filter.value; draw(); });
+  const compareBtn = el("button", { id: "compare-selected", title: "overlay the picked variants' curves" }, "");
+  const updatePick = () => {
+    const n = tableState.picked.size;
+    compareBtn.textContent = `Compare selected (${n})`;
+    compareBtn.disabled = n < 2 || n > 12;
+  };
+  compareBtn.addEventListener("click", () => { location.hash = "#/compare?v=" + [...tableState.picked].map(encodeURIComponent).join(","); });
+  updatePick();
   draw();
   const probs = data.problems.length ? el("details", {}, el("summary", {}, `${data.problems.length} problems`),
     ...data.problems.map(p => el("div", {}, p))) : null;
   const wrap = el("div", { class: "scroll" }, table);
-  main.replaceChildren(...[el("h2", {}, `Variants (${rows.length})`), filter, wrap, probs].filter(x => x));
+  main.replaceChildren(...[el("h2", {}, `Variants (${rows.length})`), el("div", { class: "tablebar" }, filter, " ", compareBtn), wrap, probs].filter(x => x));
   setStatus("");
 }
 
@@ -340,7 +349,7 @@ async function showVariant(family, name) {
   } });
   curves.append(
     panelBox("Loss (log scale; click to move the epoch)", lossC, legend(["train loss", "test loss"]), exportLinks(() => ({ view: "loss", epoch: view.epoch }))),
-    panelBox("Accuracy", accC, legend(["train (checkpoints)", "test"])));
+    panelBox("Accuracy", accC, legend(["train (checkpoints)", "test"]), exportLinks(() => ({ view: "accuracy", epoch: view.epoch }))));
   const trainSec = el("details", { class: "analyzer", open: "" }, el("summary", {}, "training"), curves);
   const sections = [trainSec];
   if (manifest.error) sections.push(el("p", { class: "panel warn" }, manifest.error));
@@ -513,9 +522,11 @@ function progressPanels(a, add) {
   ];
   for (const [title, names, logY] of groups) {
     const c = canvas(400, 200);
-    add(panelBox(title, c, legend(names)), async () => {
+    let present = names; // the group's series the summary holds, for the export link
+    add(panelBox(title, c, legend(names), exportLinks(() => ({ view: `${a.name}/summary/${present.join(",")}`, epoch: view.epoch, log: logY }))), async () => {
       const sum = await api(`${view.base}/analyzers/${a.name}/summary`);
-      const series = names.filter(n => sum.series[n]).map(n => ({ x: sum.epochs, y: sum.series[n].data, label: n }));
+      present = names.filter(n => sum.series[n]);
+      const series = present.map(n => ({ x: sum.epochs, y: sum.series[n].data, label: n }));
       lineChart(c, { logY, xlabel: "epoch", mark: view.epoch, series,
         onPick: x => setEpochIndex(view.epochs.indexOf(sum.epochs[nearestIndex(sum.epochs, x)])) });
     });
@@ -531,9 +542,12 @@ function trajectoryPanels(a, add) {
     const group = o.name.replace(/__projections$/, "");
     const c = canvas(300, 260);
     const readout = el("div", { class: "readout" });
-    add(panelBox(`PCA trajectory: ${group}`, el("div", { class: "meta", title: o.description || "" }, "PC1 → x, PC2 → y; red: current epoch"), c, readout), async () => {
+    let pathEpochs = [];
+    const links = exportLinks(() => ({ view: `${a.name}/path/${o.name}`, epoch: pathEpochs.includes(view.epoch) ? view.epoch : null }));
+    add(panelBox(`PCA trajectory: ${group}`, el("div", { class: "meta", title: o.description || "" }, "PC1 → x, PC2 → y; red: current epoch"), c, readout, links), async () => {
       const r = await api(`${view.base}/analyzers/${a.name}/cross/${encodeURIComponent(o.name)}`);
       const ep = await api(`${view.base}/analyzers/${a.name}/cross/epochs`);
+      pathEpochs = ep.data;
       const k = r.shape[1], n = r.shape[0];
       const x = [], y = [];
       for (let i = 0; i < n; i++) { x.push(r.data[i * k]); y.push(k > 1 ? r.data[i * k + 1] : 0); }
@@ -567,7 +581,10 @@ async function route() {
   const h = location.hash.replace(/^#/, "").split("?")[0];
   const m = h.match(/^\/v\/([^/]+)\/([^/]+)$/);
   try {
-    if (m) {
+    if (h === "/compare") {
+      view = null;
+      await showCompare(new URLSearchParams(location.hash.split("?")[1] || ""));
+    } else if (m) {
       const [fam, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
       if (view && view.info.family === fam && view.info.name === name) return;
       view = null;
@@ -597,6 +614,7 @@ function exportLinks(what, gif = true) {
       const w = what(), q = new URLSearchParams({ view: w.view, format });
       if (format !== "gif" && w.epoch != null) q.set("epoch", w.epoch);
       if (w.index && w.index.length) q.set("index", w.index.join(","));
+      if (w.log) q.set("log", "1");
       a.href = `${view.base}/export?${q}`;
     });
     if (box.childNodes.length > 1) box.append(" / ");

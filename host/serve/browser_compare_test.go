@@ -1,0 +1,246 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// browser is a headless Chromium page for a test, collecting the page's
+// console errors and exceptions.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+// newBrowser starts Chromium (skipping the test when there is none) with a
+// deadline of timeout for everything the test does in it.
+func newBrowser(t *testing.T, timeout time.Duration) *browser {
+	t.Helper()
+	exe := findChromium()
+	if exe == "" {
+		t.Skip("no chromium found (install Debian chromium or set TDW_CHROMIUM)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	b := &browser{t: t}
+	// Listen starts the browser; the first call must not carry a timeout.
+	if err := chromedp.Listen(bctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				b.errors = append(b.errors, "console.error: "+strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			b.errors = append(b.errors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+		}
+	}); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(cancel)
+	b.ctx = ctx
+	return b
+}
+
+// do runs actions, failing the test with what on error.
+func (b *browser) do(what string, as ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, as...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression giving a string.
+func (b *browser) eval(expr string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// until waits for a JavaScript condition.
+func (b *browser) until(what, expr string) {
+	b.t.Helper()
+	b.do("waiting for "+what, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second)))
+}
+
+// shot writes a screenshot to the test's temp folder and $TDW_SCREENSHOTS.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(b.t.TempDir(), name)
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	if d := os.Getenv("TDW_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			os.WriteFile(filepath.Join(d, name), buf, 0o644)
+		}
+	}
+	b.t.Logf("screenshot %s", p)
+}
+
+// fetchLink clicks the link that selector finds (cancelling the download),
+// fetches the address the click set and returns "STATUS TYPE MAGIC HREF",
+// MAGIC being bytes 1 to 3 of the answer ("PNG" for a PNG).
+func (b *browser) fetchLink(selector string) string {
+	b.t.Helper()
+	b.eval(`(() => { window.__fetched = ""; const a = document.querySelector(` + jsString(selector) + `);
+		if (!a) { window.__fetched = "no link " + ` + jsString(selector) + `; return ""; }
+		a.addEventListener('click', e => e.preventDefault()); a.click();
+		fetch(a.href).then(r => r.arrayBuffer().then(buf => { window.__fetched = r.status + " " + r.headers.get("content-type") + " " +
+			String.fromCharCode(...new Uint8Array(buf).slice(1, 4)) + " " + a.href; }), e => { window.__fetched = String(e); }); return ""; })()`)
+	b.until("the answer of "+selector, `window.__fetched !== ""`)
+	return b.eval(`window.__fetched`)
+}
+
+// checkErrors fails the test for every error the page logged.
+func (b *browser) checkErrors() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		b.t.Errorf("page: %s", e)
+	}
+}
+
+// TestBrowserCompare picks two variants in the table, compares them, picks
+// summary series (one that only the second variant has, then one of both),
+// exports a comparison panel, reloads, and then checks that every panel of
+// the variant pages, grouped ones included, has export links that answer
+// pictures.
+func TestBrowserCompare(t *testing.T) {
+	if os.Getenv("TDW_DASHBOARD_URL") != "" {
+		t.Skip("TDW_DASHBOARD_URL drives TestBrowser only")
+	}
+	b := newBrowser(t, 120*time.Second)
+	ts := newServer(t)
+	v1, v2 := vname(fixture.variant), vname(fixture.second)
+
+	b.do("variants table", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#variants a`)))
+	if got := b.eval(`String(document.getElementById('compare-selected').disabled)`); got != "true" {
+		t.Errorf("Compare selected is enabled with nothing picked")
+	}
+	for _, v := range []string{v1, v2} {
+		b.do("picking "+v, chromedp.Click(chromedp.CSS(`input.pick[data-v="`+v+`"]`), chromedp.NodeVisible))
+	}
+	if got := b.eval(`document.getElementById('compare-selected').textContent`); got != "Compare selected (2)" {
+		t.Errorf("button reads %q", got)
+	}
+	b.do("compare", chromedp.Click(chromedp.CSS(`#compare-selected`), chromedp.NodeVisible))
+	b.until("the comparison", `document.body.dataset.compare === "2"`)
+	if h := b.eval(`location.hash`); h != "#/compare?v="+v1+","+v2 && h != "#/compare?v="+strings.ReplaceAll(v1+","+v2, "/", "%2F") {
+		t.Errorf("address %s", h)
+	}
+	legend := b.eval(`document.querySelector('#main .compare-legend').innerText`)
+	for _, want := range []string{"seed=1 train_fraction=0.5", "seed=2 train_fraction=0.6", fixture.variant.Name} {
+		if !strings.Contains(legend, want) {
+			t.Errorf("legend %q lacks %q", legend, want)
+		}
+	}
+	blank := `(id => { const c = document.querySelector(id + ' canvas'); const e = document.createElement('canvas'); e.width = c.width; e.height = c.height; return String(c.toDataURL() === e.toDataURL()); })`
+	for _, id := range []string{"#compare-loss", "#compare-accuracy"} {
+		if b.eval(blank+`('`+id+`')`) != "false" {
+			t.Errorf("%s is blank", id)
+		}
+	}
+
+	// A series only the second variant has: one line, the first listed as
+	// not analyzed.
+	pick := func(series string) {
+		b.eval(`(() => { const s = document.getElementById('compare-series'); s.value = ` + jsString(series) + `; s.dispatchEvent(new Event('change')); return ""; })()`)
+	}
+	pick("progress_measures/test_loss")
+	b.until("one line of test_loss", `document.querySelector('#compare-summary canvas').dataset.lines === "1"`)
+	if note := b.eval(`document.getElementById('compare-series-note').textContent`); !strings.Contains(note, "1 of 2 not analyzed") {
+		t.Errorf("note %q", note)
+	}
+	if got := b.eval(`document.querySelector('#compare-summary .missing').dataset.v`); got != v1 {
+		t.Errorf("variant listed as not analyzed: %q, want %s", got, v1)
+	}
+	// A series both have: two lines.
+	pick("neuron_freq_norm/specialized_count")
+	b.until("two lines of specialized_count", `document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	if b.eval(blank+`('#compare-summary')`) != "false" {
+		t.Error("the summary series panel is blank")
+	}
+	// A vector statistic: a component selector, two lines.
+	pick("neuron_freq_norm/specialized_per_freq")
+	b.until("a component box", `!!document.querySelector('#compare-summary input[type=number]')`)
+	b.eval(`(() => { const i = document.querySelector('#compare-summary input[type=number]'); i.value = 2; i.dispatchEvent(new Event('change')); return ""; })()`)
+	b.until("component 2 drawn", `location.hash.includes("index=2") && document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	b.shot("compare.png")
+	got := b.fetchLink(`#compare-summary .export a[data-format="png"]`)
+	if !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "view=neuron_freq_norm%2Fsummary%2Fspecialized_per_freq") || !strings.Contains(got, "index=2") {
+		t.Errorf("comparison PNG export answered %q", got)
+	}
+	// A reload keeps the series and its component.
+	b.do("reload", chromedp.Reload())
+	b.until("the series after a reload", `document.body.dataset.compare === "2" && document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	if got := b.eval(`document.getElementById('compare-series').value + " " + document.querySelector('#compare-summary input[type=number]').value`); got != "neuron_freq_norm/specialized_per_freq 2" {
+		t.Errorf("after a reload the selection is %q", got)
+	}
+
+	// Every panel of both variant pages has export links; the grouped
+	// panels' links answer pictures.
+	for _, tc := range []struct {
+		v      string
+		panels []string // h4 titles of grouped panels whose PNG link is fetched
+	}{
+		{v1, []string{"Accuracy", "PCA trajectory: all"}},
+		{v2, []string{"losses (log)", "accuracies", "Gini of Fourier norms"}},
+	} {
+		// Through a blank page, so that nothing of the previous page is seen.
+		b.do("variant page "+tc.v, chromedp.Navigate("about:blank"), chromedp.Navigate(ts.URL+"/#/v/"+tc.v), chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)))
+		b.until("the panels", `document.body.dataset.epoch !== undefined`)
+		if bare := b.eval(`[...document.querySelectorAll('.panel')].filter(p => !p.classList.contains('warn') && !p.classList.contains('err') && !p.querySelector('.export a')).map(p => (p.querySelector('h4') || p).textContent).join("; ")`); bare != "" {
+			t.Errorf("%s: panels without export links: %s", tc.v, bare)
+		}
+		for _, title := range tc.panels {
+			b.eval(`(() => { document.querySelectorAll('[data-export-probe]').forEach(p => p.removeAttribute('data-export-probe'));
+				const p = [...document.querySelectorAll('.panel')].find(p => p.querySelector('h4') && p.querySelector('h4').textContent === ` + jsString(title) + `);
+				if (p) p.setAttribute('data-export-probe', ''); return ""; })()`)
+			got := b.fetchLink(`[data-export-probe] .export a[data-format="png"]`)
+			if !strings.HasPrefix(got, "200 image/png PNG ") {
+				t.Errorf("%s: PNG export of panel %q answered %q", tc.v, title, got)
+			}
+		}
+		b.shot("variant-" + strings.ReplaceAll(tc.v, "/", "_") + ".png")
+	}
+	b.checkErrors()
+}
