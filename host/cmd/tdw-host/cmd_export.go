@@ -25,10 +25,16 @@ per analyzed epoch.
 
 VIEW is one of (docs/dashboard.md, "Export"):
   loss                    train and test loss, log y, checkpoint markers
+  accuracy                test accuracy over epochs, train accuracy at
+                          checkpoints
   ANALYZER/ARRAY          an array of the per-epoch artifact (2-D: heatmap,
                           1-D: bars or a line; more axes need --index)
-  ANALYZER/summary/NAME   a summary series over epochs, --epoch marked
+  ANALYZER/summary/NAME   a summary series over epochs, --epoch marked;
+                          NAME,NAME,... draws several scalar series together
+                          (--log-y for a log scale, as for losses)
   ANALYZER/cross/ARRAY    an array of the cross-epoch artifact
+  ANALYZER/path/ARRAY     a cross-epoch (epochs, components) array as a path,
+                          PC1 against PC2, coloured by time, --epoch marked
 
 --epoch picks the epoch of a per-epoch array (default: the last analyzed) and
 the epoch marked on loss and summary views. --index i,j fixes leading axes of
