@@ -7,6 +7,7 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/registry"
 )
 
@@ -56,6 +57,13 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.`,
 				Level:  a.cfg.logLevel(),
 				Output: a.stderr,
 			})
+			// Every model made from here on (train, forward, analyze) runs on
+			// the chosen backend; resolve checked the name.
+			var be model.Backend
+			if a.cfg.Backend != "" {
+				be, _ = model.BackendByName(a.cfg.Backend)
+			}
+			model.SetDefaultBackend(be)
 			return nil
 		},
 	}

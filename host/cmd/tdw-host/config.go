@@ -6,6 +6,8 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
+
+	"github.com/tdw-workbench/tdw/host/model"
 )
 
 // config holds the global settings every command shares. Each folder comes
@@ -15,6 +17,9 @@ type config struct {
 	FamiliesDir  string
 	AnalyzersDir string
 	LogLevel     string
+	// Backend names the engine backend of every model the command makes
+	// ("cpu" or "gorgonia"; empty: the engine's default).
+	Backend string
 	// aliases holds the values of the --NAME-dir spellings of the folder
 	// flags, by flag name.
 	aliases map[string]*string
@@ -54,6 +59,7 @@ func addGlobalFlags(root *cobra.Command, c *config) {
 		pf.StringVar(alias, g.name+"-dir", "", "same as --"+g.name)
 		_ = pf.SetAnnotation(g.name+"-dir", cobra.BashCompSubdirsInDir, []string{})
 	}
+	pf.StringVar(&c.Backend, "backend", "", "engine `BACKEND` for forward passes and training: "+strings.Join(model.BackendNames, ", ")+" (env TDW_BACKEND; default cpu)")
 	pf.StringVar(&c.LogLevel, "log-level", "warn", "`LEVEL` of the logs on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
 }
 
@@ -77,6 +83,16 @@ func (c *config) resolve(cmd *cobra.Command, env func(string) (string, bool)) er
 		}
 		if *g.dst(c) == "" {
 			return usageErrorf("--%s: empty folder", g.name)
+		}
+	}
+	if !flags.Changed("backend") {
+		if v, ok := env(model.BackendEnv); ok {
+			c.Backend = strings.TrimSpace(v)
+		}
+	}
+	if c.Backend != "" {
+		if _, err := model.BackendByName(c.Backend); err != nil {
+			return usageErrorf("--backend: %v", err)
 		}
 	}
 	if !flags.Changed("log-level") {

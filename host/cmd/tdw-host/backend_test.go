@@ -1,0 +1,73 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/model"
+)
+
+// TestBackendFlag runs forward on a golden fixture with each way of choosing
+// the engine backend and wants the same arrays (the backends' forward passes
+// are byte-identical), and a usage error for an unknown backend from the flag
+// or from TDW_BACKEND.
+func TestBackendFlag(t *testing.T) {
+	fx := filepath.Join("..", "..", "model", "testdata", "golden", "two_layer_ln_gelu")
+	args := func(out string, extra ...string) []string {
+		return append(extra, "forward", "--checkpoint", filepath.Join(fx, "weights.safetensors"),
+			"--config", filepath.Join(fx, "config.json"), "--tokens", filepath.Join(fx, "tokens.npy"), "--out", out)
+	}
+	// The choice is process-wide: leave the default to the other tests.
+	t.Cleanup(func() { model.SetDefaultBackend(nil) })
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		env  map[string]string
+		flag []string
+	}{
+		{"default", nil, nil},
+		{"flag_cpu", nil, []string{"--backend", "cpu"}},
+		{"flag_gorgonia", nil, []string{"--backend", "gorgonia"}},
+		{"env_gorgonia", map[string]string{"TDW_BACKEND": "gorgonia"}, nil},
+		{"flag_over_env", map[string]string{"TDW_BACKEND": "nope"}, []string{"--backend", "gorgonia"}},
+	}
+	var want map[string][]float64
+	for _, tc := range cases {
+		out := filepath.Join(dir, tc.name+".npz")
+		if r := run(t, tc.env, args(out, tc.flag...)...); r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.name, r.code, r.stderr)
+		}
+		got, err := artifact.ReadNPZ(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arrays := map[string][]float64{}
+		for k, v := range got {
+			arrays[k] = v.AsFloat64()
+		}
+		if want == nil {
+			want = arrays
+			continue
+		}
+		if len(arrays) != len(want) {
+			t.Fatalf("%s: %d arrays, want %d", tc.name, len(arrays), len(want))
+		}
+		for k, w := range want {
+			if !slices.Equal(arrays[k], w) {
+				t.Errorf("%s: %s differs from the default backend's", tc.name, k)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		flag []string
+	}{{nil, []string{"--backend", "tpu"}}, {map[string]string{"TDW_BACKEND": "tpu"}, nil}} {
+		r := run(t, tc.env, args(filepath.Join(dir, "x.npz"), tc.flag...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, `--backend: backend "tpu": want one of cpu, gorgonia`) {
+			t.Errorf("%v %v: exit %d, stderr %q", tc.env, tc.flag, r.code, r.stderr)
+		}
+	}
+}
