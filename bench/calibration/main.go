@@ -11,7 +11,10 @@
 // threads suffer more from contention than the engine's; the CPU-time ratio
 // (user+sys per run) and a -threads 1 run are steadier indicators.
 //
-// Usage: go run [-tags openblas] ./bench/calibration [-rounds N] [-runs N] [-threads N] [-python PATH]
+// -backends lists the engine backends measured (model.BackendByName names),
+// each against the same PyTorch runs.
+//
+// Usage: go run [-tags openblas] ./bench/calibration [-rounds N] [-runs N] [-threads N] [-backends cpu,gorgonia] [-python PATH]
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -49,6 +53,8 @@ func main() {
 	python := flag.String("python", defaultPython(), "python3 with torch")
 	p := flag.Int("p", 113, "prime")
 	threads := flag.Int("threads", 2, "cores each side may use (GOMAXPROCS, torch.set_num_threads)")
+	backends := flag.String("backends", "cpu,gorgonia", "engine backends to measure, comma-separated")
+	backend := flag.String("backend", "cpu", "child backend (internal)")
 	flag.Parse()
 	if *procs > 0 {
 		runtime.GOMAXPROCS(*procs)
@@ -56,9 +62,9 @@ func main() {
 	var err error
 	switch *mode {
 	case "go-forward", "go-epoch":
-		err = child(*mode, *p, *runs)
+		err = child(*mode, *backend, *p, *runs)
 	case "":
-		err = compare(*python, *p, *runs, *rounds, *threads)
+		err = compare(*python, strings.Split(*backends, ","), *p, *runs, *rounds, *threads)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -102,9 +108,12 @@ func inputs(p, k int) sdk.Dataset {
 	return sdk.Dataset{Tokens: sdk.FromInt64(tok, k, 3), Labels: sdk.FromInt64(lab, k)}
 }
 
-func child(mode string, p, runs int) error {
+func child(mode, backend string, p, runs int) error {
 	m, err := model.New(calibration(p))
 	if err != nil {
+		return err
+	}
+	if m.Backend, err = model.BackendByName(backend); err != nil {
 		return err
 	}
 	var fn func() error
@@ -184,7 +193,12 @@ func runChild(name string, args ...string) (result, error) {
 	return r, nil
 }
 
-func compare(python string, p, runs, rounds, threads int) error {
+func compare(python string, backends []string, p, runs, rounds, threads int) error {
+	for _, b := range backends {
+		if _, err := model.BackendByName(b); err != nil {
+			return fmt.Errorf("-backends: %w", err)
+		}
+	}
 	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
 		return fmt.Errorf("PyTorch is not importable by %s (apt-get install python3-torch): %w", python, err)
 	}
@@ -196,42 +210,53 @@ func compare(python string, p, runs, rounds, threads int) error {
 	if _, err := os.Stat(script); err != nil {
 		return fmt.Errorf("run from the repository root: %w", err)
 	}
-	fmt.Printf("calibration bench: p=%d, engine %s, GOMAXPROCS %d, torch threads %d, %d runs × %d rounds\n",
-		p, model.CPU().Name(), threads, threads, runs, rounds)
+	fmt.Printf("calibration bench: p=%d, engine backends %s (BLAS %s), GOMAXPROCS %d, torch threads %d, %d runs × %d rounds\n",
+		p, strings.Join(backends, ", "), model.BLASName, threads, threads, runs, rounds)
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average at start: %s", l)
 	}
 	goals := map[string]float64{"forward": 0.25, "epoch": 0.5}
 	for _, what := range []string{"forward", "epoch"} {
-		var goT, ptT, goC, ptC []float64
-		var goRSS, ptRSS int64
-		for r := 0; r < rounds; r++ {
-			g, err := runChild(self, "-mode", "go-"+what, "-p", fmt.Sprint(p), "-runs", fmt.Sprint(runs), "-gomaxprocs", fmt.Sprint(threads))
-			if err != nil {
+		for _, be := range backends {
+			if err := measure(self, python, script, what, be, goals[what], p, runs, rounds, threads); err != nil {
 				return err
 			}
-			t, err := runChild(python, script, "--mode", what, "--p", fmt.Sprint(p), "--runs", fmt.Sprint(runs), "--threads", fmt.Sprint(threads))
-			if err != nil {
-				return err
-			}
-			goT, ptT = append(goT, g.Median), append(ptT, t.Median)
-			goC, ptC = append(goC, g.MedianCPU), append(ptC, t.MedianCPU)
-			goRSS, ptRSS = max(goRSS, g.PeakRSSKB), max(ptRSS, t.PeakRSSKB)
-			fmt.Printf("  %-7s round %d: go %.4fs (runs %s, cpu %.3fs)  torch %.4fs (runs %s, cpu %.3fs)  ratio %.3f\n",
-				what, r+1, g.Median, spread(g.Runs), g.MedianCPU, t.Median, spread(t.Runs), t.MedianCPU, g.Median/t.Median)
 		}
-		ratios := make([]float64, len(goT))
-		for i := range goT {
-			ratios[i] = goT[i] / ptT[i]
-		}
-		ratio := median(ratios)
-		verdict := "MEETS"
-		if ratio > goals[what] {
-			verdict = "MISSES"
-		}
-		fmt.Printf("%-7s go %.4fs  torch %.4fs  ratio %.3f (goal ≤ %.2f: %s)  cpu-time ratio %.3f  peak RSS go %d MB, torch %d MB\n",
-			what, median(goT), median(ptT), ratio, goals[what], verdict, median(goC)/median(ptC), goRSS/1024, ptRSS/1024)
 	}
+	return nil
+}
+
+// measure alternates Go (backend be) and PyTorch child processes for one
+// workload and prints each round and the median ratio against goal.
+func measure(self, python, script, what, be string, goal float64, p, runs, rounds, threads int) error {
+	var goT, ptT, goC, ptC []float64
+	var goRSS, ptRSS int64
+	for r := 0; r < rounds; r++ {
+		g, err := runChild(self, "-mode", "go-"+what, "-backend", be, "-p", fmt.Sprint(p), "-runs", fmt.Sprint(runs), "-gomaxprocs", fmt.Sprint(threads))
+		if err != nil {
+			return err
+		}
+		t, err := runChild(python, script, "--mode", what, "--p", fmt.Sprint(p), "--runs", fmt.Sprint(runs), "--threads", fmt.Sprint(threads))
+		if err != nil {
+			return err
+		}
+		goT, ptT = append(goT, g.Median), append(ptT, t.Median)
+		goC, ptC = append(goC, g.MedianCPU), append(ptC, t.MedianCPU)
+		goRSS, ptRSS = max(goRSS, g.PeakRSSKB), max(ptRSS, t.PeakRSSKB)
+		fmt.Printf("  %-7s %-8s round %d: go %.4fs (runs %s, cpu %.3fs)  torch %.4fs (runs %s, cpu %.3fs)  ratio %.3f\n",
+			what, be, r+1, g.Median, spread(g.Runs), g.MedianCPU, t.Median, spread(t.Runs), t.MedianCPU, g.Median/t.Median)
+	}
+	ratios := make([]float64, len(goT))
+	for i := range goT {
+		ratios[i] = goT[i] / ptT[i]
+	}
+	ratio := median(ratios)
+	verdict := "MEETS"
+	if ratio > goal {
+		verdict = "MISSES"
+	}
+	fmt.Printf("%-7s %-8s go %.4fs  torch %.4fs  ratio %.3f (goal ≤ %.2f: %s)  cpu-time ratio %.3f  peak RSS go %d MB, torch %d MB\n",
+		what, be, median(goT), median(ptT), ratio, goal, verdict, median(goC)/median(ptC), goRSS/1024, ptRSS/1024)
 	return nil
 }
 

@@ -5,59 +5,76 @@ import (
 	"testing"
 )
 
+// benchBackends are the backends every calibration benchmark runs on.
+var benchBackends = []struct {
+	name string
+	b    Backend
+}{{"cpu", CPU()}, {"gorgonia", Gorgonia()}}
+
 // BenchmarkCalibrationForward runs the forward over all p² inputs keeping
 // every hook at the last position plus hook_pattern at every position (the
-// make-bench comparison workload at p=113), over a grid of primes.
+// make-bench comparison workload at p=113), over a grid of primes, on each
+// backend.
 func BenchmarkCalibrationForward(b *testing.B) {
 	for _, p := range []int{31, 59, 113} {
-		b.Run(fmt.Sprintf("p=%d", p), func(b *testing.B) {
-			m, err := New(calibrationConfig(p))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ds := calibrationData(p)
-			opts := ForwardOptions{Hooks: []HookRequest{{"*", PosLast}, {"blocks.*.attn.hook_pattern", PosAll}}, Logits: PosLast}
-			b.Run("fresh", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					if _, err := m.Forward(ds.Tokens, opts); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			// As an analysis loop over checkpoints runs it: the previous
-			// cache's tensors are reused.
-			b.Run("reuse", func(b *testing.B) {
-				var cache *Cache
-				for i := 0; i < b.N; i++ {
-					if cache, err = m.ForwardInto(cache, ds.Tokens, opts); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		})
+		for _, be := range benchBackends {
+			b.Run(fmt.Sprintf("p=%d/%s", p, be.name), func(b *testing.B) { benchForward(b, p, be.b) })
+		}
 	}
 }
 
+func benchForward(b *testing.B, p int, be Backend) {
+	m, err := New(calibrationConfig(p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Backend = be
+	ds := calibrationData(p)
+	opts := ForwardOptions{Hooks: []HookRequest{{"*", PosLast}, {"blocks.*.attn.hook_pattern", PosAll}}, Logits: PosLast}
+	b.Run("fresh", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := m.Forward(ds.Tokens, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// As an analysis loop over checkpoints runs it: the previous
+	// cache's tensors are reused.
+	b.Run("reuse", func(b *testing.B) {
+		var cache *Cache
+		for i := 0; i < b.N; i++ {
+			if cache, err = m.ForwardInto(cache, ds.Tokens, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkCalibrationEpoch runs one full-batch AdamW epoch at train
-// fraction 0.3 over a grid of primes.
+// fraction 0.3 over a grid of primes, on each backend.
 func BenchmarkCalibrationEpoch(b *testing.B) {
 	for _, p := range []int{31, 59, 113} {
-		b.Run(fmt.Sprintf("p=%d", p), func(b *testing.B) {
-			m, err := New(calibrationConfig(p))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ds := firstRows(calibrationData(p), p*p*3/10)
-			tr, err := NewTrainer(m, calibrationTrain)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := tr.Epoch(ds); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		for _, be := range benchBackends {
+			b.Run(fmt.Sprintf("p=%d/%s", p, be.name), func(b *testing.B) { benchEpoch(b, p, be.b) })
+		}
+	}
+}
+
+func benchEpoch(b *testing.B, p int, be Backend) {
+	m, err := New(calibrationConfig(p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Backend = be
+	ds := firstRows(calibrationData(p), p*p*3/10)
+	tr, err := NewTrainer(m, calibrationTrain)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Epoch(ds); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

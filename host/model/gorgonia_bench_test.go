@@ -72,3 +72,61 @@ func BenchmarkMLPStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGorgoniaLinear decides how the Gorgonia backend computes a linear
+// layer (the calibration model's W_in at its batch sizes: rows × 128 → 512,
+// with bias, forward and backward to the input and the weight, cost = Σ y):
+// Gorgonia's built-in Mul and BroadcastAdd with their symbolic gradients, or
+// the backend's kernel op over the engine's gemm. Both run on a TapeMachine
+// over the same BLAS (with -tags openblas, gorgonia.Use(netlib) is in effect).
+func BenchmarkGorgoniaLinear(b *testing.B) {
+	const in, out = 128, 512
+	for _, rows := range []int{1024, 3830, 11490} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		fill := func(n int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(rng.NormFloat64() * 0.1)
+			}
+			return v
+		}
+		x, w, bias := fill(rows*in), fill(in*out), fill(out)
+		inputs := func(g *G.ExprGraph) (X, W, Bs *G.Node) {
+			X = G.NewMatrix(g, tensor.Float32, G.WithShape(rows, in), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(rows, in), tensor.WithBacking(x))))
+			W = G.NewMatrix(g, tensor.Float32, G.WithShape(in, out), G.WithName("w"),
+				G.WithValue(tensor.New(tensor.WithShape(in, out), tensor.WithBacking(w))))
+			Bs = G.NewVector(g, tensor.Float32, G.WithShape(out), G.WithName("b"),
+				G.WithValue(tensor.New(tensor.WithShape(out), tensor.WithBacking(bias))))
+			return
+		}
+		runVM := func(b *testing.B, g *G.ExprGraph, y *G.Node, wrt ...*G.Node) {
+			if _, err := G.Grad(G.Must(G.Sum(y)), wrt...); err != nil {
+				b.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			defer vm.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				vm.Reset()
+				if err := vm.RunAll(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*6*float64(rows*in*out)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(fmt.Sprintf("rows=%d/builtin-Mul", rows), func(b *testing.B) {
+			g := G.NewGraph()
+			X, W, Bs := inputs(g)
+			y := G.Must(G.BroadcastAdd(G.Must(G.Mul(X, W)), Bs, nil, []byte{0}))
+			runVM(b, g, y, X, W)
+		})
+		b.Run(fmt.Sprintf("rows=%d/kernel-op", rows), func(b *testing.B) {
+			g := G.NewGraph()
+			X, W, Bs := inputs(g)
+			bl := &gBuilder[float32]{g: g, ws: &workspace[float32]{bufs: map[string][]float32{}}, dt: tensor.Float32,
+				need: map[*G.Node]bool{X: true, W: true}}
+			runVM(b, g, bl.linear("lin", X, W, Bs, rows, in, out), X, W)
+		})
+	}
+}
