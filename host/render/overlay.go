@@ -77,21 +77,30 @@ func plot(s *Scene, curves []XYCurve, xLabel string, logY bool, mark float64) {
 		}
 		return v
 	}
-	var ys, xs []float64
+	lo, hi, xlo, xhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, c := range curves {
 		if len(c.X) != len(c.Y) {
 			panic("render: a curve has different numbers of x and y values")
 		}
 		for i, v := range c.Y {
-			ys = append(ys, tf(v))
-			xs = append(xs, c.X[i])
+			if t := tf(v); finite(t) {
+				lo, hi = math.Min(lo, t), math.Max(hi, t)
+			}
+			if x := c.X[i]; finite(x) {
+				xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
+			}
 		}
 	}
-	lo, hi := finiteRange(ys)
+	// As finiteRange: (0, 1) when nothing is finite.
+	if lo > hi {
+		lo, hi = 0, 1
+	}
+	if xlo > xhi {
+		xlo, xhi = 0, 1
+	}
 	if lo == hi {
 		lo, hi = lo-0.5, hi+0.5
 	}
-	xlo, xhi := finiteRange(xs)
 	if xlo == xhi {
 		xlo, xhi = xlo-0.5, xhi+0.5
 	}
@@ -108,17 +117,24 @@ func plot(s *Scene, curves []XYCurve, xLabel string, logY bool, mark float64) {
 	}
 	for _, c := range curves {
 		var pts, mk []float64
+		monotonic := true // x never decreases along the current piece
 		flush := func() {
 			if c.Width > 0 && len(pts) >= 4 { // two points or more
+				if monotonic {
+					pts = thinColumns(pts)
+				}
 				s.Line(pts, c.Colour, c.Width, 0)
 			}
-			pts = nil
+			pts, monotonic = nil, true
 		}
 		for i, v := range c.Y {
 			t := tf(v)
-			if math.IsNaN(t) || math.IsInf(t, 0) || math.IsNaN(c.X[i]) || math.IsInf(c.X[i], 0) {
+			if !finite(t) || !finite(c.X[i]) {
 				flush()
 				continue
+			}
+			if n := len(pts); n >= 2 && px(c.X[i]) < pts[n-2] {
+				monotonic = false
 			}
 			pts = append(pts, px(c.X[i]), py(t))
 			if c.Marker > 0 {
@@ -133,4 +149,41 @@ func plot(s *Scene, curves []XYCurve, xLabel string, logY bool, mark float64) {
 	s.Text(float64(PlotArea.Min.X)-8, float64(PlotArea.Max.Y)+8, label(xlo), black)
 	s.Text(float64(PlotArea.Max.X)-TextWidth(label(xhi), 2), float64(PlotArea.Max.Y)+8, label(xhi), black)
 	s.Text(float64(PlotArea.Min.X+PlotArea.Dx()/2)-TextWidth(xLabel, 2)/2, float64(PlotArea.Max.Y)+24, xLabel, black)
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// thinColumns reduces a line whose x never decreases (x, y pairs in pixels)
+// to at most four points per pixel column: the first, the lowest, the
+// highest and the last, in their order along the line. A 25,000-epoch curve
+// drawn 520 pixels wide then looks the same (spikes included) with a
+// tenth of the points, and its SVG is a tenth of the size.
+func thinColumns(pts []float64) []float64 {
+	if len(pts) <= 8*PlotArea.Dx() {
+		return pts
+	}
+	out := make([]float64, 0, 8*PlotArea.Dx()+8)
+	for i := 0; i < len(pts); {
+		col := math.Floor(pts[i])
+		j, lo, hi := i, i, i
+		for ; j < len(pts) && math.Floor(pts[j]) == col; j += 2 {
+			if pts[j+1] < pts[lo+1] {
+				lo = j
+			}
+			if pts[j+1] > pts[hi+1] {
+				hi = j
+			}
+		}
+		last := j - 2
+		keep := []int{i, min(lo, hi), max(lo, hi), last}
+		prev := -1
+		for _, k := range keep {
+			if k != prev {
+				out = append(out, pts[k], pts[k+1])
+				prev = k
+			}
+		}
+		i = j
+	}
+	return out
 }

@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -114,6 +116,112 @@ func TestDiffering(t *testing.T) {
 		}
 		if got := DifferenceLabels(tc.vs); !slices.Equal(got, tc.labels) {
 			t.Errorf("%s: DifferenceLabels = %q, want %q", tc.name, got, tc.labels)
+		}
+	}
+}
+
+// BenchmarkOverlay times a comparison picture: laying out variants × 2
+// curves of n epochs each (a loss comparison) and writing it as PNG and
+// SVG, over a grid of variant counts and run lengths.
+func BenchmarkOverlay(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, nv := range []int{2, MaxCompare} {
+		for _, n := range []int{1000, 25000} {
+			var curves []XYCurve
+			var legend []LegendEntry
+			for v := range nv {
+				for _, w := range []float64{1, 2} {
+					c := XYCurve{X: epochAxis(n), Y: make([]float64, n), Colour: ComparePalette[v], Width: w}
+					for i := range c.Y {
+						c.Y[i] = math.Exp(-float64(i)/float64(n)*10) * (1 + 0.1*rng.Float64())
+					}
+					curves = append(curves, c)
+				}
+				legend = append(legend, LegendEntry{Colour: ComparePalette[v], Text: "seed=1 grokking epoch 8250"})
+			}
+			name := fmt.Sprintf("variants=%d/epochs=%d", nv, n)
+			b.Run(name+"/layout", func(b *testing.B) {
+				var s *Scene
+				for b.Loop() {
+					s = Overlay("bench", curves, OverlayOptions{LogY: true, Mark: math.NaN(), Legend: legend})
+				}
+				// The share of the points that thinColumns keeps.
+				kept := 0
+				for _, sh := range s.Shapes {
+					if p, ok := sh.(*Polyline); ok && p.Width > 0 && len(p.Points) > 8 {
+						kept += len(p.Points) / 2
+					}
+				}
+				b.ReportMetric(float64(kept)/float64(2*nv*n), "kept/points")
+			})
+			s := Overlay("bench", curves, OverlayOptions{LogY: true, Mark: math.NaN(), Legend: legend})
+			b.Run(name+"/png", func(b *testing.B) {
+				for b.Loop() {
+					if err := WritePNG(discard{}, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(name+"/svg", func(b *testing.B) {
+				for b.Loop() {
+					if err := WriteSVG(discard{}, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestThinColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 20 * PlotArea.Dx()
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(i)
+		ys[i] = 1 + 0.01*rng.Float64()
+	}
+	ys[n/3], ys[2*n/3] = 100, 0.001 // a spike each way
+	s := Overlay("t", []XYCurve{{X: xs, Y: ys, Colour: blue, Width: 1}}, OverlayOptions{LogY: true, Mark: math.NaN()})
+	var line *Polyline
+	for _, sh := range s.Shapes {
+		if p, ok := sh.(*Polyline); ok && p.Stroke == blue {
+			line = p
+		}
+	}
+	if line == nil {
+		t.Fatal("no line drawn")
+	}
+	cols := map[float64]int{}
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for i := 0; i < len(line.Points); i += 2 {
+		if i >= 2 && line.Points[i] < line.Points[i-2] {
+			t.Fatalf("thinned line goes back at point %d", i/2)
+		}
+		cols[math.Floor(line.Points[i])]++
+		ymin, ymax = math.Min(ymin, line.Points[i+1]), math.Max(ymax, line.Points[i+1])
+	}
+	for c, k := range cols {
+		if k > 4 {
+			t.Errorf("column %v keeps %d points, want at most 4", c, k)
+		}
+	}
+	if len(line.Points)/2 >= n/2 {
+		t.Errorf("%d of %d points kept", len(line.Points)/2, n)
+	}
+	// Both spikes survive: they span the whole plot height.
+	if ymin != float64(PlotArea.Min.Y) || ymax != float64(PlotArea.Max.Y) {
+		t.Errorf("thinned line spans y %v..%v, want the spikes at %d and %d", ymin, ymax, PlotArea.Min.Y, PlotArea.Max.Y)
+	}
+	// A path that goes back in x is drawn whole.
+	px := make([]float64, n)
+	for i := range px {
+		px[i] = float64(i % 100)
+	}
+	s = Overlay("t", []XYCurve{{X: px, Y: ys, Colour: green, Width: 1}}, OverlayOptions{Mark: math.NaN()})
+	for _, sh := range s.Shapes {
+		if p, ok := sh.(*Polyline); ok && p.Stroke == green && len(p.Points) != 2*n {
+			t.Errorf("a path going back in x kept %d of %d points", len(p.Points)/2, n)
 		}
 	}
 }

@@ -139,9 +139,7 @@ func (s *Server) compare(r *http.Request) (any, error) {
 		}
 		cv.TrainAccuracies = finite(tr)
 		out.Variants = append(out.Variants, cv)
-		if st != variant.Analyzed {
-			continue
-		}
+		// Any manifest counts, that of a stopped run's analysis too.
 		_, sum, err := s.manifest(v)
 		if err != nil {
 			continue // listed as not analyzed when its series are asked for
