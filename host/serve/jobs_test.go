@@ -139,6 +139,8 @@ func readEvents(t *testing.T, ts *httptest.Server, id string) []sseEvent {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case line == ": heartbeat":
+			out = append(out, sseEvent{name: "heartbeat"})
 		case strings.HasPrefix(line, "event: "):
 			name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
@@ -309,6 +311,8 @@ func TestJobsTrainAndAnalyze(t *testing.T) {
 }
 
 func TestJobsCancel(t *testing.T) {
+	defer func(d time.Duration) { sseHeartbeat = d }(sseHeartbeat)
+	sseHeartbeat = 10 * time.Millisecond
 	ts, _ := jobServer(t)
 	code, started := post(t, ts, "/api/jobs", `{"kind":"train","family":"modulo_addition_1layer","params":{"prime":17,"train_fraction":0.5,"seed":6},
 		"options":{"epochs":100000,"checkpoints":"0:100000:50000"}}`, nil)
@@ -334,5 +338,14 @@ func TestJobsCancel(t *testing.T) {
 	evs := <-done
 	if end := evs[len(evs)-1].data; end["state"] != "cancelled" || !strings.Contains(end["error"].(string), "interrupted") {
 		t.Errorf("end of a cancelled job %v", end)
+	}
+	heartbeats := 0
+	for _, e := range evs {
+		if e.name == "heartbeat" {
+			heartbeats++
+		}
+	}
+	if heartbeats == 0 {
+		t.Error("no heartbeat in the event stream")
 	}
 }
