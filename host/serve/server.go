@@ -32,6 +32,8 @@ type Server struct {
 	mu        sync.Mutex
 	manifests map[string]*cachedManifest // by manifest path
 	variants  map[string]*cachedVariant  // by family/variant
+	// metas holds parsed metadata.json files for comparisons (compare.go).
+	metas metaCache
 }
 
 // Options configure a Server.
@@ -76,7 +78,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	s.jobRoutes()
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
-			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed: the API is read-only"}
+			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed here (docs/dashboard.md lists the endpoints)"}
 		}
 		return nil, errNotFound("no such API endpoint (see docs/dashboard.md)")
 	}))
