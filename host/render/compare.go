@@ -44,6 +44,15 @@ type Comparison struct {
 // are none, more than MaxCompare, the same variant twice, or a variant's
 // metadata cannot be read (naming the variant).
 func NewComparison(vs []*variant.Variant) (*Comparison, error) {
+	return NewComparisonOf(vs, nil)
+}
+
+// NewComparisonOf is NewComparison with the variants' metadata already
+// read (mds[i] of vs[i]; nil reads it), for a caller that keeps it.
+func NewComparisonOf(vs []*variant.Variant, mds []*variant.Metadata) (*Comparison, error) {
+	if mds != nil && len(mds) != len(vs) {
+		return nil, fmt.Errorf("%d metadata for %d variants", len(mds), len(vs))
+	}
 	if len(vs) == 0 {
 		return nil, errors.New("a comparison needs at least one variant")
 	}
@@ -58,6 +67,10 @@ func NewComparison(vs []*variant.Variant) (*Comparison, error) {
 			return nil, fmt.Errorf("variant %s is named twice", key)
 		}
 		seen[key] = true
+		if mds != nil && mds[len(c.meta)] != nil {
+			c.meta = append(c.meta, mds[len(c.meta)])
+			continue
+		}
 		md, err := v.Metadata()
 		if err != nil {
 			return nil, fmt.Errorf("variant %s: %w", key, err)

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
@@ -83,10 +86,10 @@ type CompareVariant struct {
 	Name   string     `json:"name"`
 	Params sdk.Params `json:"params"`
 	// Label names the variant by its differing parameters.
-	Label         string `json:"label"`
-	State         string `json:"state"`
-	Epochs        int    `json:"epochs"`
-	GrokkingEpoch int    `json:"grokking_epoch"`
+	Label string `json:"label"`
+	// Epochs is the number of trained epochs.
+	Epochs        int `json:"epochs"`
+	GrokkingEpoch int `json:"grokking_epoch"`
 	// Curve holds the per-epoch records at CurveEpochs (every epoch, or
 	// every k-th for a long run: see MaxCurvePoints).
 	CurveEpochs    []int  `json:"curve_epochs"`
@@ -122,12 +125,11 @@ func (s *Server) compare(r *http.Request) (any, error) {
 	out := CompareAnswer{Differing: nonNilS(render.Differing(vs)), Variants: []CompareVariant{}, Series: []CatalogueEntry{}}
 	cat := map[string]*CatalogueEntry{}
 	for i, v := range vs {
-		md, err := v.Metadata()
+		md, err := s.metas.get(v)
 		if err != nil {
 			return nil, err
 		}
-		st, _ := v.State()
-		cv := CompareVariant{Family: v.Family, Name: v.Name, Params: v.Params, Label: labels[i], State: string(st),
+		cv := CompareVariant{Family: v.Family, Name: v.Name, Params: v.Params, Label: labels[i],
 			Epochs: md.EpochsCompleted, GrokkingEpoch: md.FirstEpochAbove(GrokkingAccuracy), CheckpointEpochs: []int{}}
 		keep := thin(len(md.TrainLosses))
 		cv.CurveEpochs = keep
@@ -349,7 +351,13 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 			}
 		}
 	}
-	c, err := render.NewComparison(vs)
+	mds := make([]*variant.Metadata, len(vs))
+	for i, v := range vs {
+		if mds[i], err = s.metas.get(v); err != nil {
+			return nil, "", "", err
+		}
+	}
+	c, err := render.NewComparisonOf(vs, mds)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -391,4 +399,46 @@ func nonNilS(xs []string) []string {
 		return []string{}
 	}
 	return xs
+}
+
+// metaCache keeps parsed metadata.json files while they keep their size
+// and modification time: a 25,000-epoch run's file takes ~60 ms to parse,
+// and a comparison of twelve would otherwise parse them on every request.
+// Its zero value is ready to use.
+type metaCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedMeta // by metadata.json path
+}
+
+type cachedMeta struct {
+	mod  time.Time
+	size int64
+	md   *variant.Metadata
+}
+
+// get returns the variant's metadata, reading it again only when the file
+// changed. The result is shared: callers must not modify it.
+func (c *metaCache) get(v *variant.Variant) (*variant.Metadata, error) {
+	path := v.MetadataPath()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, errNotFound("variant %s: %v", v.Name, err)
+	}
+	c.mu.Lock()
+	e := c.m[path]
+	c.mu.Unlock()
+	if e != nil && e.mod.Equal(fi.ModTime()) && e.size == fi.Size() {
+		return e.md, nil
+	}
+	md, err := v.Metadata()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*cachedMeta{}
+	}
+	c.m[path] = &cachedMeta{mod: fi.ModTime(), size: fi.Size(), md: md}
+	c.mu.Unlock()
+	return md, nil
 }

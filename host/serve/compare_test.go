@@ -8,7 +8,12 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"maps"
 	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -315,6 +320,83 @@ func TestThin(t *testing.T) {
 			if keep[i] <= keep[i-1] {
 				t.Fatalf("thin(%d) not increasing at %d", n, i)
 			}
+		}
+	}
+}
+
+// BenchmarkCompare times GET /api/compare and a loss overlay's PNG export
+// over variants of a 25,000-epoch run (the reference project's length),
+// synthetic metadata.json files copied from the fixture's with longer
+// curves, and reports the answer's size.
+func BenchmarkCompare(b *testing.B) {
+	if fixture.err != nil {
+		b.Fatal(fixture.err)
+	}
+	fam, err := fixture.families.Get(fixture.variant.Family)
+	if err != nil {
+		b.Fatal(err)
+	}
+	md, err := fixture.variant.Metadata()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const epochs = 25000
+	results := b.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	var names []string
+	for i := range render.MaxCompare {
+		m := *md
+		m.Params = maps.Clone(md.Params)
+		m.Params["seed"] = 100 + i
+		if m.Variant, err = fam.VariantPattern.Name(m.Params); err != nil {
+			b.Fatal(err)
+		}
+		m.Status, m.NumEpochs, m.EpochsCompleted, m.ResumeEpoch = variant.StatusCreated, epochs, epochs, -1
+		m.Checkpoints, m.CheckpointEpochs = nil, nil
+		m.TrainLosses, m.TestLosses, m.TestAccuracies = make([]float64, epochs), make([]float64, epochs), make([]float64, epochs)
+		for e := range epochs {
+			m.TrainLosses[e] = 4.7 * math.Exp(-float64(e)/300) * (1 + 0.01*rng.Float64())
+			m.TestLosses[e] = 30 / (1 + math.Exp((float64(e)-8000)/300))
+			m.TestAccuracies[e] = 1 / (1 + math.Exp(-(float64(e)-8000)/300))
+		}
+		dir := filepath.Join(results, fam.Name, m.Variant)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := variant.WriteMetadata(filepath.Join(dir, variant.MetadataFile), &m); err != nil {
+			b.Fatal(err)
+		}
+		names = append(names, fam.Name+"/"+m.Variant)
+	}
+	s, err := New(results, fixture.families, fixture.analyzers, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, n := range []int{2, render.MaxCompare} {
+		q := "v=" + strings.Join(names[:n], ",")
+		for _, path := range []string{"/api/compare?" + q, "/api/compare/export?" + q + "&view=loss&format=png"} {
+			what := "curves"
+			if strings.Contains(path, "export") {
+				what = "loss.png"
+			}
+			b.Run(fmt.Sprintf("variants=%d/%s", n, what), func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					resp, err := http.Get(ts.URL + path)
+					if err != nil {
+						b.Fatal(err)
+					}
+					body, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil || resp.StatusCode != 200 {
+						b.Fatalf("%s: %d %v %.200s", path, resp.StatusCode, err, body)
+					}
+					size = len(body)
+				}
+				b.ReportMetric(float64(size), "bytes")
+			})
 		}
 	}
 }
