@@ -118,7 +118,7 @@ func TestCompareAPI(t *testing.T) {
 		}},
 		{"untrained", "/api/compare?v=" + v1 + "&v=" + un, 200, "", func(t *testing.T, v map[string]any) {
 			u := v["variants"].([]any)[1].(map[string]any)
-			if u["state"] != "UNTRAINED" || len(u["train_losses"].([]any)) != 0 || u["grokking_epoch"].(float64) != -1 {
+			if u["epochs"].(float64) != 0 || len(u["train_losses"].([]any)) != 0 || u["grokking_epoch"].(float64) != -1 {
 				t.Errorf("untrained %v", u)
 			}
 			if js(v["differing"]) != `["seed"]` {
