@@ -194,6 +194,7 @@ func (m *Manager) run(j *job) {
 		j.info.State, j.info.Error = Failed, err.Error()
 	}
 	m.end(j)
+	m.prune()
 	m.env.logger().Info("job ended", "id", j.info.ID, "state", j.info.State, "error", j.info.Error)
 	m.running = nil
 	if len(m.queue) > 0 && !m.closed {
