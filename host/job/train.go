@@ -124,8 +124,11 @@ func (r TrainRequest) VariantKey(env Env) (string, error) {
 
 // TrainOutcome is what Train produced.
 type TrainOutcome struct {
+	// Variant is the trained variant; it is set whenever the variant was
+	// created or opened, also when training then failed.
 	Variant *variant.Variant
-	Result  *variant.TrainingResult
+	// Result is the run's losses and checkpoints (nil on error).
+	Result *variant.TrainingResult
 }
 
 // Train trains the variant r describes: it resolves the request, launches
