@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -127,6 +128,28 @@ func BenchmarkGorgoniaLinear(b *testing.B) {
 			bl := &gBuilder[float32]{g: g, ws: &workspace[float32]{bufs: map[string][]float32{}}, dt: tensor.Float32,
 				need: map[*G.Node]bool{X: true, W: true}}
 			runVM(b, g, bl.linear("lin", X, W, Bs, rows, in, out), X, W)
+		})
+	}
+}
+
+// BenchmarkGorgoniaGraphBuild measures what a new Runner costs the Gorgonia
+// backend before its first run, per batch size: building the calibration
+// model's graph (forward, and training with its gradient) and compiling it
+// for the TapeMachine.
+func BenchmarkGorgoniaGraphBuild(b *testing.B) {
+	c := calibrationConfig(113)
+	frozen := map[string]bool{}
+	for _, s := range ParamSpecs(c) {
+		if strings.Contains(s.Name, ".b_") {
+			frozen[s.Name] = true
+		}
+	}
+	for _, train := range []bool{false, true} {
+		b.Run(fmt.Sprintf("train=%v", train), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				r := newGorgoniaRunner[float32](c, 3, 1024, RunSpec{Logits: PosLast, Train: train})
+				r.build(1024, train, frozen)
+			}
 		})
 	}
 }
