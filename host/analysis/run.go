@@ -44,10 +44,7 @@ type Launcher func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, e
 // against its analyzer.json.
 func PluginLauncher(opts pluginhost.Options) Launcher {
 	return func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, error) {
-		return pluginhost.LaunchAnalyzer(ctx, pluginhost.Spec{
-			Name: m.Name, Version: m.Version, Kind: m.Kind,
-			Command: m.CommandPath, Args: m.Args, Dir: m.Dir,
-		}, opts)
+		return pluginhost.LaunchAnalyzer(ctx, pluginhost.AnalyzerSpec(m), opts)
 	}
 }
 

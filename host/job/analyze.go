@@ -151,7 +151,7 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 	if err != nil {
 		return nil, err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(p.fam), env.pluginOptions())
+	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(p.fam), env.pluginOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,3 @@ func (e Env) family(name string) (*registry.FamilyManifest, error) {
 	}
 	return f, nil
 }
-
-// familySpec is what pluginhost launches for a family: its family.json.
-func familySpec(f *registry.FamilyManifest) pluginhost.Spec {
-	return pluginhost.Spec{Name: f.Name, Version: f.Version, Command: f.CommandPath, Args: f.Args, Dir: f.Dir}
-}

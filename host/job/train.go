@@ -142,7 +142,7 @@ func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.P
 	if err != nil {
 		return nil, err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, familySpec(p.fam), env.pluginOptions())
+	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(p.fam), env.pluginOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 // checkAnalyzer launches an analyzer's plugin, which pluginhost checks
 // against the manifest's name, version and kind, and closes it.
 func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) error {
-	p, err := pluginhost.LaunchAnalyzer(ctx, analyzerSpec(m), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	p, err := pluginhost.LaunchAnalyzer(ctx, pluginhost.AnalyzerSpec(m), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ Exits 1 when any listed family is not ok, after printing.`,
 // checkFamily launches a family's plugin, which pluginhost checks against the
 // manifest's name and version, and closes it.
 func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) error {
-	p, err := pluginhost.LaunchFamily(ctx, familySpec(f), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	p, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(f), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
 	if err != nil {
 		return err
 	}
