@@ -35,19 +35,26 @@ type TrainRequest struct {
 	Force bool `json:"force,omitempty"`
 }
 
-// Check refuses contradictory options.
-func (r TrainRequest) Check() error {
+// Check refuses contradictory options; messages name fields as the
+// dashboard's JSON spells them.
+func (r TrainRequest) Check() error { return r.CheckAs(func(field string) string { return field }) }
+
+// CheckAs is Check with the other fields a message mentions written as
+// name(field), so a command line words them as its flags. The error's
+// Field stays the JSON name.
+func (r TrainRequest) CheckAs(name func(field string) string) error {
 	switch {
 	case r.Epochs < 0:
 		return requestErrorf("epochs", "%d: want a positive number", r.Epochs)
 	case r.ExtendTo < 0:
 		return requestErrorf("extend_to", "%d: want a positive number", r.ExtendTo)
 	case r.Force && (r.Resume || r.ExtendTo > 0):
-		return requestErrorf("force", "force starts over: it cannot be combined with resume or extend_to")
+		return requestErrorf("force", "starts over: it cannot be combined with %s or %s", name("resume"), name("extend_to"))
 	case r.ExtendTo > 0 && r.Epochs > 0:
-		return requestErrorf("epochs", "extend_to sets the epoch count: drop epochs")
+		return requestErrorf("epochs", "%s sets the epoch count: drop %s", name("extend_to"), name("epochs"))
 	case r.Resume && r.ExtendTo == 0 && (r.Epochs > 0 || r.Checkpoints != ""):
-		return requestErrorf("resume", "resume continues the recorded run: epochs and checkpoints do not apply (use extend_to to train further)")
+		return requestErrorf("resume", "continues the recorded run: %s and %s do not apply (use %s to train further)",
+			name("epochs"), name("checkpoints"), name("extend_to"))
 	case r.Variant != "" && len(r.Params) > 0:
 		return requestErrorf("params", "give params or variant, not both")
 	}

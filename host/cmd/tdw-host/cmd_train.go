@@ -94,29 +94,19 @@ func parseParamFlags(list []string) (map[string]string, error) {
 	return out, nil
 }
 
-func (o trainFlags) check() error {
-	switch {
-	case o.epochs < 0:
-		return usageErrorf("--epochs %d: want a positive number", o.epochs)
-	case o.extendTo < 0:
-		return usageErrorf("--extend-to %d: want a positive number", o.extendTo)
-	case o.force && (o.resume || o.extendTo > 0):
-		return usageErrorf("--force starts over: it cannot be combined with --resume or --extend-to")
-	case o.extendTo > 0 && o.epochs > 0:
-		return usageErrorf("--extend-to sets the epoch count: drop --epochs")
-	case o.resume && o.extendTo == 0 && (o.epochs > 0 || o.checkpoints != ""):
-		return usageErrorf("--resume continues the recorded run: --epochs and --checkpoints do not apply (use --extend-to to train further)")
-	}
-	return nil
-}
-
 func (a *app) train(ctx context.Context, family string, o trainFlags) error {
-	if err := o.check(); err != nil {
-		return err
-	}
 	given, err := parseParamFlags(o.params)
 	if err != nil {
 		return err
+	}
+	req := job.TrainRequest{
+		Family: family, Preset: o.preset, Params: given, Epochs: o.epochs, Checkpoints: o.checkpoints,
+		Resume: o.resume, ExtendTo: o.extendTo, Force: o.force,
+	}
+	// Refuse contradictory flags before discovering anything, worded with
+	// the flags (job.Train checks the same again).
+	if err := req.CheckAs(flagName); err != nil {
+		return jobError(err)
 	}
 	fams, _, err := a.discoverFamilies()
 	if err != nil {
@@ -126,10 +116,7 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pr := newProgressPrinter(a.stderr, o.quiet)
-	out, err := job.Train(ctx, a.jobEnv(fams, nil), job.TrainRequest{
-		Family: family, Preset: o.preset, Params: given, Epochs: o.epochs, Checkpoints: o.checkpoints,
-		Resume: o.resume, ExtendTo: o.extendTo, Force: o.force,
-	}, pr.report)
+	out, err := job.Train(ctx, a.jobEnv(fams, nil), req, pr.report)
 	pr.finish()
 	if err != nil {
 		if errors.Is(err, variant.ErrInterrupted) {
@@ -164,6 +151,14 @@ func (a *app) jobEnv(fams *registry.FamilyRegistry, ans *registry.AnalyzerRegist
 // of its own.
 var cliFlags = map[string]string{"epochs": "--epochs", "checkpoints": "--checkpoints", "extend_to": "--extend-to",
 	"resume": "--resume", "force": "--force", "analyzers": "--analyzers", "settings": "--set", "save_every": "--save-every"}
+
+// flagName is the flag of a request field, or the field when it has none.
+func flagName(field string) string {
+	if f, ok := cliFlags[field]; ok {
+		return f
+	}
+	return field
+}
 
 // jobError turns a host/job request error into a usage error worded for the
 // command line: parameter, preset and variant errors name what is wrong

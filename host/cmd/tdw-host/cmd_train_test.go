@@ -123,9 +123,9 @@ func TestTrainCommandBadInput(t *testing.T) {
 		{[]string{"--preset", "huge"}, exitUsage, `no preset "huge"`},
 		{[]string{"--checkpoints", "0:x"}, exitUsage, `--checkpoints`},
 		{[]string{"--epochs", "10", "--checkpoints", "0:100:10"}, exitUsage, "beyond the run's 10 epochs"},
-		{[]string{"--force", "--resume"}, exitUsage, "--force starts over"},
-		{[]string{"--epochs", "5", "--extend-to", "10"}, exitUsage, "drop --epochs"},
-		{[]string{"--resume", "--epochs", "5"}, exitUsage, "--resume continues the recorded run"},
+		{[]string{"--force", "--resume"}, exitUsage, "--force: starts over: it cannot be combined with --resume or --extend-to"},
+		{[]string{"--epochs", "5", "--extend-to", "10"}, exitUsage, "--extend-to sets the epoch count: drop --epochs"},
+		{[]string{"--resume", "--epochs", "5"}, exitUsage, "--resume: continues the recorded run: --epochs and --checkpoints do not apply (use --extend-to"},
 		{[]string{"-p", "prime=5", "--resume"}, exitRuntime, "never been trained"},
 	} {
 		args := append(append([]string(nil), base...), c.args...)
