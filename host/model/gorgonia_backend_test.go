@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +168,56 @@ func TestBackendSelection(t *testing.T) {
 	defer SetDefaultBackend(nil)
 	if b, err := DefaultBackend(); err != nil || b.Name() != Gorgonia().Name() {
 		t.Errorf("SetDefaultBackend: %v, %v; it should win over TDW_BACKEND", b, err)
+	}
+}
+
+// TestGorgoniaConcurrent runs forward passes and training of separate models
+// from several goroutines at once (Model.Forward makes private runners under
+// contention, so graphs are built concurrently) and wants every result equal
+// to a lone run's.
+func TestGorgoniaConcurrent(t *testing.T) {
+	c := calibrationConfig(11)
+	ds := calibrationData(11)
+	opts := ForwardOptions{Hooks: []HookRequest{{"*", PosLast}}, Logits: PosLast, BatchSize: 40}
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Backend = Gorgonia()
+	want, err := m.Forward(ds.Tokens, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, _ := trainOn(t, Gorgonia(), c, calibrationTrain, ds, 3)
+	errs := make(chan error, 8)
+	for i := 0; i < 4; i++ {
+		go func() {
+			got, err := m.Forward(ds.Tokens, opts)
+			if err == nil && !slices.Equal(got.Logits.Float32s(), want.Logits.Float32s()) {
+				err = fmt.Errorf("concurrent forward differs")
+			}
+			errs <- err
+		}()
+		go func() {
+			mm, err := New(c)
+			if err != nil {
+				errs <- err
+				return
+			}
+			mm.Backend = Gorgonia()
+			tr, err := NewTrainer(mm, calibrationTrain)
+			for k := 0; k < 3 && err == nil; k++ {
+				_, err = tr.Epoch(ds)
+			}
+			if err == nil && !slices.Equal(mm.Params.Data, lone.Params.Data) {
+				err = fmt.Errorf("concurrent training differs")
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
