@@ -99,7 +99,7 @@ func (m *Manager) StartTrain(r TrainRequest) (Info, error) {
 			return "", err
 		}
 		grok := "never"
-		if e := md.FirstEpochAbove(0.99); e >= 0 {
+		if e := md.GrokkingEpoch(); e >= 0 {
 			grok = fmt.Sprint(e)
 		}
 		return fmt.Sprintf("trained %d epochs, %d checkpoints; train loss %.4g, test loss %.4g; test accuracy > 0.99 first at epoch %s",

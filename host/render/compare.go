@@ -18,10 +18,6 @@ import (
 // colours and legend lines stop telling them apart.
 const MaxCompare = 12
 
-// GrokkingAccuracy is the test accuracy whose first crossing is called the
-// grokking epoch.
-const GrokkingAccuracy = 0.99
-
 // ComparePalette gives each compared variant its colour, in order; the
 // dashboard uses the same colours.
 // Red is left out: it marks the current epoch.
@@ -147,11 +143,11 @@ func DifferenceLabels(vs []*variant.Variant) []string {
 func (c *Comparison) Labels() []string { return c.labels }
 
 // GrokkingEpochs returns each variant's grokking epoch (the first epoch
-// whose test accuracy exceeds GrokkingAccuracy), -1 for none.
+// whose test accuracy exceeds variant.GrokkingAccuracy), -1 for none.
 func (c *Comparison) GrokkingEpochs() []int {
 	out := make([]int, len(c.meta))
 	for i, md := range c.meta {
-		out[i] = md.FirstEpochAbove(GrokkingAccuracy)
+		out[i] = md.GrokkingEpoch()
 	}
 	return out
 }
@@ -160,7 +156,7 @@ func (c *Comparison) GrokkingEpochs() []int {
 // name (cut to the figure's width by Overlay).
 func (c *Comparison) legend(i int) string {
 	g := "no grokking"
-	if e := c.meta[i].FirstEpochAbove(GrokkingAccuracy); e >= 0 {
+	if e := c.meta[i].GrokkingEpoch(); e >= 0 {
 		g = fmt.Sprintf("grokking epoch %d", e)
 	}
 	s := c.labels[i] + "  " + g

@@ -130,7 +130,7 @@ func (s *Server) compare(r *http.Request) (any, error) {
 			return nil, err
 		}
 		cv := CompareVariant{Family: v.Family, Name: v.Name, Params: v.Params, Label: labels[i],
-			Epochs: md.EpochsCompleted, GrokkingEpoch: md.FirstEpochAbove(GrokkingAccuracy), CheckpointEpochs: []int{}}
+			Epochs: md.EpochsCompleted, GrokkingEpoch: md.GrokkingEpoch(), CheckpointEpochs: []int{}}
 		keep := thin(len(md.TrainLosses))
 		cv.CurveEpochs = keep
 		cv.TrainLosses, cv.TestLosses, cv.TestAccuracies = pick(md.TrainLosses, keep), pick(md.TestLosses, keep), pick(md.TestAccuracies, keep)

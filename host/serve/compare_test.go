@@ -91,7 +91,7 @@ func TestCompareAPI(t *testing.T) {
 				if cv["label"] != want || cv["name"] != md.Variant {
 					t.Errorf("variant %d: label %v name %v, want %q %s", i, cv["label"], cv["name"], want, md.Variant)
 				}
-				if int(cv["grokking_epoch"].(float64)) != md.FirstEpochAbove(GrokkingAccuracy) {
+				if int(cv["grokking_epoch"].(float64)) != md.GrokkingEpoch() {
 					t.Errorf("variant %d: grokking epoch %v", i, cv["grokking_epoch"])
 				}
 				if n := len(cv["curve_epochs"].([]any)); n != md.EpochsCompleted {
@@ -240,7 +240,7 @@ func grokText(v *variant.Variant) string {
 	if err != nil {
 		return err.Error()
 	}
-	if e := md.FirstEpochAbove(GrokkingAccuracy); e >= 0 {
+	if e := md.GrokkingEpoch(); e >= 0 {
 		return fmt.Sprintf("grokking epoch %d", e)
 	}
 	return "no grokking"

@@ -9,14 +9,9 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
-	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-// GrokkingAccuracy is the test accuracy whose first crossing the dashboard
-// calls the grokking epoch (the one the exported comparisons use).
-const GrokkingAccuracy = render.GrokkingAccuracy
 
 // VariantRow is one line of the variants table.
 type VariantRow struct {
@@ -33,7 +28,7 @@ type VariantRow struct {
 	FinalTrainLoss *float64 `json:"final_train_loss"`
 	FinalTestLoss  *float64 `json:"final_test_loss"`
 	// GrokkingEpoch is the first epoch with test accuracy above
-	// GrokkingAccuracy, -1 if none.
+	// variant.GrokkingAccuracy, -1 if none.
 	GrokkingEpoch int `json:"grokking_epoch"`
 	// Analyzers gives each of the family's installed analyzers' status.
 	Analyzers []AnalyzerState `json:"analyzers"`
@@ -111,7 +106,7 @@ func (s *Server) row(v *variant.Variant, ms []*registry.AnalyzerManifest) Varian
 		last := md.Checkpoints[n-1]
 		row.FinalTrainLoss, row.FinalTestLoss = &last.TrainLoss, &last.TestLoss
 	}
-	row.GrokkingEpoch = md.FirstEpochAbove(GrokkingAccuracy)
+	row.GrokkingEpoch = md.GrokkingEpoch()
 	if st != variant.Analyzed {
 		return row
 	}

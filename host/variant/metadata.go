@@ -171,6 +171,15 @@ func WriteMetadata(path string, m *Metadata) error {
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// GrokkingAccuracy is the test accuracy whose first crossing tdw calls the
+// grokking epoch, everywhere it reports one (train, variants, the dashboard,
+// comparisons, exports).
+const GrokkingAccuracy = 0.99
+
+// GrokkingEpoch is FirstEpochAbove(GrokkingAccuracy): the first epoch whose
+// test accuracy exceeds 0.99, or -1.
+func (m *Metadata) GrokkingEpoch() int { return m.FirstEpochAbove(GrokkingAccuracy) }
+
 // FirstEpochAbove returns the first epoch whose test accuracy exceeds acc,
 // from the per-epoch record, or -1 if none does.
 func (m *Metadata) FirstEpochAbove(acc float64) int {

@@ -132,7 +132,7 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 		return err
 	}
 	grok := "never"
-	if e := m.FirstEpochAbove(0.99); e >= 0 {
+	if e := m.GrokkingEpoch(); e >= 0 {
 		grok = fmt.Sprint(e)
 	}
 	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g\ntest loss    %.4g\ntest acc > 0.99 first at epoch %s\nwall time    %s\n",

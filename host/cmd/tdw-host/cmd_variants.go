@@ -94,7 +94,7 @@ func variantRow(v *variant.Variant) ([]string, error) {
 		trainLoss, testLoss = fmt.Sprintf("%.3e", m.TrainLosses[n-1]), fmt.Sprintf("%.3e", m.TestLosses[n-1])
 	}
 	grok := "-"
-	if e := m.FirstEpochAbove(0.99); e >= 0 {
+	if e := m.GrokkingEpoch(); e >= 0 {
 		grok = strconv.Itoa(e)
 	}
 	return []string{v.Family, v.Name, string(st), epochs, trainLoss, testLoss, strconv.Itoa(len(m.Checkpoints)), grok}, nil
