@@ -1,16 +1,10 @@
 package serve
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -22,69 +16,10 @@ import (
 // runs an analyzer and the page redraws with its section. Screenshots go to
 // the test's temp folder and $TDW_SCREENSHOTS.
 func TestBrowserJobs(t *testing.T) {
-	exe := findChromium()
-	if exe == "" {
-		t.Skip("no chromium found (install Debian chromium or set TDW_CHROMIUM)")
-	}
+	b := newBrowser(t, 3*time.Minute)
 	ts, _ := jobServer(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	var mu sync.Mutex
-	var pageErrors []string
-	if err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				pageErrors = append(pageErrors, "console.error: "+strings.Join(parts, " "))
-			}
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			pageErrors = append(pageErrors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
-		}
-	}); err != nil {
-		t.Fatalf("starting %s: %v", exe, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
-	defer cancel()
-	shots := t.TempDir()
-	shot := func(name string) {
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		os.WriteFile(filepath.Join(shots, name), buf, 0o644)
-		if d := os.Getenv("TDW_SCREENSHOTS"); d != "" {
-			if err := os.MkdirAll(d, 0o755); err == nil {
-				os.WriteFile(filepath.Join(d, name), buf, 0o644)
-			}
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluating %s: %v", expr, err)
-		}
-		return v
-	}
+	ctx, shot, eval := b.ctx, b.shot, b.eval
+
 	waitFor := func(what, expr string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(time.Minute), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
@@ -151,9 +86,5 @@ func TestBrowserJobs(t *testing.T) {
 		t.Errorf("job message %q", msg)
 	}
 	shot("jobs-analyzed.png")
-	mu.Lock()
-	defer mu.Unlock()
-	for _, e := range pageErrors {
-		t.Errorf("page: %s", e)
-	}
+	b.checkErrors()
 }

@@ -1,34 +1,14 @@
 package serve
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
-
-// findChromium returns a Chromium executable ($TDW_CHROMIUM, or one on
-// PATH), or "" if there is none.
-func findChromium() string {
-	if p := os.Getenv("TDW_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestBrowser drives the dashboard in headless Chromium over the fixture
 // variant: the table lists it, its view loads, the slider, the buttons and
@@ -37,79 +17,13 @@ func findChromium() string {
 // With TDW_DASHBOARD_URL set (a variant page of a running 'tdw-host serve'),
 // it drives that page instead, e.g. to time a p=113 variant.
 func TestBrowser(t *testing.T) {
-	exe := findChromium()
-	if exe == "" {
-		t.Skip("no chromium found (install Debian chromium or set TDW_CHROMIUM)")
-	}
+	b := newBrowser(t, 90*time.Second)
 	url := os.Getenv("TDW_DASHBOARD_URL")
 	if url == "" {
 		ts := newServer(t)
 		url = ts.URL + "/"
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-
-	var mu sync.Mutex
-	var pageErrors []string
-	// Listen starts the browser; the first call must not carry a timeout.
-	if err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				pageErrors = append(pageErrors, "console.error: "+strings.Join(parts, " "))
-			}
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			pageErrors = append(pageErrors, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
-		}
-	}); err != nil {
-		t.Fatalf("starting %s: %v", exe, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-	shots := t.TempDir()
-	shot := func(name string) {
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		p := filepath.Join(shots, name)
-		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if d := os.Getenv("TDW_SCREENSHOTS"); d != "" {
-			if err := os.MkdirAll(d, 0o755); err == nil {
-				os.WriteFile(filepath.Join(d, name), buf, 0o644)
-			}
-		}
-		t.Logf("screenshot %s", p)
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluating %s: %v", expr, err)
-		}
-		return v
-	}
+	ctx, shot, eval := b.ctx, b.shot, b.eval
 	poll := func(expr string) chromedp.Action[chromedp.Void] {
 		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second))
 	}
@@ -201,27 +115,11 @@ func TestBrowser(t *testing.T) {
 	// A panel's PNG export link (set on click, for the current epoch and
 	// index) fetches a PNG; the click's own download is cancelled.
 	if os.Getenv("TDW_DASHBOARD_URL") == "" {
-		eval(`(() => { window.__export = ""; const a = document.querySelector('[data-array] .export a[data-format="png"]');
-			if (!a) { window.__export = "no export link"; return ""; }
-			a.addEventListener('click', e => e.preventDefault()); a.click();
-			fetch(a.href).then(r => r.arrayBuffer().then(b => { window.__export = r.status + " " + r.headers.get("content-type") + " " +
-				String.fromCharCode(...new Uint8Array(b).slice(1, 4)) + " " + a.href; }), e => { window.__export = String(e); }); return ""; })()`)
-		if err := chromedp.Do(ctx, poll(`window.__export !== ""`)); err != nil {
-			t.Fatalf("PNG export: %v", err)
-		}
-		if got := eval(`window.__export`); !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "/export?view=") {
+		if got := b.fetchLink(`[data-array] .export a[data-format="png"]`); !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "/export?view=") {
 			t.Errorf("PNG export link answered %q, want a PNG", got)
 		} else {
 			t.Logf("PNG export: %s", got)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, e := range pageErrors {
-		t.Errorf("page: %s", e)
-	}
-}
-
-func jsString(s string) string {
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	b.checkErrors()
 }
