@@ -298,20 +298,7 @@ func (s *Server) variantSeries(v *variant.Variant, an, sname string, index []int
 // (render.Comparison) as a download: VIEW is loss, accuracy or
 // ANALYZER/summary/NAME.
 func (s *Server) compareExport(w http.ResponseWriter, r *http.Request) {
-	body, ctype, file, err := s.comparePicture(r)
-	if err != nil {
-		if he := (*httpError)(nil); !errors.As(err, &he) {
-			s.log.Warn("request failed", "path", r.URL.Path, "error", err)
-		}
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", file))
-	if _, err := w.Write(body); err != nil {
-		s.log.Debug("writing response", "path", r.URL.Path, "error", err)
-	}
+	s.download(w, r, s.comparePicture)
 }
 
 // comparePicture draws the request's comparison and returns it, its media
@@ -364,11 +351,7 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 	var buf bytes.Buffer
 	sc, err := c.Render(render.Request{View: view, Epoch: epoch, Index: index, LogY: logY})
 	if err == nil {
-		if format == "svg" {
-			err = render.WriteSVG(&buf, sc)
-		} else {
-			err = render.WritePNG(&buf, sc)
-		}
+		err = render.WriteScene(&buf, sc, format)
 	}
 	switch {
 	case errors.Is(err, render.ErrNotFound):

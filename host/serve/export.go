@@ -17,13 +17,14 @@ var exportTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml", 
 // export answers GET .../export?view=V&format=png|svg|gif[&epoch=N][&index=i,j][&log=1]
 // with the picture host/render draws of the view, as a download. A bad view,
 // format, epoch or index is a 400, a missing analyzer, array or epoch a 404.
-func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	body, ctype, file, err := s.exportPicture(r)
+func (s *Server) export(w http.ResponseWriter, r *http.Request) { s.download(w, r, s.exportPicture) }
+
+// download answers a request with the picture that draw makes of it, as an
+// attachment, or with draw's error.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, draw func(*http.Request) (body []byte, ctype, file string, err error)) {
+	body, ctype, file, err := draw(r)
 	if err != nil {
-		if he := (*httpError)(nil); !errors.As(err, &he) {
-			s.log.Warn("request failed", "path", r.URL.Path, "error", err)
-		}
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
@@ -76,21 +77,7 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	rd := render.NewRenderer(v)
 	req := render.Request{View: view, Epoch: epoch, Index: index, LogY: logY}
 	var buf bytes.Buffer
-	if format == "gif" {
-		var frames []*render.Scene
-		if frames, err = rd.Frames(req); err == nil {
-			err = render.WriteGIF(&buf, frames)
-		}
-	} else {
-		var sc *render.Scene
-		if sc, err = rd.Render(req); err == nil {
-			if format == "svg" {
-				err = render.WriteSVG(&buf, sc)
-			} else {
-				err = render.WritePNG(&buf, sc)
-			}
-		}
-	}
+	err = rd.Export(&buf, req, format)
 	switch {
 	case errors.Is(err, render.ErrNotFound):
 		return nil, "", "", errNotFound("%v", err)

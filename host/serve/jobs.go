@@ -69,10 +69,7 @@ func (s *Server) write(h func(*http.Request) (int, any, error)) http.HandlerFunc
 			code, v, err = h(r)
 		}
 		if err != nil {
-			if he := (*httpError)(nil); !errors.As(err, &he) {
-				s.log.Warn("request failed", "path", r.URL.Path, "error", err)
-			}
-			writeError(w, err)
+			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -167,10 +167,7 @@ func (s *Server) api(h func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)
 		if err != nil {
-			if he := (*httpError)(nil); !errors.As(err, &he) {
-				s.log.Warn("request failed", "path", r.URL.Path, "error", err)
-			}
-			writeError(w, err)
+			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -179,6 +176,15 @@ func (s *Server) api(h func(*http.Request) (any, error)) http.HandlerFunc {
 			s.log.Debug("writing response", "path", r.URL.Path, "error", err)
 		}
 	}
+}
+
+// fail answers a request with err (writeError), logging errors that are not
+// the request's fault: those a handler did not turn into an httpError.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if he := (*httpError)(nil); !errors.As(err, &he) {
+		s.log.Warn("request failed", "path", r.URL.Path, "error", err)
+	}
+	writeError(w, err)
 }
 
 // writeError answers with err's status (500 for a plain error, 404 for a

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -77,27 +77,12 @@ A variant without the statistic is listed in the legend as not analyzed.`,
 				if out == "" {
 					out = exportName(v.Name, req.View, o.epoch, o.format)
 				}
-				r := render.NewRenderer(v)
-				var write func(w io.Writer) error
-				if o.format == "gif" {
-					frames, err := r.Frames(req)
-					if err != nil {
-						return err
-					}
-					write = func(w io.Writer) error { return render.WriteGIF(w, frames) }
-				} else {
-					s, err := r.Render(req)
-					if err != nil {
-						return err
-					}
-					write = func(w io.Writer) error {
-						if o.format == "svg" {
-							return render.WriteSVG(w, s)
-						}
-						return render.WritePNG(w, s)
-					}
+				// Drawn before the file is touched: a bad view writes nothing.
+				var pic bytes.Buffer
+				if err := render.NewRenderer(v).Export(&pic, req, o.format); err != nil {
+					return err
 				}
-				if err := atomicfile.WriteWith(out, 0o644, write); err != nil {
+				if err := atomicfile.WriteFile(out, pic.Bytes(), 0o644); err != nil {
 					return fmt.Errorf("writing %s: %w", out, err)
 				}
 				fmt.Fprintf(a.stdout, "wrote %s\n", out)

@@ -56,12 +56,7 @@ func (a *app) exportCompare(o exportFlags, view string) error {
 	if out == "" {
 		out = render.CompareFileName(vs, req.View, o.epoch, o.format)
 	}
-	write := func(w io.Writer) error {
-		if o.format == "svg" {
-			return render.WriteSVG(w, s)
-		}
-		return render.WritePNG(w, s)
-	}
+	write := func(w io.Writer) error { return render.WriteScene(w, s, o.format) }
 	if err := atomicfile.WriteWith(out, 0o644, write); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
