@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
@@ -151,7 +150,7 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 	if err != nil {
 		return nil, err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(p.fam), env.pluginOptions())
+	plugin, err := env.launchFamily(ctx, p.fam)
 	if err != nil {
 		return nil, err
 	}

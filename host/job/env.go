@@ -1,6 +1,8 @@
 package job
 
 import (
+	"context"
+
 	hclog "github.com/hashicorp/go-hclog"
 
 	"github.com/tdw-workbench/tdw/host/pluginhost"
@@ -30,6 +32,11 @@ func (e Env) logger() hclog.Logger {
 }
 
 func (e Env) pluginOptions() pluginhost.Options { return pluginhost.Options{Logger: e.logger()} }
+
+// launchFamily starts a family's plugin, checked against its family.json.
+func (e Env) launchFamily(ctx context.Context, f *registry.FamilyManifest) (*pluginhost.Family, error) {
+	return pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(f), e.pluginOptions())
+}
 
 // family looks a family up, as a request error naming the field.
 func (e Env) family(name string) (*registry.FamilyManifest, error) {

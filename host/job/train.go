@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -149,7 +148,7 @@ func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.P
 	if err != nil {
 		return nil, err
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(p.fam), env.pluginOptions())
+	plugin, err := env.launchFamily(ctx, p.fam)
 	if err != nil {
 		return nil, err
 	}
