@@ -1,10 +1,10 @@
 package artifact
 
 import (
-	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 

@@ -2,12 +2,12 @@ package checkpoint
 
 import (
 	"errors"
-	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"github.com/tdw-workbench/tdw/host/render"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/render"
 )
 
 // ArrayAnswer is one array, or the requested slice of it.

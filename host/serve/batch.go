@@ -2,7 +2,6 @@ package serve
 
 import (
 	"errors"
-	"github.com/tdw-workbench/tdw/host/render"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/artifact"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/render"
 )
 
 // MaxBatch bounds the arrays one batch request may ask for.

@@ -1,14 +1,15 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/host/internal/plugintest"
-	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tdw-workbench/tdw/host/internal/plugintest"
+	"github.com/tdw-workbench/tdw/host/internal/pythontest"
 )
 
 var (
