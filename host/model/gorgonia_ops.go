@@ -30,6 +30,9 @@ type kernelOp[T Float] struct {
 	run   func(in []G.Value) ([]T, error)
 	steps []diffStep
 	dense *tensor.Dense // the last output view, reused while its buffer is
+	// after, when set, runs once the output is computed: the runner emits
+	// the hooks this node completes while their data is still in cache.
+	after func()
 }
 
 // Operand codes of a diffStep: an input index ≥ 0, or one of these.
@@ -95,6 +98,9 @@ func (op *kernelOp[T]) Do(in ...G.Value) (G.Value, error) {
 	}
 	if op.dense == nil || &op.dense.Data().([]T)[0] != &buf[0] {
 		op.dense = tensor.New(tensor.WithShape(op.shape.Clone()...), tensor.WithBacking(buf))
+	}
+	if op.after != nil {
+		op.after()
 	}
 	return op.dense, nil
 }
