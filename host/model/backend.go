@@ -30,8 +30,10 @@ type Runner interface {
 	Gradient(p *Params[float32], tok, labels []int64, B, norm int, grads *Params[float32], skip map[string]bool) float64
 }
 
-// Backend makes Runners. The CPU backend (CPU()) is the default; a GPU backend
-// implements the same interface without changes to Model or Trainer.
+// Backend makes Runners: CPU() (the hand-written fused runner, the reference)
+// and Gorgonia() (a Gorgonia graph over the same kernels, the default; see
+// DefaultBackend). A GPU backend implements the same interface without
+// changes to Model or Trainer.
 type Backend interface {
 	Name() string
 	NewRunner(c Config, n, maxBatch int, spec RunSpec) Runner

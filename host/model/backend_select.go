@@ -9,6 +9,8 @@ import (
 
 // BackendEnv names the environment variable that selects the default
 // backend ("cpu" or "gorgonia") when SetDefaultBackend was not called.
+// Unset, the default is Gorgonia (the design card's); CPU is the reference
+// the Gorgonia backend is tested against.
 const BackendEnv = "TDW_BACKEND"
 
 // BackendNames lists the names BackendByName accepts.
@@ -33,7 +35,7 @@ var defaultBackend struct {
 }
 
 // SetDefaultBackend makes b the backend of models made by New and
-// FromStateDict from now on (nil: back to TDW_BACKEND / CPU).
+// FromStateDict from now on (nil: back to TDW_BACKEND / Gorgonia).
 func SetDefaultBackend(b Backend) {
 	defaultBackend.Lock()
 	defer defaultBackend.Unlock()
@@ -41,7 +43,8 @@ func SetDefaultBackend(b Backend) {
 }
 
 // DefaultBackend returns the backend New and FromStateDict give a model: the
-// one set by SetDefaultBackend, else the one named by $TDW_BACKEND, else CPU.
+// one set by SetDefaultBackend, else the one named by $TDW_BACKEND, else
+// Gorgonia.
 // An unknown TDW_BACKEND value is an error naming the variable.
 func DefaultBackend() (Backend, error) {
 	defaultBackend.Lock()
@@ -52,7 +55,7 @@ func DefaultBackend() (Backend, error) {
 	}
 	name := strings.TrimSpace(os.Getenv(BackendEnv))
 	if name == "" {
-		return CPU(), nil
+		return Gorgonia(), nil
 	}
 	b, err := BackendByName(name)
 	if err != nil {

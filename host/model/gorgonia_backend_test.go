@@ -141,7 +141,7 @@ func TestGorgoniaGraphPerBatchSize(t *testing.T) {
 // TestBackendSelection checks BackendByName and the TDW_BACKEND default.
 func TestBackendSelection(t *testing.T) {
 	cases := []struct{ env, want, err string }{
-		{"", CPU().Name(), ""},
+		{"", Gorgonia().Name(), ""},
 		{"cpu", CPU().Name(), ""},
 		{"gorgonia", Gorgonia().Name(), ""},
 		{" gorgonia ", Gorgonia().Name(), ""},

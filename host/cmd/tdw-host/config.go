@@ -59,7 +59,7 @@ func addGlobalFlags(root *cobra.Command, c *config) {
 		pf.StringVar(alias, g.name+"-dir", "", "same as --"+g.name)
 		_ = pf.SetAnnotation(g.name+"-dir", cobra.BashCompSubdirsInDir, []string{})
 	}
-	pf.StringVar(&c.Backend, "backend", "", "engine `BACKEND` for forward passes and training: "+strings.Join(model.BackendNames, ", ")+" (env TDW_BACKEND; default cpu)")
+	pf.StringVar(&c.Backend, "backend", "", "engine `BACKEND` for forward passes and training: "+strings.Join(model.BackendNames, ", ")+" (env TDW_BACKEND; default gorgonia)")
 	pf.StringVar(&c.LogLevel, "log-level", "warn", "`LEVEL` of the logs on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
 }
 
