@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -37,15 +38,20 @@ func init() {
 	addCommand(func(a *app) *cobra.Command {
 		return &cobra.Command{
 			Use:   "version",
-			Short: "Print tdw's version, plugin protocol version, Go version and BLAS backend",
+			Short: "Print tdw's version, plugin protocol version, Go version, BLAS and engine backend",
 			Long: `Print tdw's version, the plugin protocol version this host speaks (plugins must
 be built against an sdk with the same version), the Go toolchain and the BLAS
 the engine's matrix products use (openblas when built with -tags openblas,
-otherwise pure-Go gonum).`,
+otherwise pure-Go gonum) and the engine backend that --backend / TDW_BACKEND
+select (gorgonia by default, or cpu).`,
 			Args: cobra.NoArgs,
 			RunE: runE(func(cmd *cobra.Command, _ []string) error {
-				_, err := fmt.Fprintf(a.stdout, "tdw       %s\nprotocol  %d\ngo        %s %s/%s\nblas      %s\n",
-					tdwVersion(), sdk.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH, blasBackend)
+				be, err := model.DefaultBackend()
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "tdw       %s\nprotocol  %d\ngo        %s %s/%s\nblas      %s\nengine    %s\n",
+					tdwVersion(), sdk.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH, blasBackend, be.Name())
 				return err
 			}),
 		}
