@@ -16,8 +16,10 @@ import (
 // residual sums, activations, cross-entropy), differentiates it with
 // gorgonia.Grad and runs forward and backward on a TapeMachine. Values are
 // tensor.Dense views of the parameters' and the runner's own buffers: no
-// copies. Results equal the CPU backend's up to float32 rounding in the
-// gradient sums; runs are deterministic.
+// copies. The forward pass equals the CPU backend's bit for bit, gradients up
+// to float32 rounding of their sums; runs are deterministic. A Runner's
+// methods panic, naming the op, if Gorgonia fails to build or run the graph:
+// inputs are validated before they reach a Runner, so that is a bug.
 func Gorgonia() Backend { return gorgoniaBackend{} }
 
 type gorgoniaBackend struct{}
@@ -33,15 +35,16 @@ func (gorgoniaBackend) NewRunner(c Config, n, maxBatch int, spec RunSpec) Runner
 type gorgoniaRunner[T Float] struct {
 	c      Config
 	n      int
-	maxB   int
 	pl     plan
 	specs  []ParamSpec
 	ws     *workspace[T]
 	graphs map[string]*gGraph[T]
 }
 
-func newGorgoniaRunner[T Float](c Config, n, maxB int, spec RunSpec) *gorgoniaRunner[T] {
-	return &gorgoniaRunner[T]{c: c, n: n, maxB: maxB, pl: newPlan(c, spec.Hooks, true, spec.Logits),
+// newGorgoniaRunner makes a runner for sequences of n positions; graphs are
+// built per batch size on first use, so no maximum batch is needed.
+func newGorgoniaRunner[T Float](c Config, n, _ int, spec RunSpec) *gorgoniaRunner[T] {
+	return &gorgoniaRunner[T]{c: c, n: n, pl: newPlan(c, spec.Hooks, true, spec.Logits),
 		specs: ParamSpecs(c), ws: &workspace[T]{bufs: map[string][]T{}}, graphs: map[string]*gGraph[T]{}}
 }
 
@@ -55,8 +58,8 @@ type gGraph[T Float] struct {
 	logits *G.Node
 	grads  []*G.Node // per parameter; nil when frozen
 	loss   lossState
-	// emit and tok are the current forward call's, for the hooks that ops
-	// emit as they complete.
+	// emit, curB and curTok are the current forward call's, for the hooks
+	// that ops emit as they complete.
 	emit   Emitter
 	curB   int
 	curTok []int64

@@ -29,7 +29,7 @@ type kernelOp[T Float] struct {
 	// element for a scalar output).
 	run   func(in []G.Value) ([]T, error)
 	steps []diffStep
-	dense *tensor.Dense // the last output view, reused while its buffer is
+	dense *tensor.Dense // the last output view, reused while the buffer stays
 	// after, when set, runs once the output is computed: the runner emits
 	// the hooks this node completes while their data is still in cache.
 	after func()
