@@ -22,4 +22,7 @@ type trainer interface {
 	Weights() map[string]*sdk.Tensor
 	// OptimizerState returns the optimizer state after the steps taken.
 	OptimizerState() *checkpoint.OptimizerState
+	// Engine names the compute backend (model.Backend's Name, e.g.
+	// "gorgonia-openblas"), recorded in metadata.json.
+	Engine() string
 }

@@ -69,6 +69,8 @@ func (t *modelTrainer) Evaluate(ds sdk.Dataset) (float64, float64, error) {
 
 func (t *modelTrainer) Weights() map[string]*sdk.Tensor { return t.m.StateDict() }
 
+func (t *modelTrainer) Engine() string { return t.m.Backend.Name() }
+
 func (t *modelTrainer) OptimizerState() *checkpoint.OptimizerState {
 	st := t.tr.OptimizerState()
 	return &checkpoint.OptimizerState{Step: int64(st.Step), ExpAvg: st.ExpAvg, ExpAvgSq: st.ExpAvgSq}

@@ -68,6 +68,11 @@ type Metadata struct {
 	ResumeEpoch int `json:"resume_epoch"`
 
 	Training *TrainingSettings `json:"training,omitempty"`
+	// Engines are the compute backends that trained the run, in the order
+	// they took over (e.g. ["gorgonia-openblas"]). Two or more mean a
+	// resume or extension ran on another backend: the weights then differ
+	// from a straight run's at rounding level.
+	Engines []string `json:"engines,omitempty"`
 
 	TrainLosses      []float64          `json:"train_losses"`
 	TestLosses       []float64          `json:"test_losses"`

@@ -310,7 +310,14 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 		m.EpochsCompleted = e
 		m.ResumeEpoch = e
 	}
-	log.Info("training", "variant", v.Name, "from_epoch", start, "to_epoch", target, "checkpoints", len(s.Checkpoints))
+	if eng := tr.Engine(); len(m.Engines) == 0 || m.Engines[len(m.Engines)-1] != eng {
+		if len(m.Engines) > 0 {
+			log.Warn("continuing on another engine backend: the weights will differ from an uninterrupted run's at rounding level",
+				"variant", v.Name, "trained_with", m.Engines[len(m.Engines)-1], "now", eng)
+		}
+		m.Engines = append(m.Engines, eng)
+	}
+	log.Info("training", "variant", v.Name, "from_epoch", start, "to_epoch", target, "checkpoints", len(s.Checkpoints), "engine", tr.Engine())
 
 	for e := start; ; e++ {
 		if err := ctx.Err(); err != nil {

@@ -408,3 +408,32 @@ func TestTrainExtendWithoutFinalCheckpoint(t *testing.T) {
 		t.Errorf("resume files left: %v", left)
 	}
 }
+
+// TestTrainRecordsEngines: metadata.json names the backend that trained a
+// run, and a second one when an extension runs on another backend.
+func TestTrainRecordsEngines(t *testing.T) {
+	model.SetDefaultBackend(model.CPU())
+	t.Cleanup(func() { model.SetDefaultBackend(nil) })
+	fam := loadFamily(t, familyJSON)
+	v, _, err := trainTiny(t, fam, t.TempDir(), 10, "0:10:5", TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Extending on the same backend adds nothing; on another, it is recorded.
+	for _, step := range []struct {
+		to      int
+		backend model.Backend
+	}{{15, model.CPU()}, {20, model.Gorgonia()}} {
+		model.SetDefaultBackend(step.backend)
+		if _, err := v.Train(context.Background(), TrainOptions{Family: modadd.New(), ExtendTo: step.to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := v.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{model.CPU().Name(), model.Gorgonia().Name()}; !reflect.DeepEqual(m.Engines, want) {
+		t.Errorf("engines %v, want %v", m.Engines, want)
+	}
+}
