@@ -61,12 +61,14 @@ func TestBackendFlag(t *testing.T) {
 			}
 		}
 	}
+	// The error names where the bad name came from.
 	for _, tc := range []struct {
 		env  map[string]string
 		flag []string
-	}{{nil, []string{"--backend", "tpu"}}, {map[string]string{"TDW_BACKEND": "tpu"}, nil}} {
+		from string
+	}{{nil, []string{"--backend", "tpu"}, "--backend"}, {map[string]string{"TDW_BACKEND": "tpu"}, nil, "TDW_BACKEND"}} {
 		r := run(t, tc.env, args(filepath.Join(dir, "x.npz"), tc.flag...)...)
-		if r.code != 2 || !strings.Contains(r.stderr, `--backend: backend "tpu": want one of cpu, gorgonia`) {
+		if r.code != 2 || !strings.Contains(r.stderr, tc.from+`: backend "tpu": want one of cpu, gorgonia`) {
 			t.Errorf("%v %v: exit %d, stderr %q", tc.env, tc.flag, r.code, r.stderr)
 		}
 	}

@@ -85,14 +85,15 @@ func (c *config) resolve(cmd *cobra.Command, env func(string) (string, bool)) er
 			return usageErrorf("--%s: empty folder", g.name)
 		}
 	}
+	backendFrom := "--backend"
 	if !flags.Changed("backend") {
 		if v, ok := env(model.BackendEnv); ok {
-			c.Backend = strings.TrimSpace(v)
+			c.Backend, backendFrom = strings.TrimSpace(v), model.BackendEnv
 		}
 	}
 	if c.Backend != "" {
 		if _, err := model.BackendByName(c.Backend); err != nil {
-			return usageErrorf("--backend: %v", err)
+			return usageErrorf("%s: %v", backendFrom, err)
 		}
 	}
 	if !flags.Changed("log-level") {
