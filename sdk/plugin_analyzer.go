@@ -211,6 +211,31 @@ func (c *AnalyzerClient) Analyze(ctx context.Context, cp *Checkpoint) (*Result, 
 	return &Result{Arrays: g["arrays"], Summary: g["summary"]}, nil
 }
 
+// recvRequestTensors reads the tensor frames that follow a request stream's
+// first message until the stream ends. A broken stream's error is returned
+// as it is; frames that do not assemble are InvalidArgument, naming op.
+func recvRequestTensors[M interface{ GetTensor() *tdwv1.TensorFrame }](op string, recv func() (M, error),
+	resolve func(*tdwv1.SharedRef, int64) ([]byte, error)) ([]*wire.Tensor, error) {
+	a := wire.Assembler{Resolve: resolve}
+	for {
+		m, err := recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := a.Add(m.GetTensor()); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, err)
+		}
+	}
+	ts, err := a.Finish()
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, err)
+	}
+	return ts, nil
+}
+
 // recvTensors reads tensor frames until the stream ends.
 func recvTensors(recv func() (*tdwv1.TensorFrame, error), resolve func(*tdwv1.SharedRef, int64) ([]byte, error)) ([]*wire.Tensor, error) {
 	a := wire.Assembler{Resolve: resolve}
@@ -385,22 +410,9 @@ func (s *analyzerServer) Begin(stream tdwv1.Analyzer_BeginServer) error {
 	if ri == nil {
 		return status.Error(codes.InvalidArgument, "Begin: first message is not the run")
 	}
-	a := wire.Assembler{Resolve: s.maps.resolve}
-	for {
-		f, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := a.Add(f.GetTensor()); err != nil {
-			return status.Errorf(codes.InvalidArgument, "Begin: %v", err)
-		}
-	}
-	ts, err := a.Finish()
+	ts, err := recvRequestTensors("Begin", stream.Recv, s.maps.resolve)
 	if err != nil {
-		return status.Errorf(codes.InvalidArgument, "Begin: %v", err)
+		return err
 	}
 	run, err := s.run(ri)
 	if err != nil {
@@ -430,22 +442,9 @@ func (s *analyzerServer) Analyze(stream tdwv1.Analyzer_AnalyzeServer) error {
 	if ci == nil {
 		return status.Error(codes.InvalidArgument, "Analyze: first message is not the checkpoint")
 	}
-	a := wire.Assembler{Resolve: s.maps.resolve}
-	for {
-		f, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := a.Add(f.GetTensor()); err != nil {
-			return status.Errorf(codes.InvalidArgument, "Analyze: %v", err)
-		}
-	}
-	ts, err := a.Finish()
+	ts, err := recvRequestTensors("Analyze", stream.Recv, s.maps.resolve)
 	if err != nil {
-		return status.Errorf(codes.InvalidArgument, "Analyze: %v", err)
+		return err
 	}
 	g, err := groupTensors(ts, false, "hooks", "weights", "logits")
 	if err != nil {

@@ -29,22 +29,9 @@ func (s *hostServer) Evaluate(stream tdwv1.Host_EvaluateServer) error {
 	if info == nil {
 		return status.Error(codes.InvalidArgument, "Evaluate: first message is not the request")
 	}
-	a := wire.Assembler{}
-	for {
-		f, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := a.Add(f.GetTensor()); err != nil {
-			return status.Errorf(codes.InvalidArgument, "Evaluate: %v", err)
-		}
-	}
-	ts, err := a.Finish()
+	ts, err := recvRequestTensors("Evaluate", stream.Recv, nil)
 	if err != nil {
-		return status.Errorf(codes.InvalidArgument, "Evaluate: %v", err)
+		return err
 	}
 	g, err := groupTensors(ts, false, "replace")
 	if err != nil {
