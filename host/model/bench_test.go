@@ -78,3 +78,27 @@ func benchEpoch(b *testing.B, p int, be Backend) {
 		}
 	}
 }
+
+// BenchmarkEvaluate is one loss-and-accuracy evaluation over all p² inputs
+// at the last position with a reused Evaluator: what landscape_flatness asks
+// the host for once per direction.
+func BenchmarkEvaluate(b *testing.B) {
+	for _, p := range []int{31, 59, 113} {
+		for _, be := range benchBackends {
+			b.Run(fmt.Sprintf("p=%d/%s", p, be.name), func(b *testing.B) {
+				m, err := New(calibrationConfig(p))
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Backend = be.b
+				ds := calibrationData(p)
+				ev := NewEvaluator(m.Config)
+				for i := 0; i < b.N; i++ {
+					if _, _, err := ev.Evaluate(m, ds, PosLast); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
