@@ -161,16 +161,7 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, w := range want.Arrays {
-		if g := got.Arrays[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
-			t.Errorf("through the plugin: %s is %v, in-process %v", name, g, w)
-		}
-	}
-	for name, w := range want.Summary {
-		if g := got.Summary[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
-			t.Errorf("through the plugin: summary %s is %v, in-process %v", name, g, w)
-		}
-	}
+	sdktest.SameResult(t, want, got)
 }
 
 // TestManifest holds the analyzer to its analyzer.json: Info matches, the

@@ -139,13 +139,7 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, set := range [][2]map[string]*sdk.Tensor{{want.Arrays, got.Arrays}, {want.Summary, got.Summary}} {
-		for name, w := range set[0] {
-			if g := set[1][name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
-				t.Errorf("through the plugin: %s is %v, in-process %v", name, g, w)
-			}
-		}
-	}
+	sdktest.SameResult(t, want, got)
 }
 
 // BenchmarkAnalyze times one checkpoint; p = 113, d_mlp = 512 is the

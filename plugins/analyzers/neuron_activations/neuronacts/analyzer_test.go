@@ -180,9 +180,7 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, w := got.Arrays["activations"], want.Arrays["activations"]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
-		t.Errorf("through the plugin: activations %v differ from in-process %v", g, w)
-	}
+	sdktest.SameResult(t, want, got)
 }
 
 // TestManifest holds the analyzer to its analyzer.json: Info matches, the

@@ -136,11 +136,7 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, w := range want {
-		if g := got[name]; g == nil || g.String() != w.String() || string(g.Bytes()) != string(w.Bytes()) {
-			t.Errorf("through the plugin: %s is %v, in-process %v", name, g, w)
-		}
-	}
+	sdktest.SameTensors(t, "array", want, got)
 }
 
 // BenchmarkAnalyzeAcross times a whole run: E checkpoints of the p = 113
