@@ -276,7 +276,8 @@ func TestJobsTrainAndAnalyze(t *testing.T) {
 	}
 	_, body := get(t, ts, "/api/variants")
 	json.Unmarshal(body, &list)
-	if len(list.Variants) != 1 || list.Variants[0].Name != name || list.Variants[0].State != "TRAINED" || list.Variants[0].Epochs != 40 {
+	if len(list.Variants) != 1 || list.Variants[0].Name != name || list.Variants[0].State != "TRAINED" || list.Variants[0].Epochs != 40 ||
+		list.Variants[0].Job != nil {
 		t.Errorf("variants after the train job: %s", body)
 	}
 	// A finished job's stream is its state, then its end.
@@ -331,6 +332,16 @@ func TestJobsCancel(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no progress in a minute: %s", body)
 		}
+	}
+	// The variants table shows the job holding its variant.
+	var list struct {
+		Variants []VariantRow `json:"variants"`
+	}
+	_, body := get(t, ts, "/api/variants")
+	json.Unmarshal(body, &list)
+	if len(list.Variants) != 1 || list.Variants[0].Job == nil || list.Variants[0].Job.ID != id ||
+		list.Variants[0].Job.Kind != job.KindTrain || list.Variants[0].Job.State != job.Running {
+		t.Errorf("variants while the job trains: %s", body)
 	}
 	if code, body := post(t, ts, "/api/jobs/"+id+"/cancel", "", nil); code != 200 || body["id"] != id {
 		t.Errorf("cancel: %d %v", code, body)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -34,6 +35,15 @@ type VariantRow struct {
 	Analyzers []AnalyzerState `json:"analyzers"`
 	// Error is set when the variant could not be read in full.
 	Error string `json:"error,omitempty"`
+	// Job is the dashboard job queued or running on the variant, if any.
+	Job *JobRef `json:"job,omitempty"`
+}
+
+// JobRef names a job that holds a variant.
+type JobRef struct {
+	ID    string    `json:"id"`
+	Kind  job.Kind  `json:"kind"`
+	State job.State `json:"state"`
 }
 
 // AnalyzerState is one analyzer's artifact status for a variant.
@@ -56,6 +66,15 @@ func (s *Server) listVariants(*http.Request) (any, error) {
 		Problems []string     `json:"problems"`
 	}
 	out := listing{Variants: []VariantRow{}, Problems: []string{}}
+	// A job holds at most one variant; the manager allows one per variant.
+	held := map[string]*JobRef{}
+	if s.jobs != nil {
+		for _, in := range s.jobs.List() {
+			if !in.State.Final() {
+				held[in.Family+"/"+in.Variant] = &JobRef{ID: in.ID, Kind: in.Kind, State: in.State}
+			}
+		}
+	}
 	for _, fam := range s.families.List() {
 		vs, errs := variant.List(s.results, fam)
 		for _, err := range errs {
@@ -63,7 +82,9 @@ func (s *Server) listVariants(*http.Request) (any, error) {
 		}
 		ms := s.familyAnalyzers(fam)
 		for _, v := range vs {
-			out.Variants = append(out.Variants, s.row(v, ms))
+			row := s.row(v, ms)
+			row.Job = held[v.Family+"/"+v.Name]
+			out.Variants = append(out.Variants, row)
 		}
 	}
 	sort.Slice(out.Variants, func(i, j int) bool {

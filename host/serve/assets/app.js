@@ -242,7 +242,7 @@ async function showVariants() {
     const missing = v.analyzers.length - done - stale;
     return {
       family: v.family, name: v.name, params: Object.entries(v.params).map(([k, x]) => `${k}=${x}`).join(" "),
-      state: v.state, epochs: v.epochs, checkpoints: v.checkpoints, train: v.final_train_loss, test: v.final_test_loss,
+      state: v.job ? `${v.state} (${v.job.kind} ${v.job.state})` : v.state, epochs: v.epochs, checkpoints: v.checkpoints, train: v.final_train_loss, test: v.final_test_loss,
       grok: v.grokking_epoch < 0 ? null : v.grokking_epoch,
       analyzers: v.analyzers.length ? `${done} done / ${missing} missing / ${stale} stale` : "–",
       error: v.error || "",

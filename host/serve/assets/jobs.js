@@ -73,7 +73,12 @@ function follow(id) {
   es.addEventListener("progress", ev => {
     const e = JSON.parse(ev.data);
     const j = jobs.list.find(j => j.id === id);
-    if (j) { j.last = e; if (j.state === "queued") j.state = "running"; drawJobs(); }
+    if (!j) return;
+    const first = !j.last;
+    j.last = e; if (j.state === "queued") j.state = "running"; drawJobs();
+    // The variants table shows which variant a job holds (a new one from
+    // its first epoch on): redraw it once the job is under way.
+    if (first) refreshTable();
   });
   es.addEventListener("end", ev => {
     es.close();
@@ -82,6 +87,14 @@ function follow(id) {
     updateJob(info);
     refreshView(info);
   });
+}
+
+// refreshTable redraws the variants table, if it is the open view.
+function refreshTable() {
+  const h = location.hash.replace(/^#/, "").split("?")[0];
+  if (h !== "" && h !== "/") return;
+  view = null;
+  route();
 }
 
 // refreshView redraws the open view when a job changed what it shows.
