@@ -21,6 +21,11 @@ type Options struct {
 	KeepFinished int
 	// History is how many events each job keeps (default 200).
 	History int
+	// Journal, if set, is a file where the manager keeps the jobs it
+	// remembers (rewritten atomically as each job starts and ends), so a
+	// new manager over the same file lists them; jobs that were still
+	// queued or running there are listed failed (docs/dashboard.md).
+	Journal string
 	// MinInterval is the least time between two published events of a job
 	// (default 100ms): training reports every epoch, far more often than a
 	// page redraws. The latest report is always in Info.Last; the first,
@@ -76,9 +81,25 @@ type job struct {
 	lastPub time.Time
 }
 
-// NewManager returns a manager running jobs against env.
+// NewManager returns a manager running jobs against env, listing the jobs
+// of opts.Journal if it is set. A journal that cannot be read is logged
+// (and, if it does not parse, moved aside): the manager then starts with no
+// history.
 func NewManager(env Env, opts Options) *Manager {
-	return &Manager{env: env, opts: opts.withDefaults(), jobs: map[string]*job{}, active: map[string]*job{}}
+	m := &Manager{env: env, opts: opts.withDefaults(), jobs: map[string]*job{}, active: map[string]*job{}}
+	if m.opts.Journal != "" {
+		past, err := loadJournal(m.opts.Journal, time.Now().UTC())
+		if err != nil {
+			env.logger().Warn("job history lost", "error", err)
+		}
+		for _, in := range past {
+			j := &job{m: m, info: in, key: in.Family + "/" + in.Variant, subs: map[chan Event]struct{}{}}
+			m.jobs[in.ID] = j
+			m.order = append(m.order, j)
+		}
+		m.prune()
+	}
+	return m
 }
 
 // StartTrain queues a training job and returns it. A bad request returns a
@@ -157,6 +178,7 @@ func (m *Manager) start(kind Kind, family, name string, req any, fn func(context
 		m.queue = append(m.queue, j)
 	}
 	m.prune()
+	m.saveJournal()
 	m.env.logger().Info("job started", "id", id, "kind", kind, "variant", key, "state", j.info.State)
 	return j.snapshot(false), nil
 }
@@ -201,6 +223,7 @@ func (m *Manager) run(j *job) {
 		next := m.queue[0]
 		m.queue = m.queue[1:]
 		m.launch(next)
+		m.saveJournal()
 	}
 }
 
@@ -259,6 +282,7 @@ func (m *Manager) end(j *job) {
 	if m.active[j.key] == j {
 		delete(m.active, j.key)
 	}
+	m.saveJournal()
 }
 
 // prune forgets the oldest finished jobs beyond KeepFinished. The caller

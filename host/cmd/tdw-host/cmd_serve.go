@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -50,7 +51,8 @@ variant); Ctrl-C cancels them and waits for them to save their state.
 				}
 				var jobs *job.Manager
 				if !readOnly {
-					jobs = job.NewManager(a.jobEnv(fams, ans), job.Options{})
+					// The job list outlives the server (docs/dashboard.md, Jobs).
+					jobs = job.NewManager(a.jobEnv(fams, ans), job.Options{Journal: filepath.Join(a.cfg.ResultsDir, ".tdw", "jobs.json")})
 				}
 				srv, err := serve.New(a.cfg.ResultsDir, fams, ans, serve.Options{Logger: a.log, Jobs: jobs})
 				if err != nil {

@@ -136,4 +136,12 @@ func TestServeJobs(t *testing.T) {
 	if md.Status != variant.StatusTraining || md.EpochsCompleted == 0 {
 		t.Errorf("after SIGINT the variant is %s at %d epochs, want a resumable partial run", md.Status, md.EpochsCompleted)
 	}
+	// The job list outlives the server, the job recorded as cancelled.
+	b, err := os.ReadFile(filepath.Join(root, "results", ".tdw", "jobs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"id": "`+started["id"].(string)+`"`) || !strings.Contains(string(b), `"state": "cancelled"`) {
+		t.Errorf("job journal after SIGINT:\n%s", b)
+	}
 }
