@@ -296,9 +296,5 @@ func CompareFileName(vs []*variant.Variant, view View, epoch int, format string)
 		}
 		names = append(names, v.Name)
 	}
-	name := "compare_" + strings.Join(names, "_") + "_" + strings.ReplaceAll(view.String(), "/", "-")
-	if epoch >= 0 {
-		name += fmt.Sprintf("_e%d", epoch)
-	}
-	return name + "." + format
+	return FileName("compare_"+strings.Join(names, "_"), view, epoch, format)
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Formats are the picture formats an export writes: a scene as PNG or SVG,
@@ -40,4 +41,15 @@ func (r *Renderer) Export(w io.Writer, req Request, format string) error {
 		return err
 	}
 	return WriteScene(w, s, format)
+}
+
+// FileName is the default file name of an exported picture: stem (a
+// variant's name, say), "_", the view with "/" written "-", "_eN" when it
+// shows one epoch N (epoch ≥ 0), and format as the extension.
+func FileName(stem string, view View, epoch int, format string) string {
+	name := stem + "_" + strings.ReplaceAll(view.String(), "/", "-")
+	if epoch >= 0 {
+		name += fmt.Sprintf("_e%d", epoch)
+	}
+	return name + "." + format
 }

@@ -313,24 +313,11 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 	if format != "png" && format != "svg" {
 		return nil, "", "", errBadRequest("format=%q: a comparison exports as png or svg", format)
 	}
-	view, err := render.ParseView(q.Get("view"))
-	if err != nil {
-		return nil, "", "", errBadRequest("view=: %v", err)
-	}
-	epoch := -1
-	if q.Has("epoch") {
-		if epoch, err = intParam(r, "epoch", -1); err != nil {
-			return nil, "", "", err
-		}
-	}
-	index, err := render.ParseIndex(q.Get("index"))
-	if err != nil {
-		return nil, "", "", errBadRequest("%v", err)
-	}
-	logY, err := logParam(r)
+	req, err := pictureRequest(r)
 	if err != nil {
 		return nil, "", "", err
 	}
+	view := req.View
 	if view.Kind == render.Summary {
 		for _, v := range vs {
 			if _, err := within(s.results, filepath.Join(v.ArtifactsDir(), view.Analyzer)); err != nil {
@@ -349,19 +336,14 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 		return nil, "", "", err
 	}
 	var buf bytes.Buffer
-	sc, err := c.Render(render.Request{View: view, Epoch: epoch, Index: index, LogY: logY})
+	sc, err := c.Render(req)
 	if err == nil {
 		err = render.WriteScene(&buf, sc, format)
 	}
-	switch {
-	case errors.Is(err, render.ErrNotFound):
-		return nil, "", "", errNotFound("%v", err)
-	case errors.Is(err, render.ErrSelection), errors.Is(err, render.ErrBadView):
-		return nil, "", "", errBadRequest("%v", err)
-	case err != nil:
-		return nil, "", "", err
+	if err != nil {
+		return nil, "", "", renderError(err)
 	}
-	return buf.Bytes(), exportTypes[format], render.CompareFileName(vs, view, epoch, format), nil
+	return buf.Bytes(), exportTypes[format], render.CompareFileName(vs, view, req.Epoch, format), nil
 }
 
 // logParam parses the optional log= query parameter (1 or 0) asking for a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 
 	"github.com/tdw-workbench/tdw/host/render"
 )
@@ -48,47 +47,59 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	if !ok {
 		return nil, "", "", errBadRequest("format=%q: want png, svg or gif", format)
 	}
-	view, err := render.ParseView(q.Get("view"))
-	if err != nil {
-		return nil, "", "", errBadRequest("view=: %v", err)
-	}
-	epoch := -1
-	if q.Has("epoch") {
-		if epoch, err = intParam(r, "epoch", -1); err != nil {
-			return nil, "", "", err
-		}
-		if format == "gif" {
-			return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
-		}
-	}
-	index, err := render.ParseIndex(q.Get("index"))
-	if err != nil {
-		return nil, "", "", errBadRequest("%v", err)
-	}
-	logY, err := logParam(r)
+	req, err := pictureRequest(r)
 	if err != nil {
 		return nil, "", "", err
 	}
+	if q.Has("epoch") && format == "gif" {
+		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
+	}
+	view := req.View
 	if view.Analyzer != "" {
 		if _, err := within(s.results, filepath.Join(v.ArtifactsDir(), view.Analyzer)); err != nil {
 			return nil, "", "", err
 		}
 	}
-	rd := render.NewRenderer(v)
-	req := render.Request{View: view, Epoch: epoch, Index: index, LogY: logY}
 	var buf bytes.Buffer
-	err = rd.Export(&buf, req, format)
+	if err := render.NewRenderer(v).Export(&buf, req, format); err != nil {
+		return nil, "", "", renderError(err)
+	}
+	return buf.Bytes(), ctype, render.FileName(v.Name, view, req.Epoch, format), nil
+}
+
+// pictureRequest parses what a picture shows from the query: view=,
+// epoch= (default -1: none marked), index= and log=.
+func pictureRequest(r *http.Request) (render.Request, error) {
+	q := r.URL.Query()
+	view, err := render.ParseView(q.Get("view"))
+	if err != nil {
+		return render.Request{}, errBadRequest("view=: %v", err)
+	}
+	epoch := -1
+	if q.Has("epoch") {
+		if epoch, err = intParam(r, "epoch", -1); err != nil {
+			return render.Request{}, err
+		}
+	}
+	index, err := render.ParseIndex(q.Get("index"))
+	if err != nil {
+		return render.Request{}, errBadRequest("%v", err)
+	}
+	logY, err := logParam(r)
+	if err != nil {
+		return render.Request{}, err
+	}
+	return render.Request{View: view, Epoch: epoch, Index: index, LogY: logY}, nil
+}
+
+// renderError turns host/render's errors into answers: what is not there
+// is a 404, a selection or view the picture cannot take a 400.
+func renderError(err error) error {
 	switch {
 	case errors.Is(err, render.ErrNotFound):
-		return nil, "", "", errNotFound("%v", err)
-	case errors.Is(err, render.ErrSelection):
-		return nil, "", "", errBadRequest("%v", err)
-	case err != nil:
-		return nil, "", "", err
+		return errNotFound("%v", err)
+	case errors.Is(err, render.ErrSelection), errors.Is(err, render.ErrBadView):
+		return errBadRequest("%v", err)
 	}
-	file := v.Name + "_" + strings.ReplaceAll(view.String(), "/", "-")
-	if epoch >= 0 {
-		file += fmt.Sprintf("_e%d", epoch)
-	}
-	return buf.Bytes(), ctype, file + "." + format, nil
+	return err
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -75,7 +73,7 @@ A variant without the statistic is listed in the legend as not analyzed.`,
 				}
 				out := o.out
 				if out == "" {
-					out = exportName(v.Name, req.View, o.epoch, o.format)
+					out = render.FileName(v.Name, req.View, o.epoch, o.format)
 				}
 				// Drawn before the file is touched: a bad view writes nothing.
 				var pic bytes.Buffer
@@ -136,14 +134,4 @@ func (o *exportFlags) request(view string) (render.Request, error) {
 		return render.Request{}, usageErrorf("--index: %v", err)
 	}
 	return render.Request{View: vw, Epoch: o.epoch, Index: index, LogY: o.logY}, nil
-}
-
-// exportName is the default output file name: the variant, the view with
-// slashes as dashes, the epoch when one was given, and the format.
-func exportName(variant string, view render.View, epoch int, format string) string {
-	name := variant + "_" + strings.ReplaceAll(view.String(), "/", "-")
-	if epoch >= 0 {
-		name += "_e" + strconv.Itoa(epoch)
-	}
-	return name + "." + format
 }
