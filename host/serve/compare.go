@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
@@ -125,7 +123,7 @@ func (s *Server) compare(r *http.Request) (any, error) {
 	out := CompareAnswer{Differing: nonNilS(render.Differing(vs)), Variants: []CompareVariant{}, Series: []CatalogueEntry{}}
 	cat := map[string]*CatalogueEntry{}
 	for i, v := range vs {
-		md, err := s.metas.get(v)
+		md, err := s.metadata(v)
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +325,7 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 	}
 	mds := make([]*variant.Metadata, len(vs))
 	for i, v := range vs {
-		if mds[i], err = s.metas.get(v); err != nil {
+		if mds[i], err = s.metadata(v); err != nil {
 			return nil, "", "", err
 		}
 	}
@@ -366,44 +364,14 @@ func nonNilS(xs []string) []string {
 	return xs
 }
 
-// metaCache keeps parsed metadata.json files while they keep their size
-// and modification time: a 25,000-epoch run's file takes ~60 ms to parse,
-// and a comparison of twelve would otherwise parse them on every request.
-// Its zero value is ready to use.
-type metaCache struct {
-	mu sync.Mutex
-	m  map[string]*cachedMeta // by metadata.json path
-}
-
-type cachedMeta struct {
-	mod  time.Time
-	size int64
-	md   *variant.Metadata
-}
-
-// get returns the variant's metadata, reading it again only when the file
-// changed. The result is shared: callers must not modify it.
-func (c *metaCache) get(v *variant.Variant) (*variant.Metadata, error) {
-	path := v.MetadataPath()
-	fi, err := os.Stat(path)
+// metadata returns the variant's parsed metadata.json, reading the file
+// again only when it changed: a 25,000-epoch run's file takes ~60 ms to
+// parse, and a comparison of twelve would otherwise parse them on every
+// request. The result is shared: callers must not modify it.
+func (s *Server) metadata(v *variant.Variant) (*variant.Metadata, error) {
+	fi, err := os.Stat(v.MetadataPath())
 	if err != nil {
 		return nil, errNotFound("variant %s: %v", v.Name, err)
 	}
-	c.mu.Lock()
-	e := c.m[path]
-	c.mu.Unlock()
-	if e != nil && e.mod.Equal(fi.ModTime()) && e.size == fi.Size() {
-		return e.md, nil
-	}
-	md, err := v.Metadata()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*cachedMeta{}
-	}
-	c.m[path] = &cachedMeta{mod: fi.ModTime(), size: fi.Size(), md: md}
-	c.mu.Unlock()
-	return md, nil
+	return s.metas.get(v.MetadataPath(), fi, v.Metadata)
 }

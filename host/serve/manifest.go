@@ -12,11 +12,8 @@ import (
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
-// cachedManifest is a parsed manifest and its summary, valid while the
-// file's size and modification time stay the same.
-type cachedManifest struct {
-	mod     time.Time
-	size    int64
+// parsedManifest is a parsed manifest and its summary.
+type parsedManifest struct {
 	m       *analysis.Manifest
 	summary *ManifestSummary
 }
@@ -35,21 +32,17 @@ func (s *Server) manifest(v *variant.Variant) (*analysis.Manifest, *ManifestSumm
 		}
 		return nil, nil, err
 	}
-	s.mu.Lock()
-	c := s.manifests[path]
-	s.mu.Unlock()
-	if c != nil && c.mod.Equal(fi.ModTime()) && c.size == fi.Size() {
-		return c.m, c.summary, nil
-	}
-	m, err := analysis.LoadManifest(path, v.Family, v.Name)
+	pm, err := s.manifests.get(path, fi, func() (parsedManifest, error) {
+		m, err := analysis.LoadManifest(path, v.Family, v.Name)
+		if err != nil {
+			return parsedManifest{}, err
+		}
+		return parsedManifest{m: m, summary: s.summarize(v, m)}, nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	c = &cachedManifest{mod: fi.ModTime(), size: fi.Size(), m: m, summary: s.summarize(v, m)}
-	s.mu.Lock()
-	s.manifests[path] = c
-	s.mu.Unlock()
-	return m, c.summary, nil
+	return pm.m, pm.summary, nil
 }
 
 // ManifestSummary is what the variant view needs from manifest.json: per

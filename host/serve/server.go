@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	hclog "github.com/hashicorp/go-hclog"
 
 	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/variant"
 )
 
 // Server answers the dashboard's requests over one results folder. Create
@@ -29,11 +29,11 @@ type Server struct {
 	mux       *http.ServeMux
 	jobs      *job.Manager // nil: read-only
 
-	mu        sync.Mutex
-	manifests map[string]*cachedManifest // by manifest path
-	variants  map[string]*cachedVariant  // by family/variant
-	// metas holds parsed metadata.json files for comparisons (compare.go).
-	metas metaCache
+	// Parsed files, reread when they change: manifests by manifest path,
+	// opened variants by family/variant, metadata for comparisons by path.
+	manifests fileCache[parsedManifest]
+	variants  fileCache[*variant.Variant]
+	metas     fileCache[*variant.Metadata]
 }
 
 // Options configure a Server.
@@ -61,8 +61,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs,
-		manifests: map[string]*cachedManifest{}, variants: map[string]*cachedVariant{}}
+	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))

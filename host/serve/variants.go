@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/job"
@@ -180,29 +179,13 @@ func (s *Server) variantByName(fam, vn string) (*variant.Variant, error) {
 	if err != nil {
 		return nil, errNotFound("variant %s of family %s does not exist (%v)", vn, fam, err)
 	}
-	key := fam + "/" + vn
-	s.mu.Lock()
-	c := s.variants[key]
-	s.mu.Unlock()
-	if c != nil && c.mod.Equal(fi.ModTime()) && c.size == fi.Size() {
-		return c.v, nil
-	}
-	v, err := variant.Open(s.results, fam, vn)
-	if err != nil {
-		return nil, errNotFound("%v", err)
-	}
-	s.mu.Lock()
-	s.variants[key] = &cachedVariant{mod: fi.ModTime(), size: fi.Size(), v: v}
-	s.mu.Unlock()
-	return v, nil
-}
-
-// cachedVariant is an opened variant, valid while its metadata.json keeps
-// its size and modification time.
-type cachedVariant struct {
-	mod  time.Time
-	size int64
-	v    *variant.Variant
+	return s.variants.get(fam+"/"+vn, fi, func() (*variant.Variant, error) {
+		v, err := variant.Open(s.results, fam, vn)
+		if err != nil {
+			return nil, errNotFound("%v", err)
+		}
+		return v, nil
+	})
 }
 
 // VariantInfo is one variant's training record as the variant view draws it.
