@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -362,16 +361,4 @@ func nonNilS(xs []string) []string {
 		return []string{}
 	}
 	return xs
-}
-
-// metadata returns the variant's parsed metadata.json, reading the file
-// again only when it changed: a 25,000-epoch run's file takes ~60 ms to
-// parse, and a comparison of twelve would otherwise parse them on every
-// request. The result is shared: callers must not modify it.
-func (s *Server) metadata(v *variant.Variant) (*variant.Metadata, error) {
-	fi, err := os.Stat(v.MetadataPath())
-	if err != nil {
-		return nil, errNotFound("variant %s: %v", v.Name, err)
-	}
-	return s.metas.get(v.MetadataPath(), fi, v.Metadata)
 }
