@@ -160,44 +160,10 @@ func TestLoadAnalyzerBad(t *testing.T) {
 		"not_object":                   {"", "want an object, found array"},
 		"empty_file":                   {"", "unexpected end of file"},
 	}
-	root := t.TempDir()
-	var golden strings.Builder
-	names := fixtureNames(t, "testdata/analyzer/bad")
-	for _, name := range names {
-		w, ok := want[name]
-		if !ok {
-			t.Errorf("fixture %s has no expectation in the table", name)
-			continue
-		}
-		dir := filepath.Join(root, name)
-		file := install(t, dir, "sample", AnalyzerFile, filepath.Join("testdata/analyzer/bad", name+".json"))
+	checkBadManifests(t, "testdata/analyzer", AnalyzerFile, want, func(file string) error {
 		_, err := LoadAnalyzer(file)
-		var me *ManifestError
-		if !errors.As(err, &me) {
-			t.Errorf("%s: want *ManifestError, got %v", name, err)
-			continue
-		}
-		if me.File != file || !strings.HasPrefix(err.Error(), file+": ") {
-			t.Errorf("%s: error does not start with the file: %v", name, err)
-		}
-		found := false
-		for _, p := range me.Problems {
-			if p.Path == w.path && strings.Contains(p.Msg, w.msg) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("%s: want %s: ...%s..., got %v", name, w.path, w.msg, me.Problems)
-		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error spans lines: %q", name, err)
-		}
-		golden.WriteString(name + ": " + strings.ReplaceAll(err.Error(), dir, "$DIR") + "\n")
-	}
-	if len(names) != len(want) {
-		t.Errorf("%d fixtures, %d table rows", len(names), len(want))
-	}
-	checkGolden(t, "testdata/analyzer/bad.golden", golden.String())
+		return err
+	})
 }
 
 // TestAnalyzerCommandFile covers commands that exist but cannot be run.

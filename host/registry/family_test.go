@@ -1,8 +1,6 @@
 package registry
 
 import (
-	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -146,41 +144,10 @@ func TestLoadFamilyBad(t *testing.T) {
 		"syntax_truncated":                {"", "unexpected end of file"},
 		"not_object":                      {"", `want an object, found string "modulo"`},
 	}
-	root := t.TempDir()
-	var golden strings.Builder
-	names := fixtureNames(t, "testdata/family/bad")
-	for _, name := range names {
-		w, ok := want[name]
-		if !ok {
-			t.Errorf("fixture %s has no expectation in the table", name)
-			continue
-		}
-		dir := filepath.Join(root, name)
-		file := install(t, dir, "sample", FamilyFile, filepath.Join("testdata/family/bad", name+".json"))
+	checkBadManifests(t, "testdata/family", FamilyFile, want, func(file string) error {
 		_, err := LoadFamily(file)
-		var me *ManifestError
-		if !errors.As(err, &me) {
-			t.Errorf("%s: want *ManifestError, got %v", name, err)
-			continue
-		}
-		if me.File != file || !strings.HasPrefix(err.Error(), file+": ") {
-			t.Errorf("%s: error does not start with the file: %v", name, err)
-		}
-		found := false
-		for _, p := range me.Problems {
-			if p.Path == w.path && strings.Contains(p.Msg, w.msg) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("%s: want %s: ...%s..., got %v", name, w.path, w.msg, me.Problems)
-		}
-		golden.WriteString(name + ": " + strings.ReplaceAll(err.Error(), dir, "$DIR") + "\n")
-	}
-	if len(names) != len(want) {
-		t.Errorf("%d fixtures, %d table rows", len(names), len(want))
-	}
-	checkGolden(t, "testdata/family/bad.golden", golden.String())
+		return err
+	})
 }
 
 func TestTrainingForAndConfig(t *testing.T) {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -80,4 +81,52 @@ func fixtureNames(t *testing.T, dir string) []string {
 		out[i] = strings.TrimSuffix(filepath.Base(p), ".json")
 	}
 	return out
+}
+
+// checkBadManifests loads every fixture DIR/bad/NAME.json, installed as
+// file in a folder of its own, with load, and checks the error: a
+// *ManifestError that starts with the file, stays on one line, and has a
+// problem at want[NAME].path whose message contains want[NAME].msg. Every
+// fixture needs a row and every row a fixture; the errors, with the folder
+// written $DIR, must match DIR/bad.golden.
+func checkBadManifests(t *testing.T, dir, file string, want map[string]struct{ path, msg string }, load func(file string) error) {
+	t.Helper()
+	root := t.TempDir()
+	var golden strings.Builder
+	names := fixtureNames(t, filepath.Join(dir, "bad"))
+	for _, name := range names {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("fixture %s has no expectation in the table", name)
+			continue
+		}
+		folder := filepath.Join(root, name)
+		path := install(t, folder, "sample", file, filepath.Join(dir, "bad", name+".json"))
+		err := load(path)
+		var me *ManifestError
+		if !errors.As(err, &me) {
+			t.Errorf("%s: want *ManifestError, got %v", name, err)
+			continue
+		}
+		if me.File != path || !strings.HasPrefix(err.Error(), path+": ") {
+			t.Errorf("%s: error does not start with the file: %v", name, err)
+		}
+		found := false
+		for _, p := range me.Problems {
+			if p.Path == w.path && strings.Contains(p.Msg, w.msg) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: want %s: ...%s..., got %v", name, w.path, w.msg, me.Problems)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error spans lines: %q", name, err)
+		}
+		golden.WriteString(name + ": " + strings.ReplaceAll(err.Error(), folder, "$DIR") + "\n")
+	}
+	if len(names) != len(want) {
+		t.Errorf("%d fixtures, %d table rows", len(names), len(want))
+	}
+	checkGolden(t, filepath.Join(dir, "bad.golden"), golden.String())
 }
