@@ -9,6 +9,7 @@
 package sdktest
 
 import (
+	"context"
 	"testing"
 
 	plugin "github.com/hashicorp/go-plugin"
@@ -52,4 +53,25 @@ func dispense(t testing.TB, name string, p plugin.Plugin) any {
 		t.Fatalf("sdktest: dispense %s: %v", name, err)
 	}
 	return raw
+}
+
+// AnalyzeOnce runs one checkpoint through impl's plugin path (Analyzer with
+// opts): Begin with run, Analyze cp, End. It fails the test on any error and
+// returns the result, e.g. to compare with SameResult against an in-process
+// call.
+func AnalyzeOnce(t testing.TB, impl sdk.Analyzer, opts Options, run *sdk.Run, cp *sdk.Checkpoint) *sdk.Result {
+	t.Helper()
+	c := Analyzer(t, impl, opts)
+	ctx := context.Background()
+	if err := c.Begin(ctx, run); err != nil {
+		t.Fatalf("sdktest: Begin: %v", err)
+	}
+	res, err := c.Analyze(ctx, cp)
+	if err != nil {
+		t.Fatalf("sdktest: Analyze: %v", err)
+	}
+	if err := c.End(ctx); err != nil {
+		t.Fatalf("sdktest: End: %v", err)
+	}
+	return res
 }

@@ -151,16 +151,9 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sdktest.Analyzer(t, New(), sdktest.Options{})
 	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1, NCtx: 3}, Settings: sdk.Params{"key_position": int64(0)},
 		Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}
-	if err := c.Begin(context.Background(), run); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{}, run, cp)
 	sdktest.SameResult(t, want, got)
 }
 

@@ -131,14 +131,7 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sdktest.Analyzer(t, New(), sdktest.Options{})
-	if err := c.Begin(context.Background(), run(p, 2, 0.1)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{}, run(p, 2, 0.1), cp)
 	sdktest.SameResult(t, want, got)
 }
 

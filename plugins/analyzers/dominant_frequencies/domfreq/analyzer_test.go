@@ -124,18 +124,8 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sdktest.Analyzer(t, New(), sdktest.Options{})
-	if err := c.Begin(context.Background(), &sdk.Run{Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{}, &sdk.Run{Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}, cp)
 	sdktest.SameResult(t, want, got)
-	if err := c.End(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestManifest holds the analyzer to its analyzer.json: Info matches, the

@@ -170,16 +170,9 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sdktest.Analyzer(t, New(), sdktest.Options{SharedMemory: true})
 	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1}, Settings: sdk.Params{"dtype": "float16"},
 		Context: map[string]*sdk.Tensor{"probe_shape": sdk.FromInt64([]int64{p, p}, 2)}}
-	if err := c.Begin(context.Background(), run); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{SharedMemory: true}, run, cp)
 	sdktest.SameResult(t, want, got)
 }
 

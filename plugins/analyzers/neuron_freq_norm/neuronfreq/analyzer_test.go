@@ -175,16 +175,9 @@ func TestThroughPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sdktest.Analyzer(t, New(), sdktest.Options{})
 	run := &sdk.Run{Model: sdk.ModelConfig{NLayers: 1}, Settings: sdk.Params{"threshold": 0.1},
 		Context: map[string]*sdk.Tensor{"fourier_basis": fourier.BasisTensor(p)}}
-	if err := c.Begin(context.Background(), run); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{}, run, cp)
 	sdktest.SameResult(t, want, got)
 }
 

@@ -404,14 +404,7 @@ func TestErrors(t *testing.T) {
 func TestThroughPlugin(t *testing.T) {
 	fx := newFixture(t, "")
 	want := fx.analyze(t)
-	c := sdktest.Analyzer(t, New(), sdktest.Options{})
-	if err := c.Begin(context.Background(), fx.run); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Analyze(context.Background(), fx.cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := sdktest.AnalyzeOnce(t, New(), sdktest.Options{}, fx.run, fx.cp)
 	sdktest.SameResult(t, want, got)
 }
 
