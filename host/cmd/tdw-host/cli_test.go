@@ -213,14 +213,7 @@ func TestFamilies(t *testing.T) {
 
 // TestBinarySmoke builds tdw-host and runs it as a user would.
 func TestBinarySmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a binary")
-	}
-	bin := filepath.Join(t.TempDir(), "tdw-host")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := hostBinary(t)
 	ws := workspace(t)
 	cmd := exec.Command(bin, "analyzers")
 	cmd.Dir = ws

@@ -71,13 +71,7 @@ func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 // to save its state (the variant is left resumable) before exiting 0.
 // With --read-only the job endpoints answer 403.
 func TestServeJobs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a binary")
-	}
-	bin := filepath.Join(t.TempDir(), "tdw-host")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := hostBinary(t)
 	root := modaddFamilies(t)
 	if err := os.MkdirAll(filepath.Join(root, "analyzers"), 0o755); err != nil {
 		t.Fatal(err)

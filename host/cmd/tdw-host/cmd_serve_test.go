@@ -18,14 +18,7 @@ import (
 // TestServeBinary starts 'tdw-host serve' on a free port, asks the API and
 // the page, and stops it with SIGINT: it must shut down cleanly, exit 0.
 func TestServeBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a binary")
-	}
-	bin := filepath.Join(t.TempDir(), "tdw-host")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := hostBinary(t)
 	ws := workspace(t)
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = ws

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tdw-workbench/tdw/host/pluginhost"
@@ -44,7 +45,40 @@ func TestMain(m *testing.M) {
 	if modaddBin != "" {
 		os.RemoveAll(filepath.Dir(modaddBin))
 	}
+	if hostBin != "" {
+		os.RemoveAll(filepath.Dir(hostBin))
+	}
 	os.Exit(code)
+}
+
+var (
+	hostOnce sync.Once
+	hostBin  string
+	hostErr  error
+)
+
+// hostBinary returns tdw-host built with go build, once per test binary,
+// for the tests that run it as a user would. It skips under -short.
+func hostBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	hostOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tdw-host-bin-")
+		if err != nil {
+			hostErr = err
+			return
+		}
+		hostBin = filepath.Join(dir, "tdw-host")
+		if out, err := exec.Command("go", "build", "-o", hostBin, ".").CombinedOutput(); err != nil {
+			hostErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if hostErr != nil {
+		t.Fatalf("build: %v", hostErr)
+	}
+	return hostBin
 }
 
 // result is one in-process run of tdw-host.
