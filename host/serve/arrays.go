@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/artifact"
@@ -116,10 +115,9 @@ func (s *Server) epochArray(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	es := r.PathValue("epoch")
-	epoch, err := strconv.Atoi(es)
-	if err != nil || epoch < 0 {
-		return nil, errBadRequest("epoch %q: want a non-negative integer", es)
+	epoch, err := pathEpoch(r)
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := rec.Epochs[epoch]; !ok {
 		return nil, errNotFound("analyzer %s has no completed artifact at epoch %d", an, epoch)

@@ -50,6 +50,16 @@ func parseSelect(s string) (batchSelect, error) {
 	return b, nil
 }
 
+// pathEpoch parses the {epoch} path value: a non-negative integer.
+func pathEpoch(r *http.Request) (int, error) {
+	es := r.PathValue("epoch")
+	epoch, err := strconv.Atoi(es)
+	if err != nil || epoch < 0 {
+		return 0, errBadRequest("epoch %q: want a non-negative integer", es)
+	}
+	return epoch, nil
+}
+
 // epochBatch answers GET /api/variants/{family}/{variant}/epochs/{epoch}
 // ?select=ANALYZER/ARRAY[/i,j,...]&select=...: several arrays of one epoch in
 // one request (each as the single-array endpoint answers it, or with its own
@@ -60,10 +70,9 @@ func (s *Server) epochBatch(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	es := r.PathValue("epoch")
-	epoch, err := strconv.Atoi(es)
-	if err != nil || epoch < 0 {
-		return nil, errBadRequest("epoch %q: want a non-negative integer", es)
+	epoch, err := pathEpoch(r)
+	if err != nil {
+		return nil, err
 	}
 	sels := r.URL.Query()["select"]
 	if len(sels) == 0 || len(sels) > MaxBatch {
