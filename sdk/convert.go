@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
-	"github.com/tdw-workbench/tdw/sdk/internal/wire"
+	"github.com/tdw-workbench/tdw/internal/rpc/wire"
 )
 
 func paramsToProto(p Params) (*tdwv1.Params, error) {

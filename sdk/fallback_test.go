@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tdw-workbench/tdw/sdk"
-	"github.com/tdw-workbench/tdw/sdk/internal/shm"
+	"github.com/tdw-workbench/tdw/internal/rpc/shm"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
 

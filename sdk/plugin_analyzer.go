@@ -16,7 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
-	"github.com/tdw-workbench/tdw/sdk/internal/wire"
+	"github.com/tdw-workbench/tdw/internal/rpc/wire"
 )
 
 // AnalyzerPlugin is the go-plugin Plugin for analyzers. A plugin binary sets

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
-	"github.com/tdw-workbench/tdw/sdk/internal/wire"
+	"github.com/tdw-workbench/tdw/internal/rpc/wire"
 )
 
 // hostServer serves a Host implementation (the host's) to a plugin through

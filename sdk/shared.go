@@ -3,7 +3,7 @@ package sdk
 import (
 	"fmt"
 
-	"github.com/tdw-workbench/tdw/sdk/internal/shm"
+	"github.com/tdw-workbench/tdw/internal/rpc/shm"
 )
 
 // SharedArena is host-side memory that analyzer plugins on the same machine

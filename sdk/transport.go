@@ -9,8 +9,8 @@ import (
 	"google.golang.org/grpc"
 
 	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
-	"github.com/tdw-workbench/tdw/sdk/internal/shm"
-	"github.com/tdw-workbench/tdw/sdk/internal/wire"
+	"github.com/tdw-workbench/tdw/internal/rpc/shm"
+	"github.com/tdw-workbench/tdw/internal/rpc/wire"
 )
 
 // Transport limits. Tensors travel in 1 MiB chunks (wire.ChunkSize), so the
