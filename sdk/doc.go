@@ -1,17 +1,14 @@
 // Package sdk is what a tdw plugin author imports: plain Go types for tensors,
-// caches, run contexts and parameters, the Analyzer, CrossEpochAnalyzer and
-// Family interfaces, and ServeAnalyzer / ServeCrossEpoch / ServeFamily, which
-// are the whole of a plugin's main (see docs/writing-an-analyzer.md).
+// caches, run contexts and parameters, and the Analyzer, CrossEpochAnalyzer,
+// Family and Host interfaces. A plugin implements one of them and hands it to
+// sdk/plugin's ServeAnalyzer, ServeCrossEpoch or ServeFamily, which is the
+// whole of its main (see docs/writing-an-analyzer.md); sdk/sdktest runs it
+// through the same path in a test.
 //
-// Nothing generated from protobuf appears in this package's API: the wire
-// format (proto/tdw/v1, docs/protocol.md) is converted to and from these types
-// internally, tensors travel in 1 MiB chunks (sdk/internal/wire) or, for large
-// ones, through shared memory (sdk/internal/shm).
-//
-// The host side of the same connection also lives here, as in go-plugin's
-// examples: AnalyzerPlugin and FamilyPlugin dispense an *AnalyzerClient or
-// *FamilyClient that implement the same interfaces by calling the plugin, so
-// in-process and out-of-process plugins look alike to the host. Handshake,
-// ProtocolVersion, GRPCDialOptions, GRPCServer and SharedArena serve the host
-// (host/pluginhost) and tests (sdk/sdktest); plugin authors need none of them.
+// The package is types only: it imports no gRPC, no go-plugin and nothing
+// generated from protobuf, so the host's engine and file formats can use
+// Tensor and ModelConfig without pulling in the plugin transport. The wire
+// protocol (proto/tdw/v1, docs/protocol.md) is converted to and from these
+// types in the module-private internal/rpc, which also holds the host's
+// clients and shared-memory arena.
 package sdk

@@ -3,6 +3,7 @@ package analysis
 import (
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -12,7 +13,7 @@ import (
 // the 26 MB MLP activations of a p=113 model to five plugins). Without shared
 // memory it does nothing and the plugins stage their own copies.
 type sharedInputs struct {
-	arena *sdk.SharedArena
+	arena *rpc.SharedArena
 	off   bool // shared memory failed once: stop trying
 	log   hclog.Logger
 }
@@ -52,7 +53,7 @@ func (s *sharedInputs) share(cps []*sdk.Checkpoint) {
 		if s.arena != nil {
 			s.arena.Close()
 		}
-		a, err := sdk.NewSharedArena(need + need/4)
+		a, err := rpc.NewSharedArena(need + need/4)
 		if err != nil {
 			s.log.Info("shared memory unavailable; plugins copy their inputs", "error", err)
 			s.arena, s.off = nil, true

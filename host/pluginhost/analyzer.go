@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -13,7 +14,7 @@ import (
 // time. Every error names the plugin.
 type Analyzer struct {
 	proc   *process
-	client *sdk.AnalyzerClient
+	client *rpc.AnalyzerClient
 	spec   Spec
 }
 
@@ -21,12 +22,12 @@ type Analyzer struct {
 // self-description against spec's Name, Version and Kind.
 func LaunchAnalyzer(ctx context.Context, spec Spec, opts Options) (*Analyzer, error) {
 	opts = opts.withDefaults()
-	pl := &sdk.AnalyzerPlugin{SharedMemory: !opts.NoSharedMemory, DescribeTimeout: opts.StartTimeout, Logger: opts.Logger.Named(spec.Name)}
-	proc, raw, err := launch(ctx, spec, opts, sdk.AnalyzerPluginName, pl)
+	pl := &rpc.AnalyzerPlugin{SharedMemory: !opts.NoSharedMemory, DescribeTimeout: opts.StartTimeout, Logger: opts.Logger.Named(spec.Name)}
+	proc, raw, err := launch(ctx, spec, opts, rpc.AnalyzerPluginName, pl)
 	if err != nil {
 		return nil, err
 	}
-	c, ok := raw.(*sdk.AnalyzerClient)
+	c, ok := raw.(*rpc.AnalyzerClient)
 	if !ok {
 		proc.close()
 		return nil, fmt.Errorf("%s: dispensed %T, not an analyzer", proc.label(), raw)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/pluginhost/internal/rowsum"
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -56,7 +57,7 @@ func benchTransport(b *testing.B, rows, cols int, arena, stream bool) {
 	n := rows * cols
 	var h *sdk.Tensor
 	if arena {
-		a, err := sdk.NewSharedArena(n * 4)
+		a, err := rpc.NewSharedArena(n * 4)
 		if err != nil {
 			b.Skipf("no shared memory: %v", err)
 		}

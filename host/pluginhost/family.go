@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -11,18 +12,18 @@ import (
 // error names the plugin.
 type Family struct {
 	proc   *process
-	client *sdk.FamilyClient
+	client *rpc.FamilyClient
 }
 
 // LaunchFamily starts the family plugin described by spec and checks its
 // self-description against spec's Name and Version.
 func LaunchFamily(ctx context.Context, spec Spec, opts Options) (*Family, error) {
 	opts = opts.withDefaults()
-	proc, raw, err := launch(ctx, spec, opts, sdk.FamilyPluginName, &sdk.FamilyPlugin{DescribeTimeout: opts.StartTimeout})
+	proc, raw, err := launch(ctx, spec, opts, rpc.FamilyPluginName, &rpc.FamilyPlugin{DescribeTimeout: opts.StartTimeout})
 	if err != nil {
 		return nil, err
 	}
-	c, ok := raw.(*sdk.FamilyClient)
+	c, ok := raw.(*rpc.FamilyClient)
 	if !ok {
 		proc.close()
 		return nil, fmt.Errorf("%s: dispensed %T, not a family", proc.label(), raw)

@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/internal/rpc"
 )
 
 // process is one running plugin binary and the state every call checks.
@@ -82,7 +82,7 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 	p := &process{name: name, path: spec.Command, opts: opts, log: opts.Logger.Named(name), cmd: cmd, stderr: &tail{max: 4096}}
 	p.stdout = &stdoutGuard{p: p}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
+		HandshakeConfig:  rpc.Handshake,
 		Plugins:          plugin.PluginSet{pluginName: pl},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -91,7 +91,7 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 		Stderr:           p.stderr,
 		SyncStdout:       p.stdout,
 		SyncStderr:       &logWriter{log: p.log, tail: p.stderr},
-		GRPCDialOptions:  sdk.GRPCDialOptions(),
+		GRPCDialOptions:  rpc.GRPCDialOptions(),
 	})
 	liveMu.Lock()
 	live[p] = true
@@ -103,12 +103,12 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 	}
 	done := make(chan result, 1)
 	go func() {
-		rpc, err := p.client.Client()
+		conn, err := p.client.Client()
 		if err != nil {
 			done <- result{err: err}
 			return
 		}
-		raw, err := rpc.Dispense(pluginName)
+		raw, err := conn.Dispense(pluginName)
 		done <- result{raw, err}
 	}()
 	var r result
@@ -142,10 +142,10 @@ func (p *process) startError(err error, pluginName string) error {
 		if m := versionRE.FindStringSubmatch(msg); m != nil {
 			v = m[1]
 		}
-		return fmt.Errorf("%s (%s) speaks protocol version %s; this host speaks %d: rebuild it against this sdk", p.label(), p.path, v, sdk.ProtocolVersion)
+		return fmt.Errorf("%s (%s) speaks protocol version %s; this host speaks %d: rebuild it against this sdk", p.label(), p.path, v, rpc.ProtocolVersion)
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
-		return fmt.Errorf("%s (%s) wrote %q to stdout instead of the plugin handshake: a plugin must not write to stdout (is it a tdw plugin built with sdk.Serve*?)", p.label(), p.path, first)
+		return fmt.Errorf("%s (%s) wrote %q to stdout instead of the plugin handshake: a plugin must not write to stdout (is it a tdw plugin built with sdk/plugin's Serve*?)", p.label(), p.path, first)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return fmt.Errorf("%s (%s) did not start within %s", p.label(), p.path, p.opts.StartTimeout)
 	case strings.Contains(msg, "exited before we could connect"):

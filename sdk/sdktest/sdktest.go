@@ -1,7 +1,7 @@
 // Package sdktest runs analyzers and families in-process through the real
-// gRPC path of a plugin (go-plugin's test connection, the sdk's client and
-// server, chunking and, optionally, shared memory), so a plugin is tested
-// without building a binary.
+// gRPC path of a plugin (go-plugin's test connection, the host's client and
+// the plugin's server that sdk/plugin serves, chunking and, optionally,
+// shared memory), so a plugin is tested without building a binary.
 //
 // A test that needs the host's callback service sets Run.Host in Begin (or
 // AnalyzeAcross) to its own sdk.Host; the plugin reaches it through the
@@ -14,6 +14,7 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -24,22 +25,33 @@ type Options struct {
 	SharedMemory bool
 }
 
+// AnalyzerConn is the host's handle on an analyzer served through gRPC, as
+// tdw-host holds it: it answers both the per-checkpoint calls and
+// AnalyzeAcross, and a call the analyzer's kind does not offer returns the
+// plugin's "unimplemented" error. Close frees the connection's shared memory;
+// the test's end closes it too.
+type AnalyzerConn interface {
+	sdk.Analyzer
+	sdk.CrossEpochAnalyzer
+	Close() error
+}
+
 // Analyzer connects to impl (an sdk.Analyzer or sdk.CrossEpochAnalyzer)
 // through gRPC and returns the host's handle on it. The connection is closed
 // when the test ends. It fails the test if the connection cannot be made.
-func Analyzer(t testing.TB, impl any, opts Options) *sdk.AnalyzerClient {
+func Analyzer(t testing.TB, impl any, opts Options) AnalyzerConn {
 	t.Helper()
-	p := &sdk.AnalyzerPlugin{Impl: impl, SharedMemory: opts.SharedMemory}
-	raw := dispense(t, sdk.AnalyzerPluginName, p)
-	c := raw.(*sdk.AnalyzerClient)
+	p := &rpc.AnalyzerPlugin{Impl: impl, SharedMemory: opts.SharedMemory}
+	c := dispense(t, rpc.AnalyzerPluginName, p).(*rpc.AnalyzerClient)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
-// Family connects to impl through gRPC and returns the host's handle on it.
-func Family(t testing.TB, impl sdk.Family) *sdk.FamilyClient {
+// Family connects to impl through gRPC and returns the host's handle on it:
+// an sdk.Family whose every method calls impl through the plugin path.
+func Family(t testing.TB, impl sdk.Family) sdk.Family {
 	t.Helper()
-	return dispense(t, sdk.FamilyPluginName, &sdk.FamilyPlugin{Impl: impl}).(*sdk.FamilyClient)
+	return dispense(t, rpc.FamilyPluginName, &rpc.FamilyPlugin{Impl: impl}).(*rpc.FamilyClient)
 }
 
 func dispense(t testing.TB, name string, p plugin.Plugin) any {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
 type meanNeuron struct{}
@@ -33,4 +34,4 @@ func (meanNeuron) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, e
 	return &sdk.Result{Arrays: map[string]*sdk.Tensor{"neuron_mean": sdk.FromFloat32(mean, dMLP)}}, nil
 }
 
-func main() { sdk.ServeAnalyzer(meanNeuron{}) }
+func main() { plugin.ServeAnalyzer(meanNeuron{}) }

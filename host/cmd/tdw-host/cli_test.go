@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/internal/rpc"
 )
 
 // TestHelpEverywhere asks every command, including those added later, for
@@ -128,7 +128,7 @@ func TestFolderPrecedence(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	r := run(t, nil, "version")
-	for _, want := range []string{"tdw ", fmt.Sprintf("protocol  %d\n", sdk.ProtocolVersion), runtime.Version(), "blas "} {
+	for _, want := range []string{"tdw ", fmt.Sprintf("protocol  %d\n", rpc.ProtocolVersion), runtime.Version(), "blas "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("version output %q lacks %q", r.stdout, want)
 		}

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tdw-workbench/tdw/host/model"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/internal/rpc"
 )
 
 // version is tdw's version, set at link time with
@@ -51,7 +51,7 @@ select (gorgonia by default, or cpu).`,
 					return err
 				}
 				_, err = fmt.Fprintf(a.stdout, "tdw       %s\nprotocol  %d\ngo        %s %s/%s\nblas      %s\nengine    %s\n",
-					tdwVersion(), sdk.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH, blasBackend, be.Name())
+					tdwVersion(), rpc.ProtocolVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH, blasBackend, be.Name())
 				return err
 			}),
 		}

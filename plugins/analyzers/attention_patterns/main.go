@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/attention_patterns/attnpatterns"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(attnpatterns.New()) }
+func main() { plugin.ServeAnalyzer(attnpatterns.New()) }

@@ -4,7 +4,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/coarseness/coarse"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(coarse.New()) }
+func main() { plugin.ServeAnalyzer(coarse.New()) }

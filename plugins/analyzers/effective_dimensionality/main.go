@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/effective_dimensionality/effdim"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(effdim.New()) }
+func main() { plugin.ServeAnalyzer(effdim.New()) }

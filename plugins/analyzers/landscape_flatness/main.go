@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/landscape_flatness/flatness"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(flatness.New()) }
+func main() { plugin.ServeAnalyzer(flatness.New()) }

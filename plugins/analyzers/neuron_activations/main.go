@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/neuron_activations/neuronacts"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(neuronacts.New()) }
+func main() { plugin.ServeAnalyzer(neuronacts.New()) }

@@ -4,7 +4,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/neuron_dynamics/neurondyn"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeCrossEpoch(neurondyn.New()) }
+func main() { plugin.ServeCrossEpoch(neurondyn.New()) }

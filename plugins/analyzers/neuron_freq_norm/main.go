@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/neuron_freq_norm/neuronfreq"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(neuronfreq.New()) }
+func main() { plugin.ServeAnalyzer(neuronfreq.New()) }

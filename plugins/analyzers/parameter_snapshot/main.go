@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/parameter_snapshot/paramsnapshot"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(paramsnapshot.New()) }
+func main() { plugin.ServeAnalyzer(paramsnapshot.New()) }

@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/parameter_trajectory/trajectory"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeCrossEpoch(trajectory.New()) }
+func main() { plugin.ServeCrossEpoch(trajectory.New()) }

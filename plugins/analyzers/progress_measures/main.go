@@ -4,7 +4,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/analyzers/progress_measures/progress"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeAnalyzer(progress.New()) }
+func main() { plugin.ServeAnalyzer(progress.New()) }

@@ -5,7 +5,7 @@ package main
 
 import (
 	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
-	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
-func main() { sdk.ServeFamily(modadd.New()) }
+func main() { plugin.ServeFamily(modadd.New()) }

@@ -8,10 +8,12 @@ import (
 	"os"
 	"time"
 
-	plugin "github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/tdw-workbench/tdw/host/pluginhost/internal/rowsum"
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
 var mode = "rowsum"
@@ -106,21 +108,21 @@ func main() {
 	}
 	switch mode {
 	case "family":
-		sdk.ServeFamily(family{})
+		plugin.ServeFamily(family{})
 	case "stdout-early":
 		fmt.Println("starting up!")
-		sdk.ServeAnalyzer(analyzer{})
+		plugin.ServeAnalyzer(analyzer{})
 	case "slow-start":
 		time.Sleep(time.Minute)
 	case "version":
-		hs := sdk.Handshake
-		hs.ProtocolVersion = sdk.ProtocolVersion + 1
-		plugin.Serve(&plugin.ServeConfig{
+		hs := rpc.Handshake
+		hs.ProtocolVersion = rpc.ProtocolVersion + 1
+		goplugin.Serve(&goplugin.ServeConfig{
 			HandshakeConfig: hs,
-			Plugins:         plugin.PluginSet{sdk.AnalyzerPluginName: &sdk.AnalyzerPlugin{Impl: analyzer{}}},
-			GRPCServer:      sdk.GRPCServer,
+			Plugins:         goplugin.PluginSet{rpc.AnalyzerPluginName: &rpc.AnalyzerPlugin{Impl: analyzer{}}},
+			GRPCServer:      rpc.GRPCServer,
 		})
 	default:
-		sdk.ServeAnalyzer(analyzer{})
+		plugin.ServeAnalyzer(analyzer{})
 	}
 }

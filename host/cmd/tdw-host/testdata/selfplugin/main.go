@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"github.com/tdw-workbench/tdw/sdk"
+	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 
 // rowSum sums each row of its one hook.
@@ -58,9 +59,9 @@ func main() {
 	a := os.Args[1:]
 	switch {
 	case len(a) == 4 && a[0] == "analyzer":
-		sdk.ServeAnalyzer(&rowSum{sdk.AnalyzerInfo{Name: a[1], Version: a[2], Kind: sdk.Kind(a[3])}})
+		plugin.ServeAnalyzer(&rowSum{sdk.AnalyzerInfo{Name: a[1], Version: a[2], Kind: sdk.Kind(a[3])}})
 	case len(a) == 3 && a[0] == "family":
-		sdk.ServeFamily(&grid{sdk.FamilyInfo{Name: a[1], Version: a[2]}})
+		plugin.ServeFamily(&grid{sdk.FamilyInfo{Name: a[1], Version: a[2]}})
 	default:
 		fmt.Fprintln(os.Stderr, "usage: selfplugin analyzer NAME VERSION KIND | family NAME VERSION")
 		os.Exit(2)

@@ -1,14 +1,15 @@
-package sdk_test
+package rpc_test
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
 func TestSharedArena(t *testing.T) {
-	a, err := sdk.NewSharedArena(1 << 12)
+	a, err := rpc.NewSharedArena(1 << 12)
 	if err != nil {
 		t.Skipf("no shared memory: %v", err)
 	}

@@ -1,4 +1,4 @@
-package sdk_test
+package rpc_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/internal/rpc"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
@@ -115,7 +116,7 @@ func TestAnalyzerRoundTrip(t *testing.T) {
 			}
 			h := randomTensor(rng, tc.rows, tc.cols)
 			if tc.arena {
-				a, err := sdk.NewSharedArena(tc.rows * tc.cols * 4)
+				a, err := rpc.NewSharedArena(tc.rows * tc.cols * 4)
 				if err != nil {
 					t.Skipf("no shared memory here: %v", err)
 				}

@@ -1,60 +1,18 @@
-package sdk
+package rpc
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	hclog "github.com/hashicorp/go-hclog"
-	"google.golang.org/grpc"
 
-	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
 	"github.com/tdw-workbench/tdw/internal/rpc/shm"
-	"github.com/tdw-workbench/tdw/internal/rpc/wire"
+	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
 )
 
-// Transport limits. Tensors travel in 1 MiB chunks (wire.ChunkSize), so the
-// raised message limits are headroom, not a requirement; the large HTTP/2
-// flow-control windows let a stream of chunks run without waiting for
-// window updates.
-const (
-	maxMessageSize = 64 << 20
-	windowSize     = 16 << 20
-	bufferSize     = 1 << 20
-	// sharedThreshold is the smallest tensor sent through shared memory;
-	// smaller ones are cheaper to stream than to place.
-	sharedThreshold = 256 << 10
-)
-
-// GRPCDialOptions returns the gRPC options the host dials plugins with
-// (go-plugin's ClientConfig.GRPCDialOptions): raised message limits and
-// flow-control windows matching the plugin side.
-func GRPCDialOptions() []grpc.DialOption {
-	return []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize)),
-		grpc.WithInitialWindowSize(windowSize),
-		grpc.WithInitialConnWindowSize(windowSize),
-		grpc.WithReadBufferSize(bufferSize),
-		grpc.WithWriteBufferSize(bufferSize),
-	}
-}
-
-// GRPCServer builds the gRPC server a plugin serves on (go-plugin's
-// ServeConfig.GRPCServer), with the limits of GRPCDialOptions.
-func GRPCServer(opts []grpc.ServerOption) *grpc.Server {
-	return grpc.NewServer(append(opts, serverOptions()...)...)
-}
-
-func serverOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(maxMessageSize),
-		grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.InitialWindowSize(windowSize),
-		grpc.InitialConnWindowSize(windowSize),
-		grpc.ReadBufferSize(bufferSize),
-		grpc.WriteBufferSize(bufferSize),
-	}
-}
+// sharedThreshold is the smallest tensor sent through shared memory;
+// smaller ones are cheaper to stream than to place.
+const sharedThreshold = 256 << 10
 
 // sharer decides, on the host side of one plugin connection, which tensors
 // travel by shared-memory reference. Tensors already in a SharedArena go by
@@ -87,7 +45,7 @@ func (s *sharer) refs(ctx context.Context, ts []named) []*tdwv1.SharedRef {
 	s.releaseDead(ctx)
 	need := 0
 	for i, nt := range ts {
-		b := nt.t.data
+		b := nt.t.Bytes()
 		if len(b) < sharedThreshold {
 			continue
 		}
@@ -124,7 +82,7 @@ func (s *sharer) refs(ctx context.Context, ts []named) []*tdwv1.SharedRef {
 	}
 	s.staging.Reset()
 	for i, nt := range ts {
-		b := nt.t.data
+		b := nt.t.Bytes()
 		if len(b) < sharedThreshold || refs[i] != nil {
 			continue
 		}
@@ -185,70 +143,4 @@ func (s *sharer) close() {
 		_ = s.staging.Close()
 		s.staging = nil
 	}
-}
-
-// mappings is the plugin side: the regions the host asked it to attach.
-type mappings struct {
-	mu sync.Mutex
-	m  map[uint64]*shm.Mapping
-}
-
-func (m *mappings) attach(req *tdwv1.AttachSharedRequest) error {
-	mp, err := shm.Attach(req.GetPath(), req.GetSize())
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.m == nil {
-		m.m = map[uint64]*shm.Mapping{}
-	}
-	if old := m.m[req.GetRegion()]; old != nil {
-		_ = old.Close()
-	}
-	m.m[req.GetRegion()] = mp
-	return nil
-}
-
-func (m *mappings) release(id uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if mp := m.m[id]; mp != nil {
-		_ = mp.Close()
-		delete(m.m, id)
-	}
-}
-
-func (m *mappings) resolve(ref *tdwv1.SharedRef, n int64) ([]byte, error) {
-	m.mu.Lock()
-	mp := m.m[ref.GetRegion()]
-	m.mu.Unlock()
-	if mp == nil {
-		return nil, errUnattached(ref.GetRegion())
-	}
-	return mp.Slice(ref.GetOffset(), n)
-}
-
-type errUnattached uint64
-
-func (e errUnattached) Error() string {
-	return fmt.Sprintf("shared-memory region %d was never attached", uint64(e))
-}
-
-// sendAll streams ts with their references through send.
-func sendAll(send func(*tdwv1.TensorFrame) error, ts []named, refs []*tdwv1.SharedRef) error {
-	for i, nt := range ts {
-		w, err := toWire(nt.group, nt.name, nt.t)
-		if err != nil {
-			return err
-		}
-		var ref *tdwv1.SharedRef
-		if refs != nil {
-			ref = refs[i]
-		}
-		if err := wire.Send(send, w, ref); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package sdk
+package rpc
 
 import (
 	plugin "github.com/hashicorp/go-plugin"

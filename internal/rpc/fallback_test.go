@@ -1,4 +1,4 @@
-package sdk_test
+package rpc_test
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/internal/rpc/shm"
+	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
 

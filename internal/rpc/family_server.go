@@ -1,0 +1,116 @@
+package rpc
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	tdwv1 "github.com/tdw-workbench/tdw/proto/tdw/v1"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// familyServer is the plugin side.
+type familyServer struct {
+	tdwv1.UnimplementedFamilyServer
+	impl sdk.Family
+	info sdk.FamilyInfo
+}
+
+func (s *familyServer) Describe(context.Context, *tdwv1.DescribeFamilyRequest) (*tdwv1.FamilyDescription, error) {
+	return &tdwv1.FamilyDescription{Name: s.info.Name, Version: s.info.Version, ProtocolVersion: ProtocolVersion}, nil
+}
+
+func params(fp *tdwv1.FamilyParams) (sdk.Params, error) {
+	p, err := paramsFromProto(fp.GetParams())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "params: %v", err)
+	}
+	return p, nil
+}
+
+func (s *familyServer) ModelConfig(ctx context.Context, fp *tdwv1.FamilyParams) (*tdwv1.ModelConfig, error) {
+	p, err := params(fp)
+	if err != nil {
+		return nil, err
+	}
+	var mc sdk.ModelConfig
+	if err := guard("ModelConfig", func() (err error) { mc, err = s.impl.ModelConfig(ctx, p); return err }); err != nil {
+		return nil, err
+	}
+	return modelConfigToProto(mc), nil
+}
+
+func (s *familyServer) TrainingConfig(ctx context.Context, fp *tdwv1.FamilyParams) (*tdwv1.TrainingConfig, error) {
+	p, err := params(fp)
+	if err != nil {
+		return nil, err
+	}
+	var tc sdk.TrainingConfig
+	if err := guard("TrainingConfig", func() (err error) { tc, err = s.impl.TrainingConfig(ctx, p); return err }); err != nil {
+		return nil, err
+	}
+	return trainingConfigToProto(tc), nil
+}
+
+func (s *familyServer) TrainingData(fp *tdwv1.FamilyParams, stream tdwv1.Family_TrainingDataServer) error {
+	p, err := params(fp)
+	if err != nil {
+		return err
+	}
+	var td *sdk.TrainingData
+	if err := guard("TrainingData", func() (err error) { td, err = s.impl.TrainingData(stream.Context(), p); return err }); err != nil {
+		return err
+	}
+	if td == nil {
+		return status.Error(codes.Internal, "TrainingData returned nil")
+	}
+	var out []named
+	for _, sp := range []struct {
+		group string
+		ds    sdk.Dataset
+		idx   []int
+	}{{"train", td.Train, td.TrainIndices}, {"test", td.Test, td.TestIndices}} {
+		out = append(out, named{sp.group, "tokens", sp.ds.Tokens}, named{sp.group, "labels", sp.ds.Labels})
+		if sp.idx != nil {
+			out = append(out, named{sp.group, "indices", sdk.FromInt64(intsToProto(sp.idx))})
+		}
+	}
+	if err := sendAll(stream.Send, out, nil); err != nil {
+		return status.Errorf(codes.Internal, "TrainingData: %v", err)
+	}
+	return nil
+}
+
+func (s *familyServer) Probe(fp *tdwv1.FamilyParams, stream tdwv1.Family_ProbeServer) error {
+	p, err := params(fp)
+	if err != nil {
+		return err
+	}
+	var ds *sdk.Dataset
+	if err := guard("Probe", func() (err error) { ds, err = s.impl.Probe(stream.Context(), p); return err }); err != nil {
+		return err
+	}
+	if ds == nil {
+		return status.Error(codes.Internal, "Probe returned nil")
+	}
+	if err := sendAll(stream.Send, []named{{"probe", "tokens", ds.Tokens}, {"probe", "labels", ds.Labels}}, nil); err != nil {
+		return status.Errorf(codes.Internal, "Probe: %v", err)
+	}
+	return nil
+}
+
+func (s *familyServer) AnalysisContext(fp *tdwv1.FamilyParams, stream tdwv1.Family_AnalysisContextServer) error {
+	p, err := params(fp)
+	if err != nil {
+		return err
+	}
+	var m map[string]*sdk.Tensor
+	if err := guard("AnalysisContext", func() (err error) { m, err = s.impl.AnalysisContext(stream.Context(), p); return err }); err != nil {
+		return err
+	}
+	if err := sendAll(stream.Send, sortedTensors("context", m), nil); err != nil {
+		return status.Errorf(codes.Internal, "AnalysisContext: %v", err)
+	}
+	return nil
+}
