@@ -29,7 +29,7 @@ type needs struct {
 // wildcards become one hook per layer, weight globs become the names they
 // match. A declared hook or weight the model does not have is an error naming
 // the analyzer, so a mismatch shows up before any checkpoint is touched.
-func resolveNeeds(m *registry.AnalyzerManifest, cfg model.Config, weightNames []string, ctxKeys map[string]bool) (*needs, error) {
+func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames []string, ctxKeys map[string]bool) (*needs, error) {
 	have := map[string]bool{}
 	for _, h := range model.Hooks(cfg) {
 		have[h.Name] = true

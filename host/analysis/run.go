@@ -314,7 +314,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 			ctxSub[k] = context_[k]
 		}
 		return &sdk.Run{Family: r.v.Family, Variant: r.v.Name, Params: r.v.Params, Settings: a.settings,
-			Model: cfg.SDK(), Context: ctxSub, Epochs: epochs, Host: host}
+			Model: cfg, Context: ctxSub, Epochs: epochs, Host: host}
 	}
 	if err := r.perCheckpoint(ctx, man, per, epochs, hashes, host, runInfo); err != nil {
 		return rep, err

@@ -119,7 +119,7 @@ func TestForwardIntoReuses(t *testing.T) {
 // n_ctx runs (W_pos[:n]) and that, attention being causal, its logits and
 // hooks equal the first positions of a longer run.
 func TestForwardCausalAndShortSequences(t *testing.T) {
-	for _, c := range []Config{tinyConfig(2, true, ActGELUNew, false), tinyConfig(1, false, "", true)} {
+	for _, c := range []sdk.ModelConfig{tinyConfig(2, true, ActGELUNew, false), tinyConfig(1, false, "", true)} {
 		m, err := New(c)
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // Gorgonia returns the Gorgonia backend: each Runner builds a Gorgonia
@@ -26,14 +28,14 @@ type gorgoniaBackend struct{}
 
 func (gorgoniaBackend) Name() string { return "gorgonia-" + BLASName }
 
-func (gorgoniaBackend) NewRunner(c Config, n, maxBatch int, spec RunSpec) Runner {
+func (gorgoniaBackend) NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner {
 	return newGorgoniaRunner[float32](c, n, maxBatch, spec)
 }
 
 // gorgoniaRunner keeps one compiled graph per batch size (and, for
 // training, per set of frozen parameters) over one shared workspace.
 type gorgoniaRunner[T Float] struct {
-	c      Config
+	c      sdk.ModelConfig
 	n      int
 	pl     plan
 	specs  []ParamSpec
@@ -43,7 +45,7 @@ type gorgoniaRunner[T Float] struct {
 
 // newGorgoniaRunner makes a runner for sequences of n positions; graphs are
 // built per batch size on first use, so no maximum batch is needed.
-func newGorgoniaRunner[T Float](c Config, n, _ int, spec RunSpec) *gorgoniaRunner[T] {
+func newGorgoniaRunner[T Float](c sdk.ModelConfig, n, _ int, spec RunSpec) *gorgoniaRunner[T] {
 	return &gorgoniaRunner[T]{c: c, n: n, pl: newPlan(c, spec.Hooks, true, spec.Logits),
 		specs: ParamSpecs(c), ws: &workspace[T]{bufs: map[string][]T{}}, graphs: map[string]*gGraph[T]{}}
 }
@@ -193,7 +195,7 @@ func (r *gorgoniaRunner[T]) build(B int, train bool, skip map[string]bool) *gGra
 		R := B * n
 		hook(resid, pre+"hook_resid_pre", 1, n, d, nodeBuf(resid))
 		x := resid
-		if c.HasLN() {
+		if hasLN(c) {
 			x = b.layerNorm(pre+"ln1", resid, P[pre+"ln1.w"], P[pre+"ln1.b"], R, d)
 			hook(x, pre+"ln1.hook_scale", 1, n, 1, slotBuf(pre+"ln1.scale", R))
 			hook(x, pre+"ln1.hook_normalized", 1, n, d, nodeBuf(x))
@@ -230,11 +232,11 @@ func (r *gorgoniaRunner[T]) build(B int, train bool, skip map[string]bool) *gGra
 		attnOut := b.linear(pre+"attn.out", zt, P[pre+"attn.W_O"], P[pre+"attn.b_O"], rt, hd, d)
 		hook(attnOut, pre+"hook_attn_out", 1, nt, d, nodeBuf(attnOut))
 		resid = b.add(pre+"resid_mid", residT, attnOut, rt, d)
-		if c.HasMLP() {
+		if hasMLP(c) {
 			mid := resid
 			hook(mid, pre+"hook_resid_mid", 1, nt, d, nodeBuf(mid))
 			x := mid
-			if c.HasLN() {
+			if hasLN(c) {
 				x = b.layerNorm(pre+"ln2", mid, P[pre+"ln2.w"], P[pre+"ln2.b"], rt, d)
 				hook(x, pre+"ln2.hook_scale", 1, nt, 1, slotBuf(pre+"ln2.scale", rt))
 				hook(x, pre+"ln2.hook_normalized", 1, nt, d, nodeBuf(x))
@@ -252,7 +254,7 @@ func (r *gorgoniaRunner[T]) build(B int, train bool, skip map[string]bool) *gGra
 	nt := r.nt()
 	rt := B * nt
 	x := resid
-	if c.HasLN() {
+	if hasLN(c) {
 		x = b.layerNorm("ln_final", resid, P["ln_final.w"], P["ln_final.b"], rt, d)
 		hook(x, "ln_final.hook_scale", 1, nt, 1, slotBuf("ln_final.scale", rt))
 		hook(x, "ln_final.hook_normalized", 1, nt, d, nodeBuf(x))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // Positions selects which sequence positions a cache keeps.
@@ -58,13 +60,13 @@ type HookInfo struct {
 
 // Hooks returns every hook point of a model with configuration c, in the
 // order TransformerLens runs them.
-func Hooks(c Config) []HookInfo {
+func Hooks(c sdk.ModelConfig) []HookInfo {
 	hs := []HookInfo{{"hook_embed", -1, kindResid}, {"hook_pos_embed", -1, kindResid}}
 	for l := 0; l < c.NLayers; l++ {
 		p := fmt.Sprintf("blocks.%d.", l)
 		add := func(name string, k hookKind) { hs = append(hs, HookInfo{p + name, l, k}) }
 		add("hook_resid_pre", kindResid)
-		if c.HasLN() {
+		if hasLN(c) {
 			add("ln1.hook_scale", kindScale)
 			add("ln1.hook_normalized", kindResid)
 		}
@@ -75,9 +77,9 @@ func Hooks(c Config) []HookInfo {
 		add("attn.hook_pattern", kindAttn)
 		add("attn.hook_z", kindHeads)
 		add("hook_attn_out", kindResid)
-		if c.HasMLP() {
+		if hasMLP(c) {
 			add("hook_resid_mid", kindResid)
-			if c.HasLN() {
+			if hasLN(c) {
 				add("ln2.hook_scale", kindScale)
 				add("ln2.hook_normalized", kindResid)
 			}
@@ -87,7 +89,7 @@ func Hooks(c Config) []HookInfo {
 		}
 		add("hook_resid_post", kindResid)
 	}
-	if c.HasLN() {
+	if hasLN(c) {
 		hs = append(hs, HookInfo{"ln_final.hook_scale", -1, kindScale}, HookInfo{"ln_final.hook_normalized", -1, kindResid})
 	}
 	return hs
@@ -118,7 +120,7 @@ func ParseHookRequests(globs string, pos Positions) []HookRequest {
 // several requests is kept at every position if any request says so. A
 // malformed pattern, or one that matches no hook of the model, is an error
 // naming it.
-func resolveHooks(c Config, reqs []HookRequest) (map[string]Positions, error) {
+func resolveHooks(c sdk.ModelConfig, reqs []HookRequest) (map[string]Positions, error) {
 	out := map[string]Positions{}
 	all := Hooks(c)
 	for _, r := range reqs {
@@ -147,7 +149,7 @@ func resolveHooks(c Config, reqs []HookRequest) (map[string]Positions, error) {
 }
 
 // hookShape returns the shape of a kept hook for B sequences of n positions.
-func hookShape(c Config, k hookKind, B, n int, pos Positions) []int {
+func hookShape(c sdk.ModelConfig, k hookKind, B, n int, pos Positions) []int {
 	var per []int
 	switch k {
 	case kindResid:
