@@ -27,7 +27,7 @@ func TestForwardRejectsBadInput(t *testing.T) {
 		{nil, ForwardOptions{}, "no tensor"},
 		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.*.mlp.hook_nope"}}}, `"blocks.*.mlp.hook_nope" matches no hook`},
 		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.[.x"}}}, `hook pattern "blocks.[.x"`},
-		{good, ForwardOptions{Logits: Positions(9)}, "positions"},
+		{good, ForwardOptions{Logits: Positions{Select: ListPositions, Indices: []int{0}}}, "positions [0]"},
 	}
 	for _, tc := range cases {
 		if _, err := m.Forward(tc.tok, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -64,7 +64,7 @@ func TestForwardSkipsUnneededCompute(t *testing.T) {
 
 func TestParseHookRequests(t *testing.T) {
 	r := ParseHookRequests("", PosLast)
-	if len(r) != 1 || r[0].Pattern != "*" || r[0].Positions != PosLast {
+	if len(r) != 1 || r[0].Pattern != "*" || r[0].Positions.Select != LastPosition {
 		t.Errorf("empty list: %+v", r)
 	}
 	r = ParseHookRequests("blocks.*.mlp.hook_post, hook_embed", PosAll)

@@ -145,7 +145,7 @@ func (r *gorgoniaRunner[T]) build(B int, train bool, skip map[string]bool) *gGra
 		return func([]int64) []T { return r.ws.get(slot, size) }
 	}
 	keptRows := func(name string) int {
-		if r.pl.hooks[name] == PosLast {
+		if r.pl.hooks[name].Select == LastPosition {
 			return 1
 		}
 		return n

@@ -117,7 +117,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				B, n := 3, c.NCtx
 				tok := randomTokens(rng, B, n, c.DVocab)
 				rows := B
-				if tc.lossPos == PosAll {
+				if tc.lossPos.Select == AllPositions {
 					rows = B * n
 				}
 				lab := randomTokens(rng, rows, 1, c.DVocabOut)

@@ -8,37 +8,6 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// Positions selects which sequence positions a cache keeps.
-type Positions int
-
-const (
-	// PosAll keeps every position: TransformerLens' shapes.
-	PosAll Positions = iota
-	// PosLast keeps the last position and removes that axis: [B,n,d]→[B,d],
-	// [B,n,h,dh]→[B,h,dh], [B,h,nq,nk]→[B,h,nk] (the last query row),
-	// hook_scale [B,n,1]→[B,1], logits [B,n,V]→[B,V].
-	PosLast
-)
-
-// ParsePositions accepts "all" and "last".
-func ParsePositions(s string) (Positions, error) {
-	switch s {
-	case "all":
-		return PosAll, nil
-	case "last":
-		return PosLast, nil
-	}
-	return 0, fmt.Errorf("positions %q, want \"all\" or \"last\"", s)
-}
-
-// String returns "all" or "last".
-func (p Positions) String() string {
-	if p == PosLast {
-		return "last"
-	}
-	return "all"
-}
-
 // hookKind says how a hook's buffer is laid out per sequence.
 type hookKind int
 
@@ -124,8 +93,8 @@ func resolveHooks(c sdk.ModelConfig, reqs []HookRequest) (map[string]Positions, 
 	out := map[string]Positions{}
 	all := Hooks(c)
 	for _, r := range reqs {
-		if r.Positions != PosAll && r.Positions != PosLast {
-			return nil, fmt.Errorf("hook pattern %q: positions %d invalid", r.Pattern, r.Positions)
+		if err := r.Positions.kept(fmt.Sprintf("hook pattern %q", r.Pattern)); err != nil {
+			return nil, err
 		}
 		n := 0
 		for _, h := range all {
@@ -137,7 +106,7 @@ func resolveHooks(c sdk.ModelConfig, reqs []HookRequest) (map[string]Positions, 
 				continue
 			}
 			n++
-			if p, seen := out[h.Name]; !seen || p == PosLast {
+			if p, seen := out[h.Name]; !seen || p.Select == LastPosition {
 				out[h.Name] = r.Positions
 			}
 		}
@@ -157,7 +126,7 @@ func hookShape(c sdk.ModelConfig, k hookKind, B, n int, pos Positions) []int {
 	case kindHeads:
 		per = []int{n, c.NHeads, c.DHead}
 	case kindAttn:
-		if pos == PosLast {
+		if pos.Select == LastPosition {
 			return []int{B, c.NHeads, n}
 		}
 		return []int{B, c.NHeads, n, n}
@@ -168,7 +137,7 @@ func hookShape(c sdk.ModelConfig, k hookKind, B, n int, pos Positions) []int {
 	case kindLogits:
 		per = []int{n, c.DVocabOut}
 	}
-	if pos == PosLast {
+	if pos.Select == LastPosition {
 		per = per[1:]
 	}
 	return append([]int{B}, per...)

@@ -23,10 +23,10 @@ type plan struct {
 // which logits (or the loss) are needed.
 func newPlan(c sdk.ModelConfig, hooks map[string]Positions, wantLogits bool, logits Positions) plan {
 	p := plan{hooks: hooks, wantLogits: wantLogits, logits: logits}
-	p.tailAll = wantLogits && logits == PosAll
+	p.tailAll = wantLogits && logits.Select == AllPositions
 	last := fmt.Sprintf("blocks.%d.", c.NLayers-1)
 	for name, pos := range hooks {
-		if pos != PosAll {
+		if pos.Select != AllPositions {
 			continue
 		}
 		switch {
@@ -231,7 +231,7 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 	// Hooks that are not a compute buffer are assembled in tmp, at the kept
 	// rows only: r = n, or 1 (the last position) when kept at PosLast.
 	keptRows := func(name string) int {
-		if e.pl.hooks[name] == PosLast {
+		if e.pl.hooks[name].Select == LastPosition {
 			return 1
 		}
 		return n

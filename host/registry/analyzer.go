@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -46,7 +47,7 @@ type AnalyzerManifest struct {
 type Inputs struct {
 	Hooks []HookInput
 	// Logits is nil when the analyzer does not want logits.
-	Logits *Positions
+	Logits *model.Positions
 	// Weights are state-dict names or globs (see Glob).
 	Weights []string
 	// Context names tensors of the family's analysis context.
@@ -58,7 +59,7 @@ type Inputs struct {
 // HookInput is one requested activation.
 type HookInput struct {
 	Name      string // TransformerLens hook name, "*" allowed as layer index
-	Positions Positions
+	Positions model.Positions
 }
 
 // ArtifactRef names another analyzer's per-epoch arrays ("name") or its
@@ -249,7 +250,7 @@ func parseInputs(p *problems, path string, v any) Inputs {
 				if ho == nil {
 					continue
 				}
-				h := HookInput{Positions: Positions{Select: AllPositions}}
+				h := HookInput{Positions: model.PosAll}
 				if name, ok := ho.str("name", true); ok {
 					switch {
 					case !ValidHookName(name):
@@ -272,11 +273,12 @@ func parseInputs(p *problems, path string, v any) Inputs {
 		switch x := raw.(type) {
 		case bool:
 			if x {
-				in.Logits = &Positions{Select: AllPositions}
+				all := model.PosAll
+				in.Logits = &all
 			}
 		case map[string]any:
 			lo := asObject(p, lp, x)
-			pos := Positions{Select: AllPositions}
+			pos := model.PosAll
 			if raw, pp, ok := lo.field("positions", false); ok {
 				pos, _ = parsePositions(p, pp, raw)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -28,11 +29,11 @@ func TestLoadAnalyzerGood(t *testing.T) {
 		t.Errorf("families = %v", m.Families)
 	}
 	in := m.Inputs
-	if len(in.Hooks) != 2 || in.Hooks[0].Name != "blocks.*.mlp.hook_post" || in.Hooks[0].Positions.Select != LastPosition ||
+	if len(in.Hooks) != 2 || in.Hooks[0].Name != "blocks.*.mlp.hook_post" || in.Hooks[0].Positions.Select != model.LastPosition ||
 		in.Hooks[1].Positions.String() != "[2]" {
 		t.Errorf("hooks = %+v", in.Hooks)
 	}
-	if in.Logits == nil || in.Logits.Select != LastPosition {
+	if in.Logits == nil || in.Logits.Select != model.LastPosition {
 		t.Errorf("logits = %+v", in.Logits)
 	}
 	if len(in.Weights) != 2 || len(in.Context) != 1 || in.Context[0] != "fourier_basis" {
