@@ -27,17 +27,11 @@ func TestResearcherExample(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var m struct {
-		Name, Version, Command, Kind string
-		Outputs                      []struct{ Name, DType string }
-	}
+	var m struct{ Name, Version, Command, Kind string }
 	if err := json.Unmarshal(manifest, &m); err != nil {
 		t.Fatalf("analyzer.json: %v", err)
 	}
 	spec := Spec{Name: m.Name, Version: m.Version, Kind: sdk.Kind(m.Kind), Command: filepath.Join(dir, m.Command)}
-	for _, o := range m.Outputs {
-		spec.Outputs = append(spec.Outputs, OutputSpec{Name: o.Name, DType: sdk.DType(o.DType), Shape: []int{-1}})
-	}
 	a, err := LaunchAnalyzer(context.Background(), spec, quietOptions())
 	if err != nil {
 		t.Fatal(err)
