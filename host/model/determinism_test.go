@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -126,7 +128,7 @@ func TestTrainingLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !closeRel(first, evalLoss, 1e-9, 0) {
+	if !scalar.EqualWithinAbsOrRel(first, evalLoss, 0, 1e-9) {
 		t.Errorf("first train loss %v, Evaluate before it %v", first, evalLoss)
 	}
 	var last float64
@@ -190,7 +192,7 @@ func TestTrainingLossAtAllPositions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !closeRel(first, before, 1e-9, 0) {
+	if !scalar.EqualWithinAbsOrRel(first, before, 0, 1e-9) {
 		t.Errorf("first loss %v, Evaluate %v", first, before)
 	}
 	var last float64

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -145,7 +147,7 @@ func TestForwardCausalAndShortSequences(t *testing.T) {
 				for p := 0; p < 2; p++ {
 					for j := 0; j < w; j++ {
 						got, want := bt.Float32s()[(s*2+p)*w+j], at.Float32s()[(s*4+p)*w+j]
-						if !closeRel(float64(got), float64(want), 1e-5, 1e-6) {
+						if !scalar.EqualWithinAbsOrRel(float64(got), float64(want), 1e-6, 1e-5) {
 							t.Fatalf("%s [%d,%d,%d]: short %v, long %v", name, s, p, j, got, want)
 						}
 					}

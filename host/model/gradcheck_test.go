@@ -2,10 +2,11 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -146,7 +147,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 						lm := loss()
 						p.Data[j] = old
 						num := (lp - lm) / (2 * h)
-						if !closeRel(grads.Data[j], num, 1e-5, 1e-8) {
+						if !scalar.EqualWithinAbsOrRel(grads.Data[j], num, 1e-8, 1e-5) {
 							t.Fatalf("%s[%d]: analytic %.10g, numeric %.10g", s.Name, j-lo, grads.Data[j], num)
 						}
 					}
@@ -154,9 +155,4 @@ func TestGradientFiniteDifference(t *testing.T) {
 			})
 		}
 	}
-}
-
-// closeRel reports |a-b| <= atol + rtol·max(|a|,|b|).
-func closeRel(a, b, rtol, atol float64) bool {
-	return math.Abs(a-b) <= atol+rtol*math.Max(math.Abs(a), math.Abs(b))
 }
