@@ -82,8 +82,8 @@ func defaultPython() string {
 	return "python3"
 }
 
-func calibration(p int) model.Config {
-	return model.Config{NLayers: 1, DModel: 128, NHeads: 4, DHead: 32, DMLP: 512, DVocab: p + 1, DVocabOut: p,
+func calibration(p int) sdk.ModelConfig {
+	return sdk.ModelConfig{NLayers: 1, DModel: 128, NHeads: 4, DHead: 32, DMLP: 512, DVocab: p + 1, DVocabOut: p,
 		NCtx: 3, ActFn: model.ActReLU, Seed: 999}
 }
 

@@ -11,14 +11,16 @@ import (
 )
 
 // Config is the domain model's AnalysisRunConfig: which analyzers, over
-// which checkpoints, and how.
+// which checkpoints, and how. A run trusts it: host/job validates a request
+// once and hands over its result.
 type Config struct {
-	// Checkpoints are the epochs to analyze; nil means every checkpoint on
-	// disk. An epoch without a checkpoint file is an error.
+	// Checkpoints are the epochs to analyze, ascending and distinct, each
+	// with a checkpoint file; nil means every checkpoint on disk.
 	Checkpoints []int
-	// Settings override analyzer parameters: analyzer name → parameter name →
-	// value as typed on a command line. Unknown names are errors.
-	Settings map[string]map[string]string
+	// Settings are analyzer parameters given for this run, by analyzer
+	// name, each an analyzer of the run and its complete parameters as
+	// registry.ParseParams returns them for its analyzer.json.
+	Settings map[string]sdk.Params
 	// Force recomputes artifacts that are up to date.
 	Force bool
 	// SaveEvery flushes the manifest and summaries every this many
@@ -36,7 +38,7 @@ type Config struct {
 // settings it no longer accepts) the defaults apply. sticky reports that the
 // recorded settings were kept.
 func (c *Config) settingsFor(m *registry.AnalyzerManifest, rec *AnalyzerRecord) (p sdk.Params, key string, sticky bool, err error) {
-	_, given := c.Settings[m.Name]
+	p, given := c.Settings[m.Name]
 	if !given && rec != nil && rec.Settings != nil && rec.Version == m.Version && rec.Kind == m.Kind {
 		if p, err := registry.ValidateParams(m.Parameters, rec.Settings); err == nil {
 			if key, err := settingsKey(p); err == nil && key == rec.SettingsKey {
@@ -44,9 +46,11 @@ func (c *Config) settingsFor(m *registry.AnalyzerManifest, rec *AnalyzerRecord) 
 			}
 		}
 	}
-	p, err = registry.ParseParams(m.Parameters, c.Settings[m.Name])
-	if err != nil {
-		return nil, "", false, fmt.Errorf("analyzer %s: %w", m.Name, err)
+	if !given {
+		// The defaults; analyzer.json's are valid (registry checked them).
+		if p, err = registry.ParseParams(m.Parameters, nil); err != nil {
+			return nil, "", false, fmt.Errorf("analyzer %s: %w", m.Name, err)
+		}
 	}
 	key, err = settingsKey(p)
 	if err != nil {

@@ -68,13 +68,7 @@ func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.St
 		return err
 	}
 	defer p.Close()
-	timeout := a.m.Timeout
-	if timeout == 0 {
-		timeout = r.opts.CallTimeout
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	out, err := p.AnalyzeAcross(cctx, run, inputs)
+	out, err := p.AnalyzeAcross(ctx, run, inputs) // under the analyzer.json timeout (PluginLauncher)
 	if err != nil {
 		return err
 	}

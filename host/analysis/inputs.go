@@ -14,13 +14,13 @@ import (
 // hookNeed is one concrete hook an analyzer wants, at its positions.
 type hookNeed struct {
 	name string
-	pos  registry.Positions
+	pos  model.Positions
 }
 
 // needs is what one analyzer declares, resolved against a model.
 type needs struct {
 	hooks   []hookNeed
-	logits  *registry.Positions
+	logits  *model.Positions
 	weights []string // state-dict names
 	context []string
 }
@@ -29,7 +29,7 @@ type needs struct {
 // wildcards become one hook per layer, weight globs become the names they
 // match. A declared hook or weight the model does not have is an error naming
 // the analyzer, so a mismatch shows up before any checkpoint is touched.
-func resolveNeeds(m *registry.AnalyzerManifest, cfg model.Config, weightNames []string, ctxKeys map[string]bool) (*needs, error) {
+func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames []string, ctxKeys map[string]bool) (*needs, error) {
 	have := map[string]bool{}
 	for _, h := range model.Hooks(cfg) {
 		have[h.Name] = true
@@ -41,7 +41,7 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg model.Config, weightNames []
 				return nil, fmt.Errorf("analyzer %s declares hook %s, which this model (n_layers %d, attn_only %v, normalization %q) does not have",
 					m.Name, name, cfg.NLayers, cfg.AttnOnly, cfg.NormalizationType)
 			}
-			if h.Positions.Select == registry.ListPositions {
+			if h.Positions.Select == model.ListPositions {
 				for _, i := range h.Positions.Indices {
 					if i >= cfg.NCtx {
 						return nil, fmt.Errorf("analyzer %s: hook %s position %d is beyond n_ctx %d", m.Name, name, i, cfg.NCtx)
@@ -97,16 +97,16 @@ func forwardOptions(all []*needs) (model.ForwardOptions, bool) {
 	for _, n := range all {
 		for _, h := range n.hooks {
 			p := model.PosLast
-			if h.pos.Select != registry.LastPosition {
+			if h.pos.Select != model.LastPosition {
 				p = model.PosAll
 			}
-			if _, seen := pos[h.name]; !seen || p == model.PosAll {
+			if _, seen := pos[h.name]; !seen || p.Select == model.AllPositions {
 				pos[h.name] = p
 			}
 		}
 		if n.logits != nil {
 			wantLogits = true
-			if n.logits.Select != registry.LastPosition {
+			if n.logits.Select != model.LastPosition {
 				logitPos = model.PosAll
 			}
 		}
@@ -130,18 +130,18 @@ func positionAxis(hook string) int {
 // selectPositions cuts a cached activation to what an analyzer asked for.
 // have says how the cache holds it: model.PosLast (axis already removed) or
 // model.PosAll. "last" removes the position axis; a list keeps it.
-func selectPositions(t *sdk.Tensor, axis int, have model.Positions, want registry.Positions) (*sdk.Tensor, error) {
-	if want.Select == registry.LastPosition {
-		if have == model.PosLast {
+func selectPositions(t *sdk.Tensor, axis int, have, want model.Positions) (*sdk.Tensor, error) {
+	if want.Select == model.LastPosition {
+		if have.Select == model.LastPosition {
 			return t, nil
 		}
 		n := t.Shape()[axis]
 		return takeAxis(t, axis, []int{n - 1}, true), nil
 	}
-	if have == model.PosLast {
+	if have.Select == model.LastPosition {
 		return nil, fmt.Errorf("cache holds only the last position") // forwardOptions prevents this
 	}
-	if want.Select == registry.AllPositions {
+	if want.Select == model.AllPositions {
 		return t, nil
 	}
 	return takeAxis(t, axis, want.Indices, false), nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -41,10 +40,13 @@ type Plugin interface {
 type Launcher func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, error)
 
 // PluginLauncher launches analyzer binaries with pluginhost, checking each
-// against its analyzer.json.
+// against its analyzer.json's name, version and kind; every call to the
+// plugin has its analyzer.json's timeout (pluginhost's default without one).
 func PluginLauncher(opts pluginhost.Options) Launcher {
 	return func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, error) {
-		return pluginhost.LaunchAnalyzer(ctx, pluginhost.AnalyzerSpec(m), opts)
+		spec := pluginhost.Spec{Name: m.Name, Version: m.Version, Kind: m.Kind, Command: m.CommandPath, Args: m.Args, Dir: m.Dir,
+			CallTimeout: m.Timeout}
+		return pluginhost.LaunchAnalyzer(ctx, spec, opts)
 	}
 }
 
@@ -57,9 +59,6 @@ type Options struct {
 	Logger hclog.Logger
 	// Progress, when set, is called after every step of the run.
 	Progress func(Progress)
-	// CallTimeout bounds one Analyze call of an analyzer whose analyzer.json
-	// sets no timeout (default 10 minutes).
-	CallTimeout time.Duration
 	// Command names the run in the variant's lock file (default "analyze").
 	Command string
 }
@@ -93,9 +92,6 @@ func New(v *variant.Variant, family sdk.Family, cfg Config, opts Options) *Run {
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.Default()
-	}
-	if opts.CallTimeout == 0 {
-		opts.CallTimeout = 10 * time.Minute
 	}
 	if opts.Command == "" {
 		opts.Command = "analyze"
@@ -276,13 +272,6 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 		}
 		per = append(per, a)
 	}
-	if r.cfg.Settings != nil {
-		for name := range r.cfg.Settings {
-			if rep.Analyzers[name] == nil {
-				return rep, fmt.Errorf("settings given for analyzer %q, which is not in this run", name)
-			}
-		}
-	}
 
 	r.state = InProgress
 	man.State = InProgress
@@ -314,7 +303,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 			ctxSub[k] = context_[k]
 		}
 		return &sdk.Run{Family: r.v.Family, Variant: r.v.Name, Params: r.v.Params, Settings: a.settings,
-			Model: cfg.SDK(), Context: ctxSub, Epochs: epochs, Host: host}
+			Model: cfg, Context: ctxSub, Epochs: epochs, Host: host}
 	}
 	if err := r.perCheckpoint(ctx, man, per, epochs, hashes, host, runInfo); err != nil {
 		return rep, err
@@ -353,29 +342,7 @@ func (r *Run) epochs() ([]int, error) {
 	if r.cfg.Checkpoints == nil {
 		return have, nil
 	}
-	set := map[int]bool{}
-	for _, e := range have {
-		set[e] = true
-	}
-	out := []int{}
-	for _, e := range r.cfg.Checkpoints {
-		if !set[e] {
-			return nil, fmt.Errorf("variant %s has no checkpoint for epoch %d (%s)", r.v.Name, e, r.v.CheckpointPath(e))
-		}
-		out = append(out, e)
-	}
-	sort.Ints(out)
-	return dedupe(out), nil
-}
-
-func dedupe(s []int) []int {
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
+	return r.cfg.Checkpoints, nil
 }
 
 func fileExists(p string) bool {
@@ -433,10 +400,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 		for _, a := range per {
 			if a.plugin != nil {
 				if a.dead == nil && ctx.Err() == nil {
-					ectx, cancel := context.WithTimeout(ctx, endTimeout)
-					err := a.plugin.End(ectx)
-					cancel()
-					if err != nil {
+					if err := a.plugin.End(ctx); err != nil {
 						r.log.Warn("analyzer end failed", "analyzer", a.m.Name, "error", err)
 					}
 				}
@@ -579,19 +543,9 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 
 // analyzeOne runs one analyzer on one checkpoint and writes its artifact.
 func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string) (*EpochRecord, error) {
-	timeout := a.m.Timeout
-	if timeout == 0 {
-		timeout = r.opts.CallTimeout
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	t0 := time.Now()
-	res, err := a.plugin.Analyze(cctx, cp)
+	res, err := a.plugin.Analyze(ctx, cp) // under the analyzer.json timeout (PluginLauncher)
 	if err != nil {
-		if cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			// pluginhost has stopped the plugin: it was still busy with the call.
-			return nil, fmt.Errorf("analyzer %s epoch %d: timeout %s: %w", a.m.Name, cp.Epoch, timeout, err)
-		}
 		return nil, err
 	}
 	if res == nil {
@@ -614,9 +568,6 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	}
 	return er, nil
 }
-
-// endTimeout bounds an analyzer's End call: it only releases resources.
-const endTimeout = 30 * time.Second
 
 // EpochFile is the name of an analyzer's artifact for one epoch.
 func EpochFile(epoch int) string { return fmt.Sprintf("epoch_%05d.npz", epoch) }

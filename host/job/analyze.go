@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // AnalyzeRequest asks for analyzers to run over a trained variant's
@@ -79,29 +81,61 @@ func (r AnalyzeRequest) plan(env Env) (*analyzePlan, error) {
 	if r.SaveEvery < 0 {
 		return nil, requestErrorf("save_every", "%d: want at least 1", r.SaveEvery)
 	}
-	p.cfg = analysis.Config{Checkpoints: r.Checkpoints, Settings: r.Settings, Force: r.Force, SaveEvery: max(r.SaveEvery, 1)}
+	p.cfg = analysis.Config{Force: r.Force, SaveEvery: max(r.SaveEvery, 1)}
+	if p.cfg.Checkpoints, err = r.checkpoints(p.v); err != nil {
+		return nil, err
+	}
+	if p.cfg.Settings, err = r.settings(p.analyzers); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkpoints checks the requested epochs against the variant's checkpoint
+// files and returns them ascending and distinct, as analysis.Config holds
+// them (nil: every checkpoint).
+func (r AnalyzeRequest) checkpoints(v *variant.Variant) ([]int, error) {
+	if r.Checkpoints == nil {
+		return nil, nil
+	}
+	have, err := v.Checkpoints()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, 0, len(r.Checkpoints)) // empty, not nil: no epochs
 	for _, e := range r.Checkpoints {
 		if e < 0 {
 			return nil, requestErrorf("checkpoints", "%d is not an epoch", e)
 		}
-	}
-	// Settings are checked here, so that a typo is refused before anything
-	// runs: each must name an analyzer of the run and its parameters.
-	for an, given := range r.Settings {
-		var m *registry.AnalyzerManifest
-		for _, a := range p.analyzers {
-			if a.Name == an {
-				m = a
-			}
+		if !slices.Contains(have, e) {
+			return nil, requestErrorf("checkpoints", "variant %s has no checkpoint for epoch %d (%s)", v.Name, e, v.CheckpointPath(e))
 		}
-		if m == nil {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// settings checks the requested settings, so that a typo is refused before
+// anything runs: each must name an analyzer of the run and its parameters.
+// It returns them parsed, as analysis.Config holds them.
+func (r AnalyzeRequest) settings(analyzers []*registry.AnalyzerManifest) (map[string]sdk.Params, error) {
+	if r.Settings == nil {
+		return nil, nil
+	}
+	out := make(map[string]sdk.Params, len(r.Settings))
+	for an, given := range r.Settings {
+		i := slices.IndexFunc(analyzers, func(m *registry.AnalyzerManifest) bool { return m.Name == an })
+		if i < 0 {
 			return nil, requestErrorf("settings", "analyzer %q is not in this run", an)
 		}
-		if _, err := registry.ParseParams(m.Parameters, given); err != nil {
+		p, err := registry.ParseParams(analyzers[i].Parameters, given)
+		if err != nil {
 			return nil, requestErrorf("settings", "analyzer %s: %v", an, err)
 		}
+		out[an] = p
 	}
-	return p, nil
+	return out, nil
 }
 
 // selectAnalyzers resolves the analyzers of a run: the named ones, or the

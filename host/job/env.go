@@ -35,7 +35,13 @@ func (e Env) pluginOptions() pluginhost.Options { return pluginhost.Options{Logg
 
 // launchFamily starts a family's plugin, checked against its family.json.
 func (e Env) launchFamily(ctx context.Context, f *registry.FamilyManifest) (*pluginhost.Family, error) {
-	return pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(f), e.pluginOptions())
+	return LaunchFamily(ctx, f, e.pluginOptions())
+}
+
+// LaunchFamily starts a family's plugin as its family.json describes it: the
+// plugin must describe itself with the manifest's name and version.
+func LaunchFamily(ctx context.Context, f *registry.FamilyManifest, opts pluginhost.Options) (*pluginhost.Family, error) {
+	return pluginhost.LaunchFamily(ctx, pluginhost.Spec{Name: f.Name, Version: f.Version, Command: f.CommandPath, Args: f.Args, Dir: f.Dir}, opts)
 }
 
 // family looks a family up, as a request error naming the field.

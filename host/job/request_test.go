@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,7 @@ func TestAnalyzeRequestErrors(t *testing.T) {
 		{"unknown setting", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: []string{"neuron_freq_norm"},
 			Settings: map[string]map[string]string{"neuron_freq_norm": {"bogus": "1"}}}, "settings", "bogus"},
 		{"negative epoch", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Checkpoints: []int{-1}}, "checkpoints", "not an epoch"},
+		{"missing checkpoint", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Checkpoints: []int{0, 99}}, "checkpoints", "no checkpoint for epoch 99"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.req.VariantKey(env)
@@ -84,6 +86,16 @@ func TestAnalyzeRequestErrors(t *testing.T) {
 				t.Errorf("error %v (%T), want a RequestError on %s holding %q", err, err, c.field, c.msg)
 			}
 		})
+	}
+	// A good request is handed to analysis checked and in its form: epochs
+	// ascending and distinct, settings parsed.
+	p, err := AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: []string{"neuron_freq_norm"},
+		Checkpoints: []int{10, 0, 10}, Settings: map[string]map[string]string{"neuron_freq_norm": {"threshold": "0.5"}}}.plan(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.cfg.Checkpoints, []int{0, 10}) || p.cfg.Settings["neuron_freq_norm"]["threshold"] != 0.5 {
+		t.Errorf("plan: checkpoints %v settings %v", p.cfg.Checkpoints, p.cfg.Settings)
 	}
 	// Named by params, the trained variant resolves.
 	key, err := AnalyzeRequest{Family: "modulo_addition_1layer", Params: tiny(1, 10).Params, Analyzers: testAnalyzers}.VariantKey(env)

@@ -4,7 +4,7 @@ import "math"
 
 // activationForward writes y = act(x) elementwise for act "relu", "gelu"
 // (exact, erf) or "gelu_new" (tanh approximation). It panics on another name:
-// Config.Validate rejects those first.
+// ValidateConfig rejects those first.
 func activationForward[T Float](act string, x, y []T, width int) {
 	rows := len(x) / width
 	switch act {

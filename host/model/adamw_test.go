@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 )
 
 // TestAdamWStepMatchesPyTorchRule checks three consecutive AdamW steps against
@@ -37,7 +39,7 @@ func TestAdamWStepMatchesPyTorchRule(t *testing.T) {
 			p64[i] -= o.LR / bc1 * m64[i] / (math.Sqrt(v64[i])/math.Sqrt(bc2) + o.Eps)
 		}
 		for i := range p64 {
-			if !closeRel(float64(p32[i]), p64[i], 1e-6, 1e-7) {
+			if !scalar.EqualWithinAbsOrRel(float64(p32[i]), p64[i], 1e-7, 1e-6) {
 				t.Fatalf("step %d: p[%d] = %.9g, hand-computed %.9g", step, i, p32[i], p64[i])
 			}
 		}

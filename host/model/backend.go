@@ -1,5 +1,7 @@
 package model
 
+import "github.com/tdw-workbench/tdw/sdk"
+
 // Emitter receives one computed activation buffer of a forward pass: B
 // sequences × groups × rows of width floats, row-major (groups is n_heads for
 // attention patterns and scores, 1 otherwise; rows is n or 1 when only the
@@ -36,7 +38,7 @@ type Runner interface {
 // changes to Model or Trainer.
 type Backend interface {
 	Name() string
-	NewRunner(c Config, n, maxBatch int, spec RunSpec) Runner
+	NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner
 }
 
 // CPU returns the CPU backend: fused kernels over BLAS (OpenBLAS with the
@@ -48,7 +50,7 @@ type cpuBackend struct{}
 
 func (cpuBackend) Name() string { return "cpu-" + BLASName }
 
-func (cpuBackend) NewRunner(c Config, n, maxBatch int, spec RunSpec) Runner {
+func (cpuBackend) NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner {
 	return &cpuRunner{e: newNet[float32](c, n, maxBatch, newPlan(c, spec.Hooks, true, spec.Logits), spec.Train)}
 }
 

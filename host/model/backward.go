@@ -63,11 +63,11 @@ func (e *net[T]) backward(p, grads *Params[T], tok []int64, B int, skip map[stri
 	last := &e.L[len(e.L)-1]
 	dA, dB := g.dResid, g.dResidT // ping-pong: d resid_post in, d resid_pre out
 	x := last.residP
-	if c.HasLN() {
+	if hasLN(c) {
 		x = e.lnf.out
 	}
 	linearBackward(x, rt, d, p.Get("unembed.W_U"), c.DVocabOut, g.dLogits, gp("unembed.W_U"), gp("unembed.b_U"), dA, false)
-	if c.HasLN() {
+	if hasLN(c) {
 		copy(g.dLn[:rt*d], dA[:rt*d])
 		layerNormBackward(g.dLn, rt, d, p.Get("ln_final.w"), e.lnf.scale, e.lnf.hat, gp("ln_final.w"), gp("ln_final.b"), dA, false)
 	}
@@ -76,16 +76,16 @@ func (e *net[T]) backward(p, grads *Params[T], tok []int64, B int, skip map[stri
 		pre := fmt.Sprintf("blocks.%d.", l)
 		rt := B * L.nt
 		dMid := dA
-		if c.HasMLP() {
+		if hasMLP(c) {
 			dm := c.DMLP
 			linearBackward(L.post, rt, dm, w.wout, d, dA, gp(pre+"mlp.W_out"), gp(pre+"mlp.b_out"), g.dPost, false)
 			activationBackward(c.ActFn, L.pre[:rt*dm], g.dPost[:rt*dm], g.dPre[:rt*dm], dm)
 			xin := L.residMid
-			if c.HasLN() {
+			if hasLN(c) {
 				xin = L.ln2Out
 			}
 			linearBackward(xin, rt, d, w.win, dm, g.dPre, gp(pre+"mlp.W_in"), gp(pre+"mlp.b_in"), g.dLn, false)
-			if c.HasLN() {
+			if hasLN(c) {
 				copy(g.dMid[:rt*d], dA[:rt*d])
 				layerNormBackward(g.dLn, rt, d, w.ln2w, L.ln2Scale, L.ln2Hat, gp(pre+"ln2.w"), gp(pre+"ln2.b"), g.dMid, true)
 			} else {
@@ -113,7 +113,7 @@ func (e *net[T]) backward(p, grads *Params[T], tok []int64, B int, skip map[stri
 			clear(dbkv)
 		}
 		x := L.resid
-		if c.HasLN() {
+		if hasLN(c) {
 			x = L.ln1Out
 		}
 		linearBackward(x, B*n, d, w.wkv, 2*hd, g.dkv, g.dwkv, dbkv, g.dLn1, false)
@@ -129,7 +129,7 @@ func (e *net[T]) backward(p, grads *Params[T], tok []int64, B int, skip map[stri
 			clear(dB[:B*n*d])
 			scatterLastAdd(dMid, B, n, d, dB)
 		}
-		if c.HasLN() {
+		if hasLN(c) {
 			layerNormBackward(g.dLn1, B*n, d, w.ln1w, L.ln1Scale, L.ln1Hat, gp(pre+"ln1.w"), gp(pre+"ln1.b"), dB, true)
 		} else {
 			addInto(dB[:B*n*d], dB[:B*n*d], g.dLn1[:B*n*d], d)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 )
 
 // TestGEMMSplitMatchesNaive checks gemm, split over goroutines and not, for
@@ -67,7 +69,7 @@ func TestGEMMSplitMatchesNaive(t *testing.T) {
 						gemm(tA, tB, m, n, k, a, lda, b, ldb, 0.5, c, ldc)
 						for i := 0; i < m; i++ {
 							for j := 0; j < n; j++ {
-								if !closeRel(c[i*ldc+j], want[i*ldc+j], 1e-12, 1e-12) {
+								if !scalar.EqualWithinAbsOrRel(c[i*ldc+j], want[i*ldc+j], 1e-12, 1e-12) {
 									t.Fatalf("C[%d,%d] = %v, want %v", i, j, c[i*ldc+j], want[i*ldc+j])
 								}
 							}

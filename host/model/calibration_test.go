@@ -5,8 +5,8 @@ import (
 )
 
 // calibrationConfig is the 1-layer modular-addition model at prime p.
-func calibrationConfig(p int) Config {
-	return Config{NLayers: 1, DModel: 128, NHeads: 4, DHead: 32, DMLP: 512, DVocab: p + 1, DVocabOut: p,
+func calibrationConfig(p int) sdk.ModelConfig {
+	return sdk.ModelConfig{NLayers: 1, DModel: 128, NHeads: 4, DHead: 32, DMLP: 512, DVocab: p + 1, DVocabOut: p,
 		NCtx: 3, ActFn: ActReLU, Seed: 999}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// Activation function names accepted in Config.ActFn.
+// Activation function names accepted in sdk.ModelConfig.ActFn.
 const (
 	ActReLU    = "relu"
 	ActGELU    = "gelu"     // exact erf GELU, as torch.nn.functional.gelu
@@ -21,27 +21,9 @@ const (
 // NormLN is the only LayerNorm kind supported besides none ("").
 const NormLN = "LN"
 
-// Config is a model's architecture under TransformerLens HookedTransformerConfig
-// key names. It is what config.json holds.
-type Config struct {
-	NLayers   int `json:"n_layers"`
-	DModel    int `json:"d_model"`
-	NHeads    int `json:"n_heads"`
-	DHead     int `json:"d_head"`
-	DMLP      int `json:"d_mlp"` // 0 for attention-only models
-	DVocab    int `json:"d_vocab"`
-	DVocabOut int `json:"d_vocab_out"`
-	NCtx      int `json:"n_ctx"`
-	// ActFn is "relu", "gelu" or "gelu_new".
-	ActFn string `json:"act_fn"`
-	// NormalizationType is "LN" or "" (none).
-	NormalizationType string `json:"normalization_type"`
-	AttnOnly          bool   `json:"attn_only"`
-	// InitRange is the standard deviation of every W_* at initialization;
-	// 0 means TransformerLens' default 0.8/sqrt(d_model).
-	InitRange float64 `json:"initializer_range"`
-	Seed      int64   `json:"seed"`
-}
+// A model's configuration is an sdk.ModelConfig: the one type the family
+// plugins, config.json and checkpoints share. This file reads, validates
+// and writes it under TransformerLens HookedTransformerConfig key names.
 
 // ignoredKeys are HookedTransformerConfig keys that a TransformerLens
 // config.json carries but that do not change the computation this engine
@@ -89,14 +71,14 @@ var mustEqual = map[string]any{
 
 // LoadConfig reads a TransformerLens-keyed config.json. Errors name the file
 // and the offending key.
-func LoadConfig(path string) (Config, error) {
+func LoadConfig(path string) (sdk.ModelConfig, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("model config: %w", err)
+		return sdk.ModelConfig{}, fmt.Errorf("model config: %w", err)
 	}
 	c, err := ParseConfig(b)
 	if err != nil {
-		return Config{}, fmt.Errorf("model config %s: %w", path, err)
+		return sdk.ModelConfig{}, fmt.Errorf("model config %s: %w", path, err)
 	}
 	return c, nil
 }
@@ -105,15 +87,15 @@ func LoadConfig(path string) (Config, error) {
 // normalization_type may be null; d_vocab_out may be -1 or absent (meaning
 // d_vocab); initializer_range may be absent (meaning 0.8/sqrt(d_model)).
 // Unknown keys are errors.
-func ParseConfig(data []byte) (Config, error) {
+func ParseConfig(data []byte) (sdk.ModelConfig, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return Config{}, fmt.Errorf("malformed JSON: %w", err)
+		return sdk.ModelConfig{}, fmt.Errorf("malformed JSON: %w", err)
 	}
 	if raw == nil {
-		return Config{}, fmt.Errorf("config is null, want an object")
+		return sdk.ModelConfig{}, fmt.Errorf("config is null, want an object")
 	}
-	c := Config{DVocabOut: -1}
+	c := sdk.ModelConfig{DVocabOut: -1}
 	attnScale := math.NaN()
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
@@ -171,29 +153,29 @@ func ParseConfig(data []byte) (Config, error) {
 			}
 			want, ok := mustEqual[k]
 			if !ok {
-				return Config{}, fmt.Errorf("unknown key %q", k)
+				return sdk.ModelConfig{}, fmt.Errorf("unknown key %q", k)
 			}
 			var got any
 			if err := json.Unmarshal(v, &got); err != nil {
-				return Config{}, fmt.Errorf("key %q: %w", k, err)
+				return sdk.ModelConfig{}, fmt.Errorf("key %q: %w", k, err)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
-				return Config{}, fmt.Errorf("key %q is %s; only %v is supported", k, v, want)
+				return sdk.ModelConfig{}, fmt.Errorf("key %q is %s; only %v is supported", k, v, want)
 			}
 		}
 		if err != nil {
-			return Config{}, fmt.Errorf("key %q: %w", k, err)
+			return sdk.ModelConfig{}, fmt.Errorf("key %q: %w", k, err)
 		}
 	}
 	if c.DVocabOut == -1 {
 		c.DVocabOut = c.DVocab
 	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	if err := ValidateConfig(c); err != nil {
+		return sdk.ModelConfig{}, err
 	}
 	// TransformerLens stores the score divisor; only sqrt(d_head) is supported.
 	if !math.IsNaN(attnScale) && math.Abs(attnScale-math.Sqrt(float64(c.DHead))) > 1e-6*attnScale {
-		return Config{}, fmt.Errorf("key \"attn_scale\" is %v; only sqrt(d_head) = %v is supported", attnScale, math.Sqrt(float64(c.DHead)))
+		return sdk.ModelConfig{}, fmt.Errorf("key \"attn_scale\" is %v; only sqrt(d_head) = %v is supported", attnScale, math.Sqrt(float64(c.DHead)))
 	}
 	return c, nil
 }
@@ -210,8 +192,9 @@ func decodeInt(v json.RawMessage, dst *int) error {
 	return nil
 }
 
-// Validate reports the first field that is out of range, by its JSON key.
-func (c Config) Validate() error {
+// ValidateConfig reports the first field of c that is out of range or that
+// the engine does not implement, by its JSON key.
+func ValidateConfig(c sdk.ModelConfig) error {
 	pos := []struct {
 		key string
 		v   int
@@ -250,52 +233,43 @@ func (c Config) Validate() error {
 }
 
 // InitStd returns the standard deviation used for every W_* at
-// initialization: InitRange, or 0.8/sqrt(d_model) when it is 0.
-func (c Config) InitStd() float64 {
+// initialization: c.InitRange, or TransformerLens' 0.8/sqrt(d_model) when it
+// is 0.
+func InitStd(c sdk.ModelConfig) float64 {
 	if c.InitRange > 0 {
 		return c.InitRange
 	}
 	return 0.8 / math.Sqrt(float64(c.DModel))
 }
 
-// HasMLP reports whether blocks have an MLP (not attn_only).
-func (c Config) HasMLP() bool { return !c.AttnOnly }
+// hasMLP reports whether blocks have an MLP (not attn_only).
+func hasMLP(c sdk.ModelConfig) bool { return !c.AttnOnly }
 
-// HasLN reports whether the model uses LayerNorm.
-func (c Config) HasLN() bool { return c.NormalizationType == NormLN }
+// hasLN reports whether the model uses LayerNorm.
+func hasLN(c sdk.ModelConfig) bool { return c.NormalizationType == NormLN }
 
-// FromSDK converts a family's sdk.ModelConfig and validates it.
-func FromSDK(m sdk.ModelConfig) (Config, error) {
-	c := Config{
-		NLayers: m.NLayers, DModel: m.DModel, NHeads: m.NHeads, DHead: m.DHead, DMLP: m.DMLP,
-		DVocab: m.DVocab, DVocabOut: m.DVocabOut, NCtx: m.NCtx, ActFn: m.ActFn,
-		NormalizationType: m.NormalizationType, AttnOnly: m.AttnOnly, InitRange: m.InitRange, Seed: m.Seed,
-	}
+// NormalizeConfig returns a family's model config in the form config.json
+// records (d_vocab_out <= 0 means d_vocab, normalization_type "none" means
+// none) and validates it.
+func NormalizeConfig(c sdk.ModelConfig) (sdk.ModelConfig, error) {
 	if c.DVocabOut <= 0 {
 		c.DVocabOut = c.DVocab
 	}
 	if c.NormalizationType == "none" {
 		c.NormalizationType = ""
 	}
-	return c, c.Validate()
+	return c, ValidateConfig(c)
 }
 
-// SDK returns c as an sdk.ModelConfig.
-func (c Config) SDK() sdk.ModelConfig {
-	return sdk.ModelConfig{
-		NLayers: c.NLayers, DModel: c.DModel, NHeads: c.NHeads, DHead: c.DHead, DMLP: c.DMLP,
-		DVocab: c.DVocab, DVocabOut: c.DVocabOut, NCtx: c.NCtx, ActFn: c.ActFn,
-		NormalizationType: c.NormalizationType, AttnOnly: c.AttnOnly, InitRange: c.InitRange, Seed: c.Seed,
-	}
-}
-
-// MarshalJSON writes TransformerLens keys, with d_mlp and normalization_type
-// as null when absent, as TransformerLens does.
-func (c Config) MarshalJSON() ([]byte, error) {
+// ConfigJSON writes c under TransformerLens keys, as config.json and
+// checkpoint metadata hold it: d_mlp, normalization_type and act_fn are null
+// when absent, as TransformerLens writes them, and initializer_range is the
+// standard deviation in effect (InitStd).
+func ConfigJSON(c sdk.ModelConfig) ([]byte, error) {
 	m := map[string]any{
 		"n_layers": c.NLayers, "d_model": c.DModel, "n_heads": c.NHeads, "d_head": c.DHead,
 		"d_vocab": c.DVocab, "d_vocab_out": c.DVocabOut, "n_ctx": c.NCtx,
-		"attn_only": c.AttnOnly, "initializer_range": c.InitStd(), "seed": c.Seed,
+		"attn_only": c.AttnOnly, "initializer_range": InitStd(c), "seed": c.Seed,
 		"d_mlp": nil, "normalization_type": nil, "act_fn": nil,
 	}
 	if c.DMLP > 0 {
@@ -308,14 +282,4 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		m["act_fn"] = c.ActFn
 	}
 	return json.Marshal(m)
-}
-
-// UnmarshalJSON decodes and validates, as ParseConfig.
-func (c *Config) UnmarshalJSON(b []byte) error {
-	x, err := ParseConfig(b)
-	if err != nil {
-		return err
-	}
-	*c = x
-	return nil
 }

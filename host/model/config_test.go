@@ -23,19 +23,19 @@ func TestParseConfig(t *testing.T) {
 	if c != calibrationConfig(113) {
 		t.Errorf("got %+v", c)
 	}
-	if got, want := c.InitStd(), 0.8/math.Sqrt(128); got != want {
+	if got, want := InitStd(c), 0.8/math.Sqrt(128); got != want {
 		t.Errorf("InitStd %v, want %v", got, want)
 	}
-	// Round trip through MarshalJSON / UnmarshalJSON.
-	b, err := json.Marshal(c)
+	// Round trip through ConfigJSON / ParseConfig.
+	b, err := ConfigJSON(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Config
-	if err := json.Unmarshal(b, &back); err != nil {
+	back, err := ParseConfig(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if back.NLayers != c.NLayers || back.DVocabOut != c.DVocabOut || back.InitStd() != c.InitStd() {
+	if back.NLayers != c.NLayers || back.DVocabOut != c.DVocabOut || InitStd(back) != InitStd(c) {
 		t.Errorf("round trip: %+v", back)
 	}
 	// Attention-only with null d_mlp, d_vocab_out defaulting to d_vocab,
@@ -47,7 +47,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DVocabOut != 11 || c.DMLP != 0 || !c.HasLN() || c.HasMLP() {
+	if c.DVocabOut != 11 || c.DMLP != 0 || !hasLN(c) || hasMLP(c) {
 		t.Errorf("attn-only: %+v", c)
 	}
 }
@@ -99,21 +99,21 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
-func TestFromSDK(t *testing.T) {
-	c, err := FromSDK(sdk.ModelConfig{NLayers: 1, DModel: 8, NHeads: 2, DHead: 4, DVocab: 5, NCtx: 3, AttnOnly: true, NormalizationType: "none"})
+func TestNormalizeConfig(t *testing.T) {
+	c, err := NormalizeConfig(sdk.ModelConfig{NLayers: 1, DModel: 8, NHeads: 2, DHead: 4, DVocab: 5, NCtx: 3, AttnOnly: true, NormalizationType: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DVocabOut != 5 || c.HasLN() || c.SDK().DVocabOut != 5 {
+	if c.DVocabOut != 5 || hasLN(c) || c.NormalizationType != "" {
 		t.Errorf("got %+v", c)
 	}
-	if _, err := FromSDK(sdk.ModelConfig{NLayers: 1, DModel: 8, NHeads: 2, DHead: 4, DVocab: 5, NCtx: 3, ActFn: "relu"}); err == nil || !strings.Contains(err.Error(), "d_mlp") {
+	if _, err := NormalizeConfig(sdk.ModelConfig{NLayers: 1, DModel: 8, NHeads: 2, DHead: 4, DVocab: 5, NCtx: 3, ActFn: "relu"}); err == nil || !strings.Contains(err.Error(), "d_mlp") {
 		t.Errorf("missing d_mlp: %v", err)
 	}
 }
 
 // FuzzParseConfig checks that no input panics and that whatever parses also
-// validates and round-trips through MarshalJSON.
+// validates and round-trips through ConfigJSON.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(validJSON))
 	f.Add([]byte(`{"n_layers": 2, "d_model": 8, "n_heads": 2, "d_head": 4, "d_mlp": null, "d_vocab": 11, "n_ctx": 5, "attn_only": true}`))
@@ -123,10 +123,10 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := c.Validate(); err != nil {
+		if err := ValidateConfig(c); err != nil {
 			t.Fatalf("parsed config does not validate: %v", err)
 		}
-		out, err := json.Marshal(c)
+		out, err := ConfigJSON(c)
 		if err != nil {
 			t.Fatal(err)
 		}

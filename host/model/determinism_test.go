@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unsafe"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -13,13 +15,13 @@ func weightBytes(p *Params[float32]) []byte {
 	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(&p.Data[0])), len(p.Data)*4))
 }
 
-func trainFor(t *testing.T, c Config, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
+func trainFor(t *testing.T, c sdk.ModelConfig, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
 	t.Helper()
 	return trainOn(t, CPU(), c, tc, ds, epochs)
 }
 
 // trainOn trains a fresh model of c on backend be.
-func trainOn(t *testing.T, be Backend, c Config, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
+func trainOn(t *testing.T, be Backend, c sdk.ModelConfig, tc TrainConfig, ds sdk.Dataset, epochs int) (*Model, *Trainer) {
 	t.Helper()
 	m, err := New(c)
 	if err != nil {
@@ -55,7 +57,7 @@ func TestTrainingDeterministicAndResumable(t *testing.T) {
 	for _, be := range []Backend{CPU(), Gorgonia()} {
 		for _, tc := range []struct {
 			name string
-			c    Config
+			c    sdk.ModelConfig
 			tc   TrainConfig
 			k    int
 		}{{"full", c, calibrationTrain, 4}, {"full_narrow_200", narrow, calibrationTrain, 100}, {"minibatch", c, mini, 4}} {
@@ -65,7 +67,7 @@ func TestTrainingDeterministicAndResumable(t *testing.T) {
 }
 
 // checkResumable trains 2k epochs twice and k + resume + k once on be.
-func checkResumable(t *testing.T, be Backend, c Config, tc TrainConfig, ds sdk.Dataset, k int) {
+func checkResumable(t *testing.T, be Backend, c sdk.ModelConfig, tc TrainConfig, ds sdk.Dataset, k int) {
 	a, _ := trainOn(t, be, c, tc, ds, 2*k)
 	b, _ := trainOn(t, be, c, tc, ds, 2*k)
 	if !bytes.Equal(weightBytes(a.Params), weightBytes(b.Params)) {
@@ -126,7 +128,7 @@ func TestTrainingLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !closeRel(first, evalLoss, 1e-9, 0) {
+	if !scalar.EqualWithinAbsOrRel(first, evalLoss, 0, 1e-9) {
 		t.Errorf("first train loss %v, Evaluate before it %v", first, evalLoss)
 	}
 	var last float64
@@ -190,7 +192,7 @@ func TestTrainingLossAtAllPositions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !closeRel(first, before, 1e-9, 0) {
+	if !scalar.EqualWithinAbsOrRel(first, before, 0, 1e-9) {
 		t.Errorf("first loss %v, Evaluate %v", first, before)
 	}
 	var last float64

@@ -8,13 +8,15 @@ import "github.com/tdw-workbench/tdw/sdk"
 // models it evaluates must share one configuration. An Evaluator is not safe
 // for concurrent use.
 type Evaluator struct {
-	cfg   Config
+	cfg   sdk.ModelConfig
 	cache map[evalKey]Runner
 }
 
 // NewEvaluator returns an Evaluator for models of configuration c (seed and
 // initializer range aside: they do not change the computation).
-func NewEvaluator(c Config) *Evaluator { return &Evaluator{cfg: c, cache: map[evalKey]Runner{}} }
+func NewEvaluator(c sdk.ModelConfig) *Evaluator {
+	return &Evaluator{cfg: c, cache: map[evalKey]Runner{}}
+}
 
 // Evaluate returns the mean cross-entropy and accuracy of m on ds at pos, as
 // Evaluate does. It panics if m's configuration is not the Evaluator's.
@@ -26,7 +28,7 @@ func (e *Evaluator) Evaluate(m *Model, ds sdk.Dataset, pos Positions) (loss, acc
 }
 
 // architecture is c without the fields that only matter at initialization.
-func architecture(c Config) Config {
+func architecture(c sdk.ModelConfig) sdk.ModelConfig {
 	c.Seed, c.InitRange = 0, 0
 	return c
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestEvaluatorMatchesEvaluate(t *testing.T) {
-	c := Config{NLayers: 1, DModel: 16, NHeads: 2, DHead: 8, DMLP: 32, DVocab: 12, DVocabOut: 11, NCtx: 3, ActFn: ActReLU, Seed: 7}
+	c := sdk.ModelConfig{NLayers: 1, DModel: 16, NHeads: 2, DHead: 8, DMLP: 32, DVocab: 12, DVocabOut: 11, NCtx: 3, ActFn: ActReLU, Seed: 7}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const B = 50
 	tok := make([]int64, B*3)

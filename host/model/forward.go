@@ -54,8 +54,8 @@ func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Logits != PosAll && opts.Logits != PosLast {
-		return nil, fmt.Errorf("forward: logits positions %d invalid", opts.Logits)
+	if err := opts.Logits.kept("forward: logits"); err != nil {
+		return nil, err
 	}
 	bs := opts.BatchSize
 	if bs <= 0 {
@@ -101,7 +101,7 @@ func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions)
 func copyKept(dst []float32, p Positions, off, n int, buf []float32, B, g, r, w int) {
 	// The copies run over goroutines: on a fresh cache their cost is mostly
 	// first-touch page faults, which the cores then take in parallel.
-	if p == PosAll {
+	if p.Select == AllPositions {
 		if r != n {
 			panic("model: hook kept at all positions was computed at the last only")
 		}

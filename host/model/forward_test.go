@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -27,7 +29,7 @@ func TestForwardRejectsBadInput(t *testing.T) {
 		{nil, ForwardOptions{}, "no tensor"},
 		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.*.mlp.hook_nope"}}}, `"blocks.*.mlp.hook_nope" matches no hook`},
 		{good, ForwardOptions{Hooks: []HookRequest{{Pattern: "blocks.[.x"}}}, `hook pattern "blocks.[.x"`},
-		{good, ForwardOptions{Logits: Positions(9)}, "positions"},
+		{good, ForwardOptions{Logits: Positions{Select: ListPositions, Indices: []int{0}}}, "positions [0]"},
 	}
 	for _, tc := range cases {
 		if _, err := m.Forward(tc.tok, tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -64,7 +66,7 @@ func TestForwardSkipsUnneededCompute(t *testing.T) {
 
 func TestParseHookRequests(t *testing.T) {
 	r := ParseHookRequests("", PosLast)
-	if len(r) != 1 || r[0].Pattern != "*" || r[0].Positions != PosLast {
+	if len(r) != 1 || r[0].Pattern != "*" || r[0].Positions.Select != LastPosition {
 		t.Errorf("empty list: %+v", r)
 	}
 	r = ParseHookRequests("blocks.*.mlp.hook_post, hook_embed", PosAll)
@@ -119,7 +121,7 @@ func TestForwardIntoReuses(t *testing.T) {
 // n_ctx runs (W_pos[:n]) and that, attention being causal, its logits and
 // hooks equal the first positions of a longer run.
 func TestForwardCausalAndShortSequences(t *testing.T) {
-	for _, c := range []Config{tinyConfig(2, true, ActGELUNew, false), tinyConfig(1, false, "", true)} {
+	for _, c := range []sdk.ModelConfig{tinyConfig(2, true, ActGELUNew, false), tinyConfig(1, false, "", true)} {
 		m, err := New(c)
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +147,7 @@ func TestForwardCausalAndShortSequences(t *testing.T) {
 				for p := 0; p < 2; p++ {
 					for j := 0; j < w; j++ {
 						got, want := bt.Float32s()[(s*2+p)*w+j], at.Float32s()[(s*4+p)*w+j]
-						if !closeRel(float64(got), float64(want), 1e-5, 1e-6) {
+						if !scalar.EqualWithinAbsOrRel(float64(got), float64(want), 1e-6, 1e-5) {
 							t.Fatalf("%s [%d,%d,%d]: short %v, long %v", name, s, p, j, got, want)
 						}
 					}

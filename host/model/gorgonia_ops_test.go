@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -77,7 +78,7 @@ func TestKernelOpDoDiff(t *testing.T) {
 		}
 		got := gv.Data().([]float64)
 		for j := range want {
-			if !closeRel(got[j], want[j], 1e-12, 1e-14) {
+			if !scalar.EqualWithinAbsOrRel(got[j], want[j], 1e-14, 1e-12) {
 				t.Fatalf("%s[%d]: DoDiff %v, SymDiff %v", k, j, got[j], want[j])
 			}
 		}

@@ -2,10 +2,13 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // randomParams fills p with N(0, 0.5) everywhere (non-zero biases, LN weights
@@ -31,8 +34,8 @@ func randomTokens(rng *rand.Rand, B, n, vocab int) []int64 {
 	return t
 }
 
-func tinyConfig(layers int, ln bool, act string, attnOnly bool) Config {
-	c := Config{NLayers: layers, DModel: 8, NHeads: 2, DHead: 3, DMLP: 10, DVocab: 7, DVocabOut: 5, NCtx: 4, ActFn: act, AttnOnly: attnOnly, Seed: 1}
+func tinyConfig(layers int, ln bool, act string, attnOnly bool) sdk.ModelConfig {
+	c := sdk.ModelConfig{NLayers: layers, DModel: 8, NHeads: 2, DHead: 3, DMLP: 10, DVocab: 7, DVocabOut: 5, NCtx: 4, ActFn: act, AttnOnly: attnOnly, Seed: 1}
 	if ln {
 		c.NormalizationType = NormLN
 	}
@@ -51,9 +54,9 @@ type gradRunner func(p *Params[float64], tok, lab []int64, rows int, grads *Para
 // plan) and the loss positions; qAll reports the plan's choice.
 var gradBackends = []struct {
 	name string
-	make func(c Config, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool)
+	make func(c sdk.ModelConfig, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool)
 }{
-	{"cpu", func(c Config, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool) {
+	{"cpu", func(c sdk.ModelConfig, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool) {
 		e := newNet[float64](c, n, B, newPlan(c, hooks, true, lossPos), true)
 		return func(p *Params[float64], tok, lab []int64, rows int, grads *Params[float64]) float64 {
 			e.pack(p)
@@ -65,7 +68,7 @@ var gradBackends = []struct {
 			return loss
 		}, e.pl.qAll
 	}},
-	{"gorgonia", func(c Config, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool) {
+	{"gorgonia", func(c sdk.ModelConfig, n, B int, hooks map[string]Positions, lossPos Positions, skip map[string]bool) (gradRunner, bool) {
 		r := newGorgoniaRunner[float64](c, n, B, RunSpec{Hooks: hooks, Logits: lossPos, Train: true})
 		scratch := NewParams[float64](c)
 		return func(p *Params[float64], tok, lab []int64, rows int, grads *Params[float64]) float64 {
@@ -91,7 +94,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 		}
 	}
 	cases := []struct {
-		c       Config
+		c       sdk.ModelConfig
 		lossPos Positions
 		qAll    bool // a hook kept at every position forces the last block's queries at every position
 		skip    map[string]bool
@@ -107,7 +110,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 	}
 	for _, be := range gradBackends {
 		for i, tc := range cases {
-			t.Run(fmt.Sprintf("%s/%d_L%d_ln%v_%s_attnonly%v_%v_frozen%d", be.name, i, tc.c.NLayers, tc.c.HasLN(), tc.c.ActFn, tc.c.AttnOnly, tc.lossPos, len(tc.skip)), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%d_L%d_ln%v_%s_attnonly%v_%v_frozen%d", be.name, i, tc.c.NLayers, hasLN(tc.c), tc.c.ActFn, tc.c.AttnOnly, tc.lossPos, len(tc.skip)), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(i), 42))
 				c := tc.c
 				p := NewParams[float64](c)
@@ -115,7 +118,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				B, n := 3, c.NCtx
 				tok := randomTokens(rng, B, n, c.DVocab)
 				rows := B
-				if tc.lossPos == PosAll {
+				if tc.lossPos.Select == AllPositions {
 					rows = B * n
 				}
 				lab := randomTokens(rng, rows, 1, c.DVocabOut)
@@ -144,7 +147,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 						lm := loss()
 						p.Data[j] = old
 						num := (lp - lm) / (2 * h)
-						if !closeRel(grads.Data[j], num, 1e-5, 1e-8) {
+						if !scalar.EqualWithinAbsOrRel(grads.Data[j], num, 1e-8, 1e-5) {
 							t.Fatalf("%s[%d]: analytic %.10g, numeric %.10g", s.Name, j-lo, grads.Data[j], num)
 						}
 					}
@@ -152,9 +155,4 @@ func TestGradientFiniteDifference(t *testing.T) {
 			})
 		}
 	}
-}
-
-// closeRel reports |a-b| <= atol + rtol·max(|a|,|b|).
-func closeRel(a, b, rtol, atol float64) bool {
-	return math.Abs(a-b) <= atol+rtol*math.Max(math.Abs(a), math.Abs(b))
 }

@@ -4,38 +4,9 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
-
-// Positions selects which sequence positions a cache keeps.
-type Positions int
-
-const (
-	// PosAll keeps every position: TransformerLens' shapes.
-	PosAll Positions = iota
-	// PosLast keeps the last position and removes that axis: [B,n,d]→[B,d],
-	// [B,n,h,dh]→[B,h,dh], [B,h,nq,nk]→[B,h,nk] (the last query row),
-	// hook_scale [B,n,1]→[B,1], logits [B,n,V]→[B,V].
-	PosLast
-)
-
-// ParsePositions accepts "all" and "last".
-func ParsePositions(s string) (Positions, error) {
-	switch s {
-	case "all":
-		return PosAll, nil
-	case "last":
-		return PosLast, nil
-	}
-	return 0, fmt.Errorf("positions %q, want \"all\" or \"last\"", s)
-}
-
-// String returns "all" or "last".
-func (p Positions) String() string {
-	if p == PosLast {
-		return "last"
-	}
-	return "all"
-}
 
 // hookKind says how a hook's buffer is laid out per sequence.
 type hookKind int
@@ -58,13 +29,13 @@ type HookInfo struct {
 
 // Hooks returns every hook point of a model with configuration c, in the
 // order TransformerLens runs them.
-func Hooks(c Config) []HookInfo {
+func Hooks(c sdk.ModelConfig) []HookInfo {
 	hs := []HookInfo{{"hook_embed", -1, kindResid}, {"hook_pos_embed", -1, kindResid}}
 	for l := 0; l < c.NLayers; l++ {
 		p := fmt.Sprintf("blocks.%d.", l)
 		add := func(name string, k hookKind) { hs = append(hs, HookInfo{p + name, l, k}) }
 		add("hook_resid_pre", kindResid)
-		if c.HasLN() {
+		if hasLN(c) {
 			add("ln1.hook_scale", kindScale)
 			add("ln1.hook_normalized", kindResid)
 		}
@@ -75,9 +46,9 @@ func Hooks(c Config) []HookInfo {
 		add("attn.hook_pattern", kindAttn)
 		add("attn.hook_z", kindHeads)
 		add("hook_attn_out", kindResid)
-		if c.HasMLP() {
+		if hasMLP(c) {
 			add("hook_resid_mid", kindResid)
-			if c.HasLN() {
+			if hasLN(c) {
 				add("ln2.hook_scale", kindScale)
 				add("ln2.hook_normalized", kindResid)
 			}
@@ -87,7 +58,7 @@ func Hooks(c Config) []HookInfo {
 		}
 		add("hook_resid_post", kindResid)
 	}
-	if c.HasLN() {
+	if hasLN(c) {
 		hs = append(hs, HookInfo{"ln_final.hook_scale", -1, kindScale}, HookInfo{"ln_final.hook_normalized", -1, kindResid})
 	}
 	return hs
@@ -118,12 +89,12 @@ func ParseHookRequests(globs string, pos Positions) []HookRequest {
 // several requests is kept at every position if any request says so. A
 // malformed pattern, or one that matches no hook of the model, is an error
 // naming it.
-func resolveHooks(c Config, reqs []HookRequest) (map[string]Positions, error) {
+func resolveHooks(c sdk.ModelConfig, reqs []HookRequest) (map[string]Positions, error) {
 	out := map[string]Positions{}
 	all := Hooks(c)
 	for _, r := range reqs {
-		if r.Positions != PosAll && r.Positions != PosLast {
-			return nil, fmt.Errorf("hook pattern %q: positions %d invalid", r.Pattern, r.Positions)
+		if err := r.Positions.kept(fmt.Sprintf("hook pattern %q", r.Pattern)); err != nil {
+			return nil, err
 		}
 		n := 0
 		for _, h := range all {
@@ -135,7 +106,7 @@ func resolveHooks(c Config, reqs []HookRequest) (map[string]Positions, error) {
 				continue
 			}
 			n++
-			if p, seen := out[h.Name]; !seen || p == PosLast {
+			if p, seen := out[h.Name]; !seen || p.Select == LastPosition {
 				out[h.Name] = r.Positions
 			}
 		}
@@ -147,7 +118,7 @@ func resolveHooks(c Config, reqs []HookRequest) (map[string]Positions, error) {
 }
 
 // hookShape returns the shape of a kept hook for B sequences of n positions.
-func hookShape(c Config, k hookKind, B, n int, pos Positions) []int {
+func hookShape(c sdk.ModelConfig, k hookKind, B, n int, pos Positions) []int {
 	var per []int
 	switch k {
 	case kindResid:
@@ -155,7 +126,7 @@ func hookShape(c Config, k hookKind, B, n int, pos Positions) []int {
 	case kindHeads:
 		per = []int{n, c.NHeads, c.DHead}
 	case kindAttn:
-		if pos == PosLast {
+		if pos.Select == LastPosition {
 			return []int{B, c.NHeads, n}
 		}
 		return []int{B, c.NHeads, n, n}
@@ -166,7 +137,7 @@ func hookShape(c Config, k hookKind, B, n int, pos Positions) []int {
 	case kindLogits:
 		per = []int{n, c.DVocabOut}
 	}
-	if pos == PosLast {
+	if pos.Select == LastPosition {
 		per = per[1:]
 	}
 	return append([]int{B}, per...)

@@ -11,7 +11,7 @@ import (
 // it. Forward and Evaluate only read the parameters and may run from several
 // goroutines at once, but not while a Trainer updates them.
 type Model struct {
-	Config  Config
+	Config  sdk.ModelConfig
 	Params  *Params[float32]
 	Backend Backend
 
@@ -27,8 +27,8 @@ type Model struct {
 
 // New returns a model with TransformerLens "gpt2" initialization seeded by
 // c.Seed, on DefaultBackend (an unknown TDW_BACKEND is an error).
-func New(c Config) (*Model, error) {
-	if err := c.Validate(); err != nil {
+func New(c sdk.ModelConfig) (*Model, error) {
+	if err := ValidateConfig(c); err != nil {
 		return nil, err
 	}
 	b, err := DefaultBackend()
@@ -42,7 +42,7 @@ func New(c Config) (*Model, error) {
 
 // FromStateDict returns a model holding a copy of the float32 state dict sd
 // (see ParamsFromStateDict for what is rejected), on DefaultBackend.
-func FromStateDict(c Config, sd map[string]*sdk.Tensor) (*Model, error) {
+func FromStateDict(c sdk.ModelConfig, sd map[string]*sdk.Tensor) (*Model, error) {
 	p, err := ParamsFromStateDict(c, sd)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (m *Model) StateDict() map[string]*sdk.Tensor { return StateDict(m.Params) 
 
 // tokenMatrix validates an int64 (or int32) [batch, pos] token tensor against
 // c and returns it as int64s with its dimensions.
-func tokenMatrix(c Config, t *sdk.Tensor, what string) ([]int64, int, int, error) {
+func tokenMatrix(c sdk.ModelConfig, t *sdk.Tensor, what string) ([]int64, int, int, error) {
 	if t == nil {
 		return nil, 0, 0, fmt.Errorf("%s: no tensor", what)
 	}

@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // plan says what one pass computes. Layers before the last always run at
@@ -19,12 +21,12 @@ type plan struct {
 
 // newPlan derives the compute plan from the kept hooks and the positions at
 // which logits (or the loss) are needed.
-func newPlan(c Config, hooks map[string]Positions, wantLogits bool, logits Positions) plan {
+func newPlan(c sdk.ModelConfig, hooks map[string]Positions, wantLogits bool, logits Positions) plan {
 	p := plan{hooks: hooks, wantLogits: wantLogits, logits: logits}
-	p.tailAll = wantLogits && logits == PosAll
+	p.tailAll = wantLogits && logits.Select == AllPositions
 	last := fmt.Sprintf("blocks.%d.", c.NLayers-1)
 	for name, pos := range hooks {
-		if pos != PosAll {
+		if pos.Select != AllPositions {
 			continue
 		}
 		switch {
@@ -70,7 +72,7 @@ type layerBuf[T Float] struct {
 // activation buffers for up to maxB sequences of n positions, reused from
 // call to call.
 type net[T Float] struct {
-	c      Config
+	c      sdk.ModelConfig
 	n      int
 	maxB   int
 	pl     plan
@@ -93,7 +95,7 @@ func (e *net[T]) nt() int {
 	return 1
 }
 
-func newNet[T Float](c Config, n, maxB int, pl plan, train bool) *net[T] {
+func newNet[T Float](c sdk.ModelConfig, n, maxB int, pl plan, train bool) *net[T] {
 	e := &net[T]{c: c, n: n, maxB: maxB, pl: pl}
 	d, hd, B := c.DModel, c.NHeads*c.DHead, maxB
 	e.w = make([]layerW[T], c.NLayers)
@@ -115,7 +117,7 @@ func newNet[T Float](c Config, n, maxB int, pl plan, train bool) *net[T] {
 		} else {
 			b.resid = e.L[l-1].residP
 		}
-		if c.HasLN() {
+		if hasLN(c) {
 			b.ln1Scale, b.ln1Hat, b.ln1Out = make([]T, B*n), make([]T, B*n*d), make([]T, B*n*d)
 		}
 		if b.nq != n {
@@ -136,8 +138,8 @@ func newNet[T Float](c Config, n, maxB int, pl plan, train bool) *net[T] {
 		}
 		rt := B * b.nt
 		b.attnOut, b.residMid = make([]T, rt*d), make([]T, rt*d)
-		if c.HasMLP() {
-			if c.HasLN() {
+		if hasMLP(c) {
+			if hasLN(c) {
 				b.ln2Scale, b.ln2Hat, b.ln2Out = make([]T, rt), make([]T, rt*d), make([]T, rt*d)
 			}
 			b.pre, b.post, b.mlpOut, b.residP = make([]T, rt*c.DMLP), make([]T, rt*c.DMLP), make([]T, rt*d), make([]T, rt*d)
@@ -146,7 +148,7 @@ func newNet[T Float](c Config, n, maxB int, pl plan, train bool) *net[T] {
 		}
 	}
 	rt := B * e.nt()
-	if c.HasLN() {
+	if hasLN(c) {
 		e.lnf.scale, e.lnf.hat, e.lnf.out = make([]T, rt), make([]T, rt*d), make([]T, rt*d)
 	}
 	e.logits = make([]T, rt*c.DVocabOut)
@@ -156,7 +158,7 @@ func newNet[T Float](c Config, n, maxB int, pl plan, train bool) *net[T] {
 		g.dLogits = make([]T, rt*c.DVocabOut)
 		g.dResid, g.dResidT, g.dMid = make([]T, B*n*d), make([]T, B*n*d), make([]T, B*n*d)
 		g.dLn, g.dLn1, g.dqIn = make([]T, B*n*d), make([]T, B*n*d), make([]T, B*n*d)
-		if c.HasMLP() {
+		if hasMLP(c) {
 			g.dPre, g.dPost = make([]T, B*n*c.DMLP), make([]T, B*n*c.DMLP)
 		}
 		g.dzt, g.dz, g.dq, g.dkv = make([]T, B*n*hd), make([]T, B*n*hd), make([]T, B*n*hd), make([]T, B*n*2*hd)
@@ -186,11 +188,11 @@ func (e *net[T]) pack(p *Params[T]) {
 		copy(w.bkv[:hd], p.Get(pre+"attn.b_K"))
 		copy(w.bkv[hd:], p.Get(pre+"attn.b_V"))
 		w.wo, w.bo = p.Get(pre+"attn.W_O"), p.Get(pre+"attn.b_O")
-		if c.HasLN() {
+		if hasLN(c) {
 			w.ln1w, w.ln1b = p.Get(pre+"ln1.w"), p.Get(pre+"ln1.b")
 		}
-		if c.HasMLP() {
-			if c.HasLN() {
+		if hasMLP(c) {
+			if hasLN(c) {
 				w.ln2w, w.ln2b = p.Get(pre+"ln2.w"), p.Get(pre+"ln2.b")
 			}
 			w.win, w.bin = p.Get(pre+"mlp.W_in"), p.Get(pre+"mlp.b_in")
@@ -229,7 +231,7 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 	// Hooks that are not a compute buffer are assembled in tmp, at the kept
 	// rows only: r = n, or 1 (the last position) when kept at PosLast.
 	keptRows := func(name string) int {
-		if e.pl.hooks[name] == PosLast {
+		if e.pl.hooks[name].Select == LastPosition {
 			return 1
 		}
 		return n
@@ -256,7 +258,7 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 		rows := B * n
 		out(pre+"hook_resid_pre", L.resid, 1, n, d)
 		x := L.resid
-		if c.HasLN() {
+		if hasLN(c) {
 			layerNormForward(L.resid, rows, d, w.ln1w, w.ln1b, L.ln1Scale, L.ln1Hat, L.ln1Out)
 			out(pre+"ln1.hook_scale", L.ln1Scale, 1, n, 1)
 			out(pre+"ln1.hook_normalized", L.ln1Out, 1, n, d)
@@ -302,10 +304,10 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 		linearForward(L.zt, rt, hd, w.wo, d, w.bo, L.attnOut)
 		out(pre+"hook_attn_out", L.attnOut, 1, L.nt, d)
 		addInto(L.residMid[:rt*d], L.residT[:rt*d], L.attnOut[:rt*d], d)
-		if c.HasMLP() {
+		if hasMLP(c) {
 			out(pre+"hook_resid_mid", L.residMid, 1, L.nt, d)
 			x := L.residMid
-			if c.HasLN() {
+			if hasLN(c) {
 				layerNormForward(L.residMid, rt, d, w.ln2w, w.ln2b, L.ln2Scale, L.ln2Hat, L.ln2Out)
 				out(pre+"ln2.hook_scale", L.ln2Scale, 1, L.nt, 1)
 				out(pre+"ln2.hook_normalized", L.ln2Out, 1, L.nt, d)
@@ -327,7 +329,7 @@ func (e *net[T]) forward(p *Params[T], tok []int64, B int, emit emitter[T]) {
 	nt := e.nt()
 	rt := B * nt
 	x := e.L[len(e.L)-1].residP
-	if c.HasLN() {
+	if hasLN(c) {
 		layerNormForward(x, rt, d, p.Get("ln_final.w"), p.Get("ln_final.b"), e.lnf.scale, e.lnf.hat, e.lnf.out)
 		out("ln_final.hook_scale", e.lnf.scale, 1, nt, 1)
 		out("ln_final.hook_normalized", e.lnf.out, 1, nt, d)

@@ -19,12 +19,12 @@ type ParamSpec struct {
 
 // ParamSpecs returns every parameter of a model with configuration c, under
 // TransformerLens state-dict names and shapes, in TransformerLens' order.
-func ParamSpecs(c Config) []ParamSpec {
+func ParamSpecs(c sdk.ModelConfig) []ParamSpec {
 	d, h, dh := c.DModel, c.NHeads, c.DHead
 	s := []ParamSpec{{"embed.W_E", []int{c.DVocab, d}}, {"pos_embed.W_pos", []int{c.NCtx, d}}}
 	for l := 0; l < c.NLayers; l++ {
 		p := fmt.Sprintf("blocks.%d.", l)
-		if c.HasLN() {
+		if hasLN(c) {
 			s = append(s, ParamSpec{p + "ln1.w", []int{d}}, ParamSpec{p + "ln1.b", []int{d}})
 		}
 		s = append(s,
@@ -32,8 +32,8 @@ func ParamSpecs(c Config) []ParamSpec {
 			ParamSpec{p + "attn.W_V", []int{h, d, dh}}, ParamSpec{p + "attn.W_O", []int{h, dh, d}},
 			ParamSpec{p + "attn.b_Q", []int{h, dh}}, ParamSpec{p + "attn.b_K", []int{h, dh}},
 			ParamSpec{p + "attn.b_V", []int{h, dh}}, ParamSpec{p + "attn.b_O", []int{d}})
-		if c.HasMLP() {
-			if c.HasLN() {
+		if hasMLP(c) {
+			if hasLN(c) {
 				s = append(s, ParamSpec{p + "ln2.w", []int{d}}, ParamSpec{p + "ln2.b", []int{d}})
 			}
 			s = append(s,
@@ -41,7 +41,7 @@ func ParamSpecs(c Config) []ParamSpec {
 				ParamSpec{p + "mlp.W_out", []int{c.DMLP, d}}, ParamSpec{p + "mlp.b_out", []int{d}})
 		}
 	}
-	if c.HasLN() {
+	if hasLN(c) {
 		s = append(s, ParamSpec{"ln_final.w", []int{d}}, ParamSpec{"ln_final.b", []int{d}})
 	}
 	return append(s, ParamSpec{"unembed.W_U", []int{d, c.DVocabOut}}, ParamSpec{"unembed.b_U", []int{c.DVocabOut}})
@@ -57,7 +57,7 @@ type Params[T Float] struct {
 }
 
 // NewParams returns zero-filled parameters for c.
-func NewParams[T Float](c Config) *Params[T] {
+func NewParams[T Float](c sdk.ModelConfig) *Params[T] {
 	specs := ParamSpecs(c)
 	p := &Params[T]{Specs: specs, off: make(map[string][2]int, len(specs))}
 	n := 0
@@ -90,12 +90,12 @@ func (p *Params[T]) Range(name string) (int, int, bool) {
 }
 
 // InitGPT2 fills p with TransformerLens' "gpt2" initialization: every W_*
-// ~ Normal(0, c.InitStd()), biases 0, LayerNorm weights 1 and biases 0. The
+// ~ Normal(0, InitStd(c)), biases 0, LayerNorm weights 1 and biases 0. The
 // draws come from a PCG generator seeded with c.Seed, parameter by parameter
 // in ParamSpecs order, so the result is deterministic.
-func InitGPT2[T Float](p *Params[T], c Config) {
+func InitGPT2[T Float](p *Params[T], c sdk.ModelConfig) {
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0x7464772d696e6974)) // "tdw-init"
-	std := c.InitStd()
+	std := InitStd(c)
 	for _, s := range p.Specs {
 		v := p.Get(s.Name)
 		base := s.Name[strings.LastIndexByte(s.Name, '.')+1:]
@@ -136,8 +136,8 @@ func StateDict(p *Params[float32]) map[string]*sdk.Tensor {
 // It rejects, naming the tensor, any missing parameter, a parameter of the
 // wrong dtype or shape, and any unknown name; TransformerLens' mask and IGNORE
 // buffers are ignored.
-func ParamsFromStateDict(c Config, sd map[string]*sdk.Tensor) (*Params[float32], error) {
-	if err := c.Validate(); err != nil {
+func ParamsFromStateDict(c sdk.ModelConfig, sd map[string]*sdk.Tensor) (*Params[float32], error) {
+	if err := ValidateConfig(c); err != nil {
 		return nil, err
 	}
 	p := NewParams[float32](c)

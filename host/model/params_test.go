@@ -28,8 +28,8 @@ func TestInitGPT2(t *testing.T) {
 		n := float64(len(v))
 		std := math.Sqrt(ss/n - (sum/n)*(sum/n))
 		if strings.Contains(s.Name, ".W_") {
-			if math.Abs(std-c.InitStd()) > 0.1*c.InitStd() {
-				t.Errorf("%s: std %v, want %v", s.Name, std, c.InitStd())
+			if math.Abs(std-InitStd(c)) > 0.1*InitStd(c) {
+				t.Errorf("%s: std %v, want %v", s.Name, std, InitStd(c))
 			}
 		} else if ss != 0 {
 			t.Errorf("%s: bias not zero", s.Name)

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 )
 
 // TestFloat32MatchesFloat64 runs the engine's float32 path, with products
@@ -47,7 +49,7 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	}
 	l32 := e32.lossAndGrad(lab, B, B) / float64(B)
 	l64 := e64.lossAndGrad(lab, B, B) / float64(B)
-	if !closeRel(l32, l64, 1e-5, 0) {
+	if !scalar.EqualWithinAbsOrRel(l32, l64, 0, 1e-5) {
 		t.Fatalf("loss float32 %v, float64 %v", l32, l64)
 	}
 	g32, g64 := zeroLike(m.Params), zeroLike(p64)

@@ -55,7 +55,7 @@ func TrainConfigFromSDK(t sdk.TrainingConfig) (TrainConfig, error) {
 	}
 	return TrainConfig{
 		AdamW:     AdamW{LR: t.LR, Beta1: t.Betas[0], Beta2: t.Betas[1], Eps: t.Eps, WeightDecay: t.WeightDecay},
-		BatchSize: t.BatchSize, Frozen: t.Frozen, LossAllPositions: lp == PosAll,
+		BatchSize: t.BatchSize, Frozen: t.Frozen, LossAllPositions: lp.Select == AllPositions,
 	}, nil
 }
 
@@ -131,7 +131,7 @@ func (t *Trainer) dataset(ds sdk.Dataset, what string, pos Positions) (tok, lab 
 	}
 	l := ds.Labels
 	want := []int{B}
-	if pos == PosAll {
+	if pos.Select == AllPositions {
 		want = []int{B, n}
 	}
 	if l == nil || l.DType() != sdk.Int64 || !slices.Equal(l.Shape(), want) {
@@ -171,7 +171,7 @@ func (t *Trainer) Epoch(ds sdk.Dataset) (float64, error) {
 		t.rB, t.rn = bs, n
 	}
 	lr := 1
-	if t.tc.lossPos() == PosAll {
+	if t.tc.lossPos().Select == AllPositions {
 		lr = n
 	}
 	var order []int
@@ -231,11 +231,14 @@ func Evaluate(m *Model, ds sdk.Dataset, pos Positions) (loss, acc float64, err e
 // made for.
 type evalKey struct {
 	n, bs int
-	pos   Positions
+	pos   Selection
 }
 
 // evaluate is Evaluate reusing the runners in cache (which may be nil).
 func evaluate(m *Model, ds sdk.Dataset, pos Positions, cache map[evalKey]Runner) (loss, acc float64, err error) {
+	if err := pos.kept("eval"); err != nil {
+		return 0, 0, err
+	}
 	t := &Trainer{m: m}
 	tok, lab, B, n, err := t.dataset(ds, "eval", pos)
 	if err != nil {
@@ -245,7 +248,7 @@ func evaluate(m *Model, ds sdk.Dataset, pos Positions, cache map[evalKey]Runner)
 		return 0, 0, fmt.Errorf("eval tokens: empty batch")
 	}
 	bs := min(B, 4096)
-	key := evalKey{n, bs, pos}
+	key := evalKey{n, bs, pos.Select}
 	r := cache[key]
 	if r == nil {
 		r = m.Backend.NewRunner(m.Config, n, bs, RunSpec{Logits: pos})

@@ -15,7 +15,6 @@ import (
 type Analyzer struct {
 	proc   *process
 	client *rpc.AnalyzerClient
-	spec   Spec
 }
 
 // LaunchAnalyzer starts the analyzer plugin described by spec and checks its
@@ -32,7 +31,7 @@ func LaunchAnalyzer(ctx context.Context, spec Spec, opts Options) (*Analyzer, er
 		proc.close()
 		return nil, fmt.Errorf("%s: dispensed %T, not an analyzer", proc.label(), raw)
 	}
-	a := &Analyzer{proc: proc, client: c, spec: spec}
+	a := &Analyzer{proc: proc, client: c}
 	proc.closeMu.Lock()
 	proc.onClose = func() { _ = c.Close() }
 	proc.closeMu.Unlock()
@@ -68,9 +67,9 @@ func (a *Analyzer) Begin(ctx context.Context, run *sdk.Run) error {
 	return a.proc.call(ctx, "Begin", func(ctx context.Context) error { return a.client.Begin(ctx, run) })
 }
 
-// Analyze runs the plugin on one checkpoint and checks the arrays it returns
-// against the declared outputs. The checkpoint's tensors must stay unchanged
-// until Analyze returns (the plugin may read them in place).
+// Analyze runs the plugin on one checkpoint. The checkpoint's tensors must
+// stay unchanged until Analyze returns (the plugin may read them in place).
+// The caller holds the result to the analyzer's declared outputs.
 func (a *Analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
 	var res *sdk.Result
 	err := a.proc.call(ctx, fmt.Sprintf("Analyze (epoch %d)", cp.Epoch), func(ctx context.Context) (err error) {
@@ -80,9 +79,6 @@ func (a *Analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOutputs(a.spec.Outputs, res.Arrays); err != nil {
-		return nil, fmt.Errorf("%s returned %v (epoch %d)", a.proc.label(), err, cp.Epoch)
-	}
 	return res, nil
 }
 
@@ -91,8 +87,8 @@ func (a *Analyzer) End(ctx context.Context) error {
 	return a.proc.call(ctx, "End", func(ctx context.Context) error { return a.client.End(ctx) })
 }
 
-// AnalyzeAcross runs a cross-epoch plugin and checks its arrays against the
-// declared outputs.
+// AnalyzeAcross runs a cross-epoch plugin. The caller holds the arrays to
+// the analyzer's declared outputs.
 func (a *Analyzer) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs map[string]*sdk.Stacked) (map[string]*sdk.Tensor, error) {
 	var out map[string]*sdk.Tensor
 	err := a.proc.call(ctx, "AnalyzeAcross", func(ctx context.Context) (err error) {
@@ -101,9 +97,6 @@ func (a *Analyzer) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs map[s
 	})
 	if err != nil {
 		return nil, err
-	}
-	if err := checkOutputs(a.spec.Outputs, out); err != nil {
-		return nil, fmt.Errorf("%s returned %v", a.proc.label(), err)
 	}
 	return out, nil
 }

@@ -26,6 +26,7 @@ type process struct {
 	name    string // the expected name, or the binary's base name
 	path    string
 	opts    Options
+	timeout time.Duration // of each call
 	log     hclog.Logger
 	cmd     *exec.Cmd
 	client  *plugin.Client
@@ -79,7 +80,11 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 		cmd.Dir = filepath.Dir(spec.Command)
 	}
 	diesWithHost(cmd)
-	p := &process{name: name, path: spec.Command, opts: opts, log: opts.Logger.Named(name), cmd: cmd, stderr: &tail{max: 4096}}
+	timeout := spec.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+	p := &process{name: name, path: spec.Command, opts: opts, timeout: timeout, log: opts.Logger.Named(name), cmd: cmd, stderr: &tail{max: 4096}}
 	p.stdout = &stdoutGuard{p: p}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  rpc.Handshake,
@@ -165,7 +170,7 @@ func (p *process) call(ctx context.Context, method string, f func(context.Contex
 	if err := p.usable(); err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.opts.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	err := f(cctx)
 	if verr := p.violation(); verr != nil {
@@ -185,7 +190,7 @@ func (p *process) call(ctx context.Context, method string, f func(context.Contex
 		return fmt.Errorf("%s: %s: %w", p.label(), method, ctx.Err())
 	}
 	if errors.Is(cctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
-		e := fmt.Errorf("%s did not answer %s within %s (deadline); killed it", p.label(), method, p.opts.CallTimeout)
+		e := fmt.Errorf("%s did not answer %s within %s (deadline); killed it", p.label(), method, p.timeout)
 		p.fail(e)
 		return e
 	}

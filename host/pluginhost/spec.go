@@ -21,19 +21,17 @@ type Spec struct {
 	Args    []string
 	// Dir is the working directory; empty means Command's directory.
 	Dir string
-	// Outputs, when not nil, are the arrays an analyzer must return (from
-	// Analyze or AnalyzeAcross): exactly these names, each with its dtype and
-	// shape. Summary statistics are not checked against Outputs.
-	Outputs []OutputSpec
+	// CallTimeout is the deadline of every call to the plugin (an analyzer's
+	// Begin, each Analyze, End and AnalyzeAcross; each call of a family),
+	// typically analyzer.json's "timeout"; 0 means DefaultCallTimeout. A
+	// plugin that misses it is killed. A caller's context deadline still
+	// applies.
+	CallTimeout time.Duration
 }
 
-// OutputSpec is one declared output array. A nil Shape accepts any shape; a
-// dimension of -1 accepts any length along that axis.
-type OutputSpec struct {
-	Name  string
-	DType sdk.DType
-	Shape []int
-}
+// DefaultCallTimeout is the deadline of each call when Spec.CallTimeout is
+// 0: the host's default for an analyzer.json without "timeout".
+const DefaultCallTimeout = 10 * time.Minute
 
 // Options tune launching and calling. The zero value is usable.
 type Options struct {
@@ -43,9 +41,6 @@ type Options struct {
 	// StartTimeout bounds the launch: process start, handshake and Describe.
 	// Default 20s.
 	StartTimeout time.Duration
-	// CallTimeout is the deadline of each call. A plugin that misses it is
-	// killed. Default 30m; a caller's context deadline still applies.
-	CallTimeout time.Duration
 	// NoSharedMemory turns off the shared-memory tensor path, so every tensor
 	// is streamed over gRPC (see docs/protocol.md).
 	NoSharedMemory bool
@@ -57,9 +52,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 20 * time.Second
-	}
-	if o.CallTimeout <= 0 {
-		o.CallTimeout = 30 * time.Minute
 	}
 	return o
 }

@@ -3,11 +3,10 @@ package registry
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -46,7 +45,7 @@ type AnalyzerManifest struct {
 type Inputs struct {
 	Hooks []HookInput
 	// Logits is nil when the analyzer does not want logits.
-	Logits *Positions
+	Logits *model.Positions
 	// Weights are state-dict names or globs (see Glob).
 	Weights []string
 	// Context names tensors of the family's analysis context.
@@ -58,7 +57,7 @@ type Inputs struct {
 // HookInput is one requested activation.
 type HookInput struct {
 	Name      string // TransformerLens hook name, "*" allowed as layer index
-	Positions Positions
+	Positions model.Positions
 }
 
 // ArtifactRef names another analyzer's per-epoch arrays ("name") or its
@@ -76,31 +75,6 @@ func (r ArtifactRef) String() string {
 	return r.Analyzer
 }
 
-// OutputSpec declares one output array.
-type OutputSpec struct {
-	// Name is the npz key. A name with a <placeholder> or a wildcard (* any
-	// run, ? one character) declares a family of arrays, e.g.
-	// "<group>__velocity" or "*W_*" for a weight snapshot; see Matches.
-	Name string
-	// DType is the declared dtype; DTypes lists every dtype the array may
-	// have, DType first, when analyzer.json gives alternatives such as
-	// "float16|float32" (an analyzer parameter picks one).
-	DType  sdk.DType
-	DTypes []sdk.DType
-	// Shape is the shape in words, e.g. "(n_freq, d_mlp)".
-	Shape       string
-	Description string
-}
-
-// outputDTypes are the dtypes an analyzer may declare (numpy names).
-var outputDTypes = map[sdk.DType]bool{
-	sdk.Float32: true, sdk.Float16: true, sdk.Float64: true, sdk.Int64: true,
-	sdk.Int32: true, sdk.Uint8: true, sdk.Bool: true,
-}
-
-var outputNameRE = regexp.MustCompile(`^[A-Za-z0-9_*?][A-Za-z0-9_.*?-]*$`)
-var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ .()-]+$`)
-
 // LoadAnalyzer reads and validates the analyzer.json at file. The analyzer's
 // name must equal the name of the folder holding file. It returns a
 // *ManifestError naming the file and each bad field, or an error naming the
@@ -113,9 +87,27 @@ func LoadAnalyzer(file string) (*AnalyzerManifest, error) {
 	return ParseAnalyzer(file, data)
 }
 
+// LoadAnalyzerUnbuilt is LoadAnalyzer for an analyzer whose plugin need not
+// be built yet, as in the plugin's own tests: the command is checked as
+// written (relative, inside the folder) but not looked for, and CommandPath
+// stays empty.
+func LoadAnalyzerUnbuilt(file string) (*AnalyzerManifest, error) {
+	data, err := readManifest(file)
+	if err != nil {
+		return nil, err
+	}
+	return parseAnalyzer(file, data, false)
+}
+
 // ParseAnalyzer validates data as the analyzer.json found at file (whose
 // folder is the analyzer's folder).
 func ParseAnalyzer(file string, data []byte) (*AnalyzerManifest, error) {
+	return parseAnalyzer(file, data, true)
+}
+
+// parseAnalyzer is ParseAnalyzer; resolve says whether the command must
+// exist and be executable.
+func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, error) {
 	p := &problems{file: file}
 	tree, err := decodeTree(data)
 	if err != nil {
@@ -139,7 +131,12 @@ func ParseAnalyzer(file string, data []byte) (*AnalyzerManifest, error) {
 	}
 	if cmd, ok := o.str("command", true); ok {
 		m.Command = cmd
-		if m.CommandPath, err = resolveCommand(m.Dir, cmd); err != nil {
+		if !resolve {
+			err = checkCommandName(cmd)
+		} else {
+			m.CommandPath, err = resolveCommand(m.Dir, cmd)
+		}
+		if err != nil {
 			p.add("command", "%v", err)
 		}
 	}
@@ -249,7 +246,7 @@ func parseInputs(p *problems, path string, v any) Inputs {
 				if ho == nil {
 					continue
 				}
-				h := HookInput{Positions: Positions{Select: AllPositions}}
+				h := HookInput{Positions: model.PosAll}
 				if name, ok := ho.str("name", true); ok {
 					switch {
 					case !ValidHookName(name):
@@ -272,11 +269,12 @@ func parseInputs(p *problems, path string, v any) Inputs {
 		switch x := raw.(type) {
 		case bool:
 			if x {
-				in.Logits = &Positions{Select: AllPositions}
+				all := model.PosAll
+				in.Logits = &all
 			}
 		case map[string]any:
 			lo := asObject(p, lp, x)
-			pos := Positions{Select: AllPositions}
+			pos := model.PosAll
 			if raw, pp, ok := lo.field("positions", false); ok {
 				pos, _ = parsePositions(p, pp, raw)
 			}
@@ -319,178 +317,6 @@ func parseInputs(p *problems, path string, v any) Inputs {
 	}
 	o.finish()
 	return in
-}
-
-func parseOutputs(p *problems, path string, v any) []OutputSpec {
-	arr, ok := v.([]any)
-	if !ok {
-		p.add(path, "want an array of {name, dtype, shape, description}, found %s", jsonType(v))
-		return nil
-	}
-	var out []OutputSpec
-	seen := map[string]bool{}
-	for i, e := range arr {
-		ep := joinIndex(path, i)
-		o := asObject(p, ep, e)
-		if o == nil {
-			continue
-		}
-		var s OutputSpec
-		if s.Name, ok = o.str("name", true); ok {
-			switch {
-			case !checkOutputName(s.Name):
-				p.add(joinKey(ep, "name"), "%q is not an array name (want [A-Za-z0-9_.-], with <placeholders> or wildcards * and ?)", s.Name)
-			case seen[s.Name]:
-				p.add(joinKey(ep, "name"), "%q is listed twice", s.Name)
-			}
-			seen[s.Name] = true
-		}
-		if dt, ok := o.str("dtype", true); ok {
-			for i, alt := range strings.Split(dt, "|") {
-				d := sdk.DType(alt)
-				switch {
-				case !outputDTypes[d]:
-					p.add(joinKey(ep, "dtype"), "%q is not an output dtype (want float32, float16, float64, int64, int32, uint8 or bool, or alternatives joined by |)", dt)
-				case slices.Contains(s.DTypes, d):
-					p.add(joinKey(ep, "dtype"), "%q lists %s twice", dt, d)
-				default:
-					if i == 0 {
-						s.DType = d
-					}
-					s.DTypes = append(s.DTypes, d)
-					continue
-				}
-				break
-			}
-		}
-		if s.Shape, ok = o.str("shape", true); ok {
-			if err := checkShapeWords(s.Shape); err != nil {
-				p.add(joinKey(ep, "shape"), "%q %v", s.Shape, err)
-			}
-		}
-		if s.Description, ok = o.str("description", true); ok && strings.TrimSpace(s.Description) == "" {
-			p.add(joinKey(ep, "description"), "is empty")
-		}
-		o.finish()
-		out = append(out, s)
-	}
-	return out
-}
-
-// checkShapeWords accepts a shape in words: a parenthesised, comma-separated
-// list of dimension names, numbers or expressions, e.g. "(n_freq, d_mlp)",
-// "(p*p,)", "((p-1)/2, n_heads)" or "()" for a scalar, optionally followed by
-// a comment ("(n_freq, d_mlp), n_freq = (p-1)/2").
-func checkShapeWords(s string) error {
-	if !strings.HasPrefix(s, "(") {
-		return fmt.Errorf("is not a shape in words (want e.g. \"(n_freq, d_mlp)\" or \"()\")")
-	}
-	depth, end := 0, -1
-	for i, c := range s {
-		if c == '(' {
-			depth++
-		} else if c == ')' {
-			depth--
-			if depth == 0 {
-				end = i
-				break
-			}
-		}
-	}
-	if end < 0 {
-		return fmt.Errorf("has an unclosed parenthesis")
-	}
-	if rest := s[end+1:]; rest != "" && rest[0] != ',' && rest[0] != ' ' && rest[0] != ';' {
-		return fmt.Errorf("has %q right after the shape (separate a comment with a comma)", rest)
-	}
-	inner := strings.TrimSpace(s[1:end])
-	if inner == "" {
-		return nil
-	}
-	var dims []string
-	depth, start := 0, 0
-	for i, c := range inner {
-		switch c {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				dims = append(dims, inner[start:i])
-				start = i + 1
-			}
-		}
-	}
-	if last := inner[start:]; strings.TrimSpace(last) != "" || len(dims) == 0 {
-		dims = append(dims, last) // "(n,)" ends in a comma, as numpy writes it
-	}
-	for _, d := range dims {
-		d = strings.TrimSpace(d)
-		if d == "" || !shapeDimRE.MatchString(d) {
-			return fmt.Errorf("has a bad dimension %q (want a name like d_mlp, a number or an expression like p*p)", d)
-		}
-	}
-	return nil
-}
-
-// outputPlaceholderRE is a <word> standing for a variable part of an array
-// name, as in "<group>__velocity".
-var outputPlaceholderRE = regexp.MustCompile(`<[a-z][a-z0-9_]*>`)
-
-// checkOutputName accepts an npz key, possibly with <placeholders> and the
-// wildcards * and ?, that cannot escape a folder.
-func checkOutputName(s string) bool {
-	plain := outputPlaceholderRE.ReplaceAllString(s, "x")
-	return outputNameRE.MatchString(plain) && !strings.Contains(plain, "..")
-}
-
-// outputNameRegexp turns a declared output name into an anchored regexp:
-// <word> matches one or more of [A-Za-z0-9_.-], * any run, ? one character.
-func outputNameRegexp(s string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	for len(s) > 0 {
-		if loc := outputPlaceholderRE.FindStringIndex(s); loc != nil && loc[0] == 0 {
-			b.WriteString(`[A-Za-z0-9_.-]+`)
-			s = s[loc[1]:]
-			continue
-		}
-		switch s[0] {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(s[:1]))
-		}
-		s = s[1:]
-	}
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
-}
-
-// AcceptsDType reports whether the array may have dtype d.
-func (o OutputSpec) AcceptsDType(d sdk.DType) bool { return slices.Contains(o.DTypes, d) }
-
-// DTypeString writes the declared dtype as in analyzer.json.
-func (o OutputSpec) DTypeString() string {
-	parts := make([]string, len(o.DTypes))
-	for i, d := range o.DTypes {
-		parts[i] = string(d)
-	}
-	return strings.Join(parts, "|")
-}
-
-// Matches reports whether an array called name is one this spec declares.
-func (o OutputSpec) Matches(name string) bool {
-	if o.Name == name {
-		return true
-	}
-	if !strings.ContainsAny(o.Name, "<*?") {
-		return false
-	}
-	return outputNameRegexp(o.Name).MatchString(name)
 }
 
 // AcceptsFamily reports whether the analyzer applies to the named family.

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -28,20 +30,21 @@ func TestLoadAnalyzerGood(t *testing.T) {
 		t.Errorf("families = %v", m.Families)
 	}
 	in := m.Inputs
-	if len(in.Hooks) != 2 || in.Hooks[0].Name != "blocks.*.mlp.hook_post" || in.Hooks[0].Positions.Select != LastPosition ||
+	if len(in.Hooks) != 2 || in.Hooks[0].Name != "blocks.*.mlp.hook_post" || in.Hooks[0].Positions.Select != model.LastPosition ||
 		in.Hooks[1].Positions.String() != "[2]" {
 		t.Errorf("hooks = %+v", in.Hooks)
 	}
-	if in.Logits == nil || in.Logits.Select != LastPosition {
+	if in.Logits == nil || in.Logits.Select != model.LastPosition {
 		t.Errorf("logits = %+v", in.Logits)
 	}
 	if len(in.Weights) != 2 || len(in.Context) != 1 || in.Context[0] != "fourier_basis" {
 		t.Errorf("weights %v context %v", in.Weights, in.Context)
 	}
-	if len(m.Outputs) != 1 || m.Outputs[0].DType != sdk.Float32 || m.Outputs[0].Shape != "(n_freq, d_mlp)" {
+	if len(m.Outputs) != 1 || m.Outputs[0].DType != sdk.Float32 || m.Outputs[0].Shape != "(n_freq, d_mlp)" ||
+		m.Outputs[0].Rank() != 2 || !slices.Equal(m.Outputs[0].Axes, []string{"freq", "neuron"}) {
 		t.Errorf("outputs = %+v", m.Outputs)
 	}
-	if len(m.Summary) != 1 || m.Summary[0].Shape != "()" {
+	if len(m.Summary) != 1 || m.Summary[0].Shape != "()" || m.Summary[0].Rank() != 0 || m.Summary[0].Axes != nil {
 		t.Errorf("summary = %+v", m.Summary)
 	}
 	if d := m.Parameters["top_k"].Default; d != int64(5) {
@@ -130,6 +133,10 @@ func TestLoadAnalyzerBad(t *testing.T) {
 		"output_shape_words_bad":       {"outputs[0].shape", "not a shape in words"},
 		"output_shape_dim_empty":       {"outputs[0].shape", "bad dimension"},
 		"output_missing_description":   {"outputs[0].description", "required field is missing"},
+		"output_axes_count":            {"outputs[0].axes", "gives 1 name(s), but the shape has 2 axes"},
+		"output_axes_bad_name":         {"outputs[0].axes[1]", `"Neuron" is not a valid name`},
+		"output_axes_dup":              {"outputs[0].axes[1]", "listed twice"},
+		"output_axes_wrong_type":       {"outputs[0].axes", "want an array of strings, found string"},
 		"output_bad_name":              {"outputs[0].name", "not an array name"},
 		"output_dup":                   {"outputs[1].name", "listed twice"},
 		"param_bad_type":               {"parameters.top_k.type", "not a parameter type"},
@@ -293,5 +300,48 @@ func TestManifestNotRegular(t *testing.T) {
 	}
 	if _, err := LoadAnalyzer(fifo); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 		t.Errorf("LoadAnalyzer(dir) = %v", err)
+	}
+}
+
+// TestLoadAnalyzerUnbuilt: a plugin's tests read its analyzer.json before
+// the plugin is built; the command is still held to the folder.
+func TestLoadAnalyzerUnbuilt(t *testing.T) {
+	data, err := os.ReadFile("testdata/analyzer/good/per_checkpoint.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "sample")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, AnalyzerFile)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadAnalyzer(file); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("LoadAnalyzer without the executable: %v, want not found", err)
+	}
+	m, err := LoadAnalyzerUnbuilt(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "sample" || m.Command != "sample" || m.CommandPath != "" || len(m.Outputs) != 1 {
+		t.Errorf("got %+v", m)
+	}
+	escape := strings.Replace(string(data), `"command": "sample"`, `"command": "../sample"`, 1)
+	if err := os.WriteFile(file, []byte(escape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadAnalyzerUnbuilt(file); err == nil || !strings.Contains(err.Error(), "escapes the plugin folder") {
+		t.Errorf("escaping command: %v", err)
+	}
+}
+
+func TestOutputSpecRank(t *testing.T) {
+	for shape, want := range map[string]int{"()": 0, "(k,)": 1, "(n_epochs-1,)": 1, "(n_epochs, k)": 2,
+		"(n_layers*n_heads, n_ctx, n_ctx, p, p)": 5, "((p-1)/2, n_heads)": 2, "(n_freq, d_mlp), n_freq = (p-1)/2": 2, "n x m": -1} {
+		if got := (OutputSpec{Shape: shape}).Rank(); got != want {
+			t.Errorf("Rank(%q) = %d, want %d", shape, got, want)
+		}
 	}
 }

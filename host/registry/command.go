@@ -9,16 +9,25 @@ import (
 	"strings"
 )
 
+// checkCommandName checks a command as written: not empty, relative to the
+// manifest's folder and inside it.
+func checkCommandName(cmd string) error {
+	if cmd == "" {
+		return errors.New("is empty")
+	}
+	if filepath.IsAbs(cmd) || !filepath.IsLocal(cmd) {
+		return fmt.Errorf("%q escapes the plugin folder (write it relative to the folder, without ..)", cmd)
+	}
+	return nil
+}
+
 // resolveCommand checks a manifest's command, written relative to the
 // manifest's folder dir, and returns its absolute path. The command must stay
 // inside dir (also through symbolic links), exist, be a regular file and be
 // executable.
 func resolveCommand(dir, cmd string) (string, error) {
-	if cmd == "" {
-		return "", errors.New("is empty")
-	}
-	if filepath.IsAbs(cmd) || !filepath.IsLocal(cmd) {
-		return "", fmt.Errorf("%q escapes the plugin folder (write it relative to the folder, without ..)", cmd)
+	if err := checkCommandName(cmd); err != nil {
+		return "", err
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/tdw-workbench/tdw/host/model"
 )
 
 // hookRE is every TransformerLens hook point tdw's engine can keep, with a
@@ -31,51 +33,23 @@ func ExpandHook(name string, nLayers int) []string {
 	return out
 }
 
-// Selection says which sequence positions of an activation an analyzer wants.
-type Selection string
-
-// The position selections.
-const (
-	AllPositions  Selection = "all"
-	LastPosition  Selection = "last"
-	ListPositions Selection = "list" // the positions in Positions.Indices
-)
-
-// Positions is a position selection: "all", "last", or a list of indices.
-type Positions struct {
-	Select  Selection
-	Indices []int // ascending order as written, when Select is ListPositions
-}
-
-// String writes the selection as in analyzer.json.
-func (p Positions) String() string {
-	if p.Select != ListPositions {
-		return string(p.Select)
-	}
-	parts := make([]string, len(p.Indices))
-	for i, x := range p.Indices {
-		parts[i] = strconv.Itoa(x)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
 // parsePositions reads "all", "last" or a non-empty list of distinct
 // non-negative integers.
-func parsePositions(p *problems, path string, v any) (Positions, bool) {
+func parsePositions(p *problems, path string, v any) (model.Positions, bool) {
 	switch x := v.(type) {
 	case string:
-		switch Selection(x) {
-		case AllPositions, LastPosition:
-			return Positions{Select: Selection(x)}, true
+		if x == "all" || x == "last" {
+			pos, err := model.ParsePositions(x)
+			return pos, err == nil
 		}
 		p.add(path, "want \"all\", \"last\" or a list of integers, found %s", jsonType(v))
-		return Positions{}, false
+		return model.Positions{}, false
 	case []any:
 		if len(x) == 0 {
 			p.add(path, "is an empty list (want \"all\", \"last\" or at least one position)")
-			return Positions{}, false
+			return model.Positions{}, false
 		}
-		out := Positions{Select: ListPositions}
+		out := model.Positions{Select: model.ListPositions}
 		good := true
 		seen := map[int]bool{}
 		for i, e := range x {
@@ -97,5 +71,5 @@ func parsePositions(p *problems, path string, v any) (Positions, bool) {
 		return out, good
 	}
 	p.add(path, "want \"all\", \"last\" or a list of integers, found %s", jsonType(v))
-	return Positions{}, false
+	return model.Positions{}, false
 }

@@ -131,11 +131,11 @@ func newMetadata(family, familyVersion, name string, params sdk.Params, tdwVersi
 // configJSON returns the model configuration under TransformerLens keys,
 // after the engine has validated it.
 func configJSON(cfg sdk.ModelConfig) ([]byte, error) {
-	c, err := model.FromSDK(cfg)
+	c, err := model.NormalizeConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}
-	return json.Marshal(c)
+	return model.ConfigJSON(c)
 }
 
 // checkConfig writes config.json for a fresh run, or checks that the plugin
@@ -152,7 +152,7 @@ func (v *Variant) checkConfig(cfg sdk.ModelConfig, fresh bool) error {
 	if err != nil {
 		return err
 	}
-	now, _ := model.FromSDK(cfg)
+	now, _ := model.NormalizeConfig(cfg)
 	if rec != now {
 		return fmt.Errorf("train %s: the family plugin's model config differs from %s; retrain with --force", v.Name, v.ConfigPath())
 	}

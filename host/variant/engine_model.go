@@ -21,7 +21,7 @@ type modelTrainer struct {
 // initialized from cfg's seed when weights is nil, else the given weights and
 // optimizer state.
 func newModelTrainer(cfg sdk.ModelConfig, ts *TrainingSettings, data *sdk.TrainingData, weights map[string]*sdk.Tensor, opt *checkpoint.OptimizerState) (trainer, error) {
-	c, err := model.FromSDK(cfg)
+	c, err := model.NormalizeConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}

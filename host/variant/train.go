@@ -259,19 +259,52 @@ func (v *Variant) loadResume(epoch int) (map[string]*sdk.Tensor, *checkpoint.Opt
 	return ck.Tensors, opt, nil
 }
 
-// run is the epoch loop.
+// run is the epoch loop: prepare the metadata and files for the run,
+// train and checkpoint epoch by epoch, then record the finished run.
 func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainPlan, cfg sdk.ModelConfig,
 	data *sdk.TrainingData, opts TrainOptions, log hclog.Logger) (*TrainingResult, error) {
-	s := plan.settings
-	target := s.Epochs
-	start := plan.start
-	began := time.Now()
-	priorWall := m.WallTimeSeconds
+	r, err := v.beginRun(tr, m, plan, cfg, data, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.epochs(ctx); err != nil {
+		return nil, err
+	}
+	return r.finish()
+}
 
-	// Keep the recorded history up to the resume point; what came after it
-	// is recomputed, and any file from after it is stale.
+// trainRun is one Train call's epoch loop: the engine, the metadata it
+// updates and what every epoch needs.
+type trainRun struct {
+	v         *Variant
+	tr        trainer
+	m         *Metadata
+	s         *TrainingSettings
+	data      *sdk.TrainingData
+	opts      TrainOptions
+	log       hclog.Logger
+	start     int // the epoch the run starts from
+	target    int // the epoch it ends at
+	began     time.Time
+	priorWall float64 // wall time of earlier sessions, seconds
+	cfgJSON   []byte
+	// tdwVersion is the version that started the run: checkpoints carry
+	// it, so a resumed or extended run writes the same bytes as a straight
+	// one.
+	tdwVersion string
+	scheduled  map[int]bool // checkpoint epochs
+}
+
+// beginRun keeps the recorded history up to the resume point (what came
+// after it is recomputed, and any file from after it is stale) and records
+// the engine that continues the run.
+func (v *Variant) beginRun(tr trainer, m *Metadata, plan *trainPlan, cfg sdk.ModelConfig,
+	data *sdk.TrainingData, opts TrainOptions, log hclog.Logger) (*trainRun, error) {
+	s, start := plan.settings, plan.start
+	r := &trainRun{v: v, tr: tr, m: m, s: s, data: data, opts: opts, log: log, start: start, target: s.Epochs,
+		began: time.Now(), priorWall: m.WallTimeSeconds, tdwVersion: m.TDWVersion, scheduled: map[int]bool{}}
 	m.Training = s
-	m.NumEpochs = target
+	m.NumEpochs = r.target
 	m.Status = StatusTraining
 	m.TrainLosses = m.TrainLosses[:start]
 	m.TestLosses = m.TestLosses[:start]
@@ -294,21 +327,12 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 	if err := v.removeStale(start); err != nil {
 		return nil, err
 	}
-	cfgJSON, err := configJSON(cfg)
-	if err != nil {
+	var err error
+	if r.cfgJSON, err = configJSON(cfg); err != nil {
 		return nil, err
 	}
-	// Checkpoints carry the version that started the run, so a resumed or
-	// extended run writes the same bytes as a straight one.
-	opts.TDWVersion = m.TDWVersion
-	scheduled := map[int]bool{}
 	for _, e := range s.Checkpoints {
-		scheduled[e] = true
-	}
-	sync := func(e int) {
-		m.WallTimeSeconds = priorWall + time.Since(began).Seconds()
-		m.EpochsCompleted = e
-		m.ResumeEpoch = e
+		r.scheduled[e] = true
 	}
 	if eng := tr.Engine(); len(m.Engines) == 0 || m.Engines[len(m.Engines)-1] != eng {
 		if len(m.Engines) > 0 {
@@ -317,71 +341,106 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 		}
 		m.Engines = append(m.Engines, eng)
 	}
-	log.Info("training", "variant", v.Name, "from_epoch", start, "to_epoch", target, "checkpoints", len(s.Checkpoints), "engine", tr.Engine())
+	log.Info("training", "variant", v.Name, "from_epoch", start, "to_epoch", r.target, "checkpoints", len(s.Checkpoints), "engine", tr.Engine())
+	return r, nil
+}
 
-	for e := start; ; e++ {
-		if err := ctx.Err(); err != nil {
-			// The weights in the engine are those of epoch e: save them so the
-			// run resumes exactly here.
-			if err := v.saveResume(tr, m, e, cfgJSON, opts.TDWVersion, scheduled[e] && hasCheckpoint(m, e)); err != nil {
-				return nil, err
-			}
-			sync(e)
-			if err := WriteMetadata(v.MetadataPath(), m); err != nil {
-				return nil, err
-			}
-			v.removeOlderResume(e)
-			log.Info("interrupted", "variant", v.Name, "epoch", e)
-			return nil, fmt.Errorf("train %s: %w at epoch %d; continue with --resume", v.Name, ErrInterrupted, e)
+// sync records in the metadata that the run has reached epoch e.
+func (r *trainRun) sync(e int) {
+	r.m.WallTimeSeconds = r.priorWall + time.Since(r.began).Seconds()
+	r.m.EpochsCompleted = e
+	r.m.ResumeEpoch = e
+}
+
+// epochs runs from the start epoch to the target: evaluate, checkpoint
+// when scheduled, step. Cancelling ctx saves the state of the epoch in hand
+// and returns an error wrapping ErrInterrupted.
+func (r *trainRun) epochs(ctx context.Context) error {
+	v, tr, m := r.v, r.tr, r.m
+	for e := r.start; ; e++ {
+		if ctx.Err() != nil {
+			return r.interrupt(e)
 		}
-		testLoss, testAcc, err := tr.Evaluate(data.Test)
+		testLoss, testAcc, err := tr.Evaluate(r.data.Test)
 		if err != nil {
-			return nil, fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
+			return fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
 		}
-		if scheduled[e] && !hasCheckpoint(m, e) {
-			trainLoss, trainAcc, err := tr.Evaluate(data.Train)
-			if err != nil {
-				return nil, fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
+		if r.scheduled[e] && !hasCheckpoint(m, e) {
+			if err := r.checkpoint(e, testLoss, testAcc); err != nil {
+				return err
 			}
-			rec := CheckpointRecord{Epoch: e, File: checkpointRel(e), TrainLoss: trainLoss, TestLoss: testLoss,
-				TrainAccuracy: trainAcc, TestAccuracy: testAcc}
-			if err := v.saveCheckpoint(tr, m, rec, cfgJSON, opts.TDWVersion); err != nil {
-				return nil, err
-			}
-			sync(e)
-			if err := WriteMetadata(v.MetadataPath(), m); err != nil {
-				return nil, err
-			}
-			v.removeOlderResume(e)
-			log.Debug("checkpoint", "epoch", e, "train_loss", trainLoss, "test_loss", testLoss, "test_acc", testAcc)
 		}
-		if e == target {
-			if !scheduled[e] {
-				if err := v.saveResume(tr, m, e, cfgJSON, opts.TDWVersion, false); err != nil {
-					return nil, err
+		if e == r.target {
+			if !r.scheduled[e] {
+				if err := v.saveResume(tr, m, e, r.cfgJSON, r.tdwVersion, false); err != nil {
+					return err
 				}
 			}
-			sync(e)
-			break
+			r.sync(e)
+			return nil
 		}
 		trainLoss, err := tr.Step()
 		if err != nil {
-			return nil, fmt.Errorf("train %s: epoch %d: %w", v.Name, e+1, err)
+			return fmt.Errorf("train %s: epoch %d: %w", v.Name, e+1, err)
 		}
 		if !finite(trainLoss) || !finite(testLoss) {
-			return nil, fmt.Errorf("train %s: loss is not finite at epoch %d (train %v, test %v); the run diverged", v.Name, e, trainLoss, testLoss)
+			return fmt.Errorf("train %s: loss is not finite at epoch %d (train %v, test %v); the run diverged", v.Name, e, trainLoss, testLoss)
 		}
 		m.TrainLosses = append(m.TrainLosses, trainLoss)
 		m.TestLosses = append(m.TestLosses, testLoss)
 		m.TestAccuracies = append(m.TestAccuracies, testAcc)
-		if opts.Progress != nil {
-			done := e + 1 - start
-			el := time.Since(began)
-			opts.Progress(Progress{Epoch: e + 1, Total: target, TrainLoss: trainLoss, TestLoss: testLoss, TestAcc: testAcc,
-				Elapsed: el, ETA: time.Duration(float64(el) / float64(done) * float64(target-e-1))})
+		if r.opts.Progress != nil {
+			done := e + 1 - r.start
+			el := time.Since(r.began)
+			r.opts.Progress(Progress{Epoch: e + 1, Total: r.target, TrainLoss: trainLoss, TestLoss: testLoss, TestAcc: testAcc,
+				Elapsed: el, ETA: time.Duration(float64(el) / float64(done) * float64(r.target-e-1))})
 		}
 	}
+}
 
+// interrupt saves the weights in the engine, those of epoch e, so that the
+// run resumes exactly here, and says so.
+func (r *trainRun) interrupt(e int) error {
+	v, m := r.v, r.m
+	if err := v.saveResume(r.tr, m, e, r.cfgJSON, r.tdwVersion, r.scheduled[e] && hasCheckpoint(m, e)); err != nil {
+		return err
+	}
+	r.sync(e)
+	if err := WriteMetadata(v.MetadataPath(), m); err != nil {
+		return err
+	}
+	v.removeOlderResume(e)
+	r.log.Info("interrupted", "variant", v.Name, "epoch", e)
+	return fmt.Errorf("train %s: %w at epoch %d; continue with --resume", v.Name, ErrInterrupted, e)
+}
+
+// checkpoint writes the scheduled checkpoint of epoch e, with its train
+// loss and accuracy, and the metadata that records it.
+func (r *trainRun) checkpoint(e int, testLoss, testAcc float64) error {
+	v, m := r.v, r.m
+	trainLoss, trainAcc, err := r.tr.Evaluate(r.data.Train)
+	if err != nil {
+		return fmt.Errorf("train %s: evaluate at epoch %d: %w", v.Name, e, err)
+	}
+	rec := CheckpointRecord{Epoch: e, File: checkpointRel(e), TrainLoss: trainLoss, TestLoss: testLoss,
+		TrainAccuracy: trainAcc, TestAccuracy: testAcc}
+	if err := v.saveCheckpoint(r.tr, m, rec, r.cfgJSON, r.tdwVersion); err != nil {
+		return err
+	}
+	r.sync(e)
+	if err := WriteMetadata(v.MetadataPath(), m); err != nil {
+		return err
+	}
+	v.removeOlderResume(e)
+	r.log.Debug("checkpoint", "epoch", e, "train_loss", trainLoss, "test_loss", testLoss, "test_acc", testAcc)
+	return nil
+}
+
+// finish records the completed run and returns its result; the final
+// losses are the last checkpoint's, or evaluated when the target epoch has
+// none.
+func (r *trainRun) finish() (*TrainingResult, error) {
+	v, m, target := r.v, r.m, r.target
 	m.Status = StatusComplete
 	m.FinishedAt = now()
 	if err := WriteMetadata(v.MetadataPath(), m); err != nil {
@@ -397,17 +456,17 @@ func (v *Variant) run(ctx context.Context, tr trainer, m *Metadata, plan *trainP
 	if n := len(m.Checkpoints); n > 0 && m.Checkpoints[n-1].Epoch == target {
 		res.FinalTrainLoss, res.FinalTestLoss = m.Checkpoints[n-1].TrainLoss, m.Checkpoints[n-1].TestLoss
 	} else {
-		tl, _, err := tr.Evaluate(data.Train)
+		tl, _, err := r.tr.Evaluate(r.data.Train)
 		if err != nil {
 			return nil, err
 		}
-		vl, _, err := tr.Evaluate(data.Test)
+		vl, _, err := r.tr.Evaluate(r.data.Test)
 		if err != nil {
 			return nil, err
 		}
 		res.FinalTrainLoss, res.FinalTestLoss = tl, vl
 	}
-	log.Info("trained", "variant", v.Name, "epochs", target, "final_train_loss", res.FinalTrainLoss, "final_test_loss", res.FinalTestLoss)
+	r.log.Info("trained", "variant", v.Name, "epochs", target, "final_train_loss", res.FinalTrainLoss, "final_test_loss", res.FinalTestLoss)
 	return res, nil
 }
 

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func TestBasisOrthonormal(t *testing.T) {
 	for _, p := range []int{3, 5, 7, 31, 113} {
@@ -25,7 +25,7 @@ func TestBasisOrthonormal(t *testing.T) {
 				if i == j {
 					want = 1
 				}
-				if !near(d, want, 1e-12) {
+				if !scalar.EqualWithinAbsOrRel(d, want, 1e-12, 1e-12) {
 					t.Fatalf("p=%d: <row %d, row %d> = %g, want %g", p, i, j, d, want)
 				}
 			}
@@ -40,7 +40,7 @@ func TestBasisLayout(t *testing.T) {
 	for k := 1; k <= NumFreq(p); k++ {
 		for x := 0; x < p; x++ {
 			th := 2 * math.Pi * float64(k*x) / p
-			if !near(b[(2*k-1)*p+x], s*math.Cos(th), 1e-12) || !near(b[2*k*p+x], s*math.Sin(th), 1e-12) {
+			if !scalar.EqualWithinAbsOrRel(b[(2*k-1)*p+x], s*math.Cos(th), 1e-12, 1e-12) || !scalar.EqualWithinAbsOrRel(b[2*k*p+x], s*math.Sin(th), 1e-12, 1e-12) {
 				t.Fatalf("k=%d x=%d: rows %d,%d are not cos,sin", k, x, 2*k-1, 2*k)
 			}
 		}
@@ -127,7 +127,7 @@ func TestTransform2DMatchesNaive(t *testing.T) {
 		for c := 0; c < tc.m; c++ {
 			want := naive2D(f, src, tc.p, tc.m, c)
 			for ij, w := range want {
-				if got := dst[ij*tc.m+c]; !near(got, w, 1e-12) {
+				if got := dst[ij*tc.m+c]; !scalar.EqualWithinAbsOrRel(got, w, 1e-12, 1e-12) {
 					t.Fatalf("p=%d m=%d grid %d cell %d: got %g, want %g", tc.p, tc.m, c, ij, got, w)
 				}
 			}
@@ -155,11 +155,11 @@ func TestTransform1D(t *testing.T) {
 		if i == 5 {
 			want = math.Sqrt(p / 2.0)
 		}
-		if !near(v, want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(v, want, 1e-12, 1e-12) {
 			t.Errorf("cos 3x: |coef[%d]| = %g, want %g", i, v, want)
 		}
 	}
-	if !near(dst[1], 2*math.Sqrt(p), 1e-12) {
+	if !scalar.EqualWithinAbsOrRel(dst[1], 2*math.Sqrt(p), 1e-12, 1e-12) {
 		t.Errorf("constant 2: coef[0] = %g, want %g", dst[1], 2*math.Sqrt(p))
 	}
 }
@@ -200,7 +200,7 @@ func TestGridFractionsKnownAnswers(t *testing.T) {
 		frac := make([]float64, NumFreq(p))
 		GridFractions(tr, frac, nil, g, m)
 		for k := 1; k <= NumFreq(p); k++ {
-			if !near(frac[k-1], tc.want[k], 1e-9) {
+			if !scalar.EqualWithinAbsOrRel(frac[k-1], tc.want[k], 1e-9, 1e-9) {
 				t.Errorf("%s: fraction at k=%d = %g, want %g", tc.name, k, frac[k-1], tc.want[k])
 			}
 		}
@@ -229,12 +229,12 @@ func TestGridFractionsChunks(t *testing.T) {
 	gotTot := make([]float64, m)
 	GridFractions(tr, got, gotTot, g32, m)
 	for i := range want {
-		if !near(got[i], want[i], 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(got[i], want[i], 1e-12, 1e-12) {
 			t.Fatalf("fraction %d: got %g, want %g", i, got[i], want[i])
 		}
 	}
 	for c := range wantTot {
-		if !near(gotTot[c], wantTot[c], 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(gotTot[c], wantTot[c], 1e-12, 1e-12) {
 			t.Fatalf("total %d: got %g, want %g", c, gotTot[c], wantTot[c])
 		}
 	}
@@ -307,11 +307,11 @@ func TestNeuronFractionsLayers(t *testing.T) {
 			if f == k {
 				want = 1
 			}
-			if !near(frac[(f-1)*2*dm+col], want, 1e-6) {
+			if !scalar.EqualWithinAbsOrRel(frac[(f-1)*2*dm+col], want, 1e-6, 1e-6) {
 				t.Errorf("neuron %d freq %d: %g, want %g", col, f, frac[(f-1)*2*dm+col], want)
 			}
 		}
-		if !near(total[col], p*p/2.0, 1e-5) {
+		if !scalar.EqualWithinAbsOrRel(total[col], p*p/2.0, 1e-5, 1e-5) {
 			t.Errorf("neuron %d: total %g, want %g", col, total[col], p*p/2.0)
 		}
 	}

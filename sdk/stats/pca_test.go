@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
@@ -34,7 +35,7 @@ func TestPCAPointsOnALine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !close(p.VarianceRatio[0], 1, 1e-10) {
+	if !scalar.EqualWithinAbsOrRel(p.VarianceRatio[0], 1, 1e-10, 1e-10) {
 		t.Errorf("PC1 explained variance ratio %v, want 1", p.VarianceRatio[0])
 	}
 	for c := 1; c < 3; c++ {
@@ -49,7 +50,7 @@ func TestPCAPointsOnALine(t *testing.T) {
 	}
 	sign := math.Copysign(1, p.Scores.At(0, 0)*(ts[0]-mean))
 	for i, v := range ts {
-		if got := p.Scores.At(i, 0); !close(got, sign*(v-mean), 1e-9) {
+		if got := p.Scores.At(i, 0); !scalar.EqualWithinAbsOrRel(got, sign*(v-mean), 1e-9, 1e-9) {
 			t.Errorf("score %d = %v, want %v", i, got, sign*(v-mean))
 		}
 	}
@@ -93,11 +94,11 @@ func TestPCAMatchesGonum(t *testing.T) {
 		for _, v := range vars {
 			total += v
 		}
-		if !close(p.TotalVariance, total, 1e-9) {
+		if !scalar.EqualWithinAbsOrRel(p.TotalVariance, total, 1e-9, 1e-9) {
 			t.Errorf("%v: total variance %v, gonum %v", sz, p.TotalVariance, total)
 		}
 		for c := 0; c < k; c++ {
-			if !close(p.Variance[c], vars[c], 1e-8) {
+			if !scalar.EqualWithinAbsOrRel(p.Variance[c], vars[c], 1e-8, 1e-8) {
 				t.Errorf("%v: variance %d = %v, gonum %v", sz, c, p.Variance[c], vars[c])
 			}
 			if vars[c] < 1e-8*vars[0] {
@@ -105,7 +106,7 @@ func TestPCAMatchesGonum(t *testing.T) {
 			}
 			sign := math.Copysign(1, p.Scores.At(0, c)*ref.At(0, c))
 			for i := 0; i < sz.n; i++ {
-				if got, want := p.Scores.At(i, c), sign*ref.At(i, c); !close(got, want, 1e-7) {
+				if got, want := p.Scores.At(i, c), sign*ref.At(i, c); !scalar.EqualWithinAbsOrRel(got, want, 1e-7, 1e-7) {
 					t.Fatalf("%v: score (%d,%d) = %v, gonum %v", sz, i, c, got, want)
 				}
 			}

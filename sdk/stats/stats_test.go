@@ -4,16 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-// close reports whether a and b agree to within tol absolutely or relatively.
-func close(a, b, tol float64) bool {
-	if a == b {
-		return true
-	}
-	d := math.Abs(a - b)
-	return d <= tol || d <= tol*math.Max(math.Abs(a), math.Abs(b))
-}
+	"gonum.org/v1/gonum/floats/scalar"
+)
 
 // giniNaive is the defining double sum, to check the sorted formula against.
 func giniNaive(x []float64) float64 {
@@ -47,7 +40,7 @@ func TestGiniKnown(t *testing.T) {
 		// Values 1..n have G = (n-1)/(3n): 3/12 for n = 4.
 		{"1..4", []float64{4, 3, 2, 1}, 0.25},
 	} {
-		if got := Gini(tc.x); !close(got, tc.want, 1e-12) {
+		if got := Gini(tc.x); !scalar.EqualWithinAbsOrRel(got, tc.want, 1e-12, 1e-12) {
 			t.Errorf("%s: Gini(%v) = %v, want %v", tc.name, tc.x, got, tc.want)
 		}
 	}
@@ -62,7 +55,7 @@ func TestGiniMatchesDefinition(t *testing.T) {
 		}
 		orig := append([]float64(nil), x...)
 		got, want := Gini(x), giniNaive(x)
-		if !close(got, want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(got, want, 1e-12, 1e-12) {
 			t.Errorf("n=%d: Gini = %v, definition gives %v", n, got, want)
 		}
 		for i := range x {
@@ -74,7 +67,7 @@ func TestGiniMatchesDefinition(t *testing.T) {
 		for i := range x {
 			x[i] *= 7.5
 		}
-		if g := Gini(x); !close(g, want, 1e-12) {
+		if g := Gini(x); !scalar.EqualWithinAbsOrRel(g, want, 1e-12, 1e-12) {
 			t.Errorf("n=%d: Gini not scale invariant: %v vs %v", n, g, want)
 		}
 	}
@@ -108,7 +101,7 @@ func TestParticipationRatioKnown(t *testing.T) {
 		// (4+2+1)^2/(16+4+1) = 49/21.
 		{"4 2 1", []float64{4, 2, 1}, 49.0 / 21},
 	} {
-		if got := ParticipationRatio(tc.s); !close(got, tc.want, 1e-12) {
+		if got := ParticipationRatio(tc.s); !scalar.EqualWithinAbsOrRel(got, tc.want, 1e-12, 1e-12) {
 			t.Errorf("%s: ParticipationRatio(%v) = %v, want %v", tc.name, tc.s, got, tc.want)
 		}
 	}

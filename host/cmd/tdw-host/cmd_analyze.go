@@ -77,43 +77,42 @@ func (o *analyzeFlags) register(cmd *cobra.Command) {
 	f.StringVar(&o.checkpoints, "checkpoints", "", "comma-separated epochs to analyze (default: every checkpoint)")
 	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE (repeatable)")
 	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")
-	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints")
+	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints (0: every one)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
 }
 
-// config turns the flags into an analysis configuration.
-func (o *analyzeFlags) config() (analysis.Config, error) {
-	cfg := analysis.Config{Force: o.force, SaveEvery: o.saveEvery}
-	if o.saveEvery < 1 {
-		return cfg, usageErrorf("--save-every %d: want at least 1", o.saveEvery)
-	}
+// request turns the flags into an analysis request for the variant v of
+// family fam. It only parses; host/job validates the request (and jobError
+// words its complaints as flags).
+func (o *analyzeFlags) request(fam, v string) (job.AnalyzeRequest, error) {
+	r := job.AnalyzeRequest{Family: fam, Variant: v, Analyzers: analyzerNames(o.analyzers), Force: o.force, SaveEvery: o.saveEvery}
 	if o.checkpoints != "" {
 		for _, s := range strings.Split(o.checkpoints, ",") {
 			e, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || e < 0 {
-				return cfg, usageErrorf("--checkpoints: %q is not an epoch", s)
+			if err != nil {
+				return r, usageErrorf("--checkpoints: %q is not an epoch", s)
 			}
-			cfg.Checkpoints = append(cfg.Checkpoints, e)
+			r.Checkpoints = append(r.Checkpoints, e)
 		}
 	}
 	for _, kv := range o.settings {
 		k, v, ok := strings.Cut(kv, "=")
 		an, pn, ok2 := strings.Cut(k, ".")
 		if !ok || !ok2 || an == "" || pn == "" {
-			return cfg, usageErrorf("--set %q: want ANALYZER.PARAM=VALUE", kv)
+			return r, usageErrorf("--set %q: want ANALYZER.PARAM=VALUE", kv)
 		}
-		if cfg.Settings == nil {
-			cfg.Settings = map[string]map[string]string{}
+		if r.Settings == nil {
+			r.Settings = map[string]map[string]string{}
 		}
-		if cfg.Settings[an] == nil {
-			cfg.Settings[an] = map[string]string{}
+		if r.Settings[an] == nil {
+			r.Settings[an] = map[string]string{}
 		}
-		if _, dup := cfg.Settings[an][pn]; dup {
-			return cfg, usageErrorf("--set %s.%s given twice", an, pn)
+		if _, dup := r.Settings[an][pn]; dup {
+			return r, usageErrorf("--set %s.%s given twice", an, pn)
 		}
-		cfg.Settings[an][pn] = v
+		r.Settings[an][pn] = v
 	}
-	return cfg, nil
+	return r, nil
 }
 
 // analyzerNames splits the --analyzers list ("" for the family's set).
@@ -129,7 +128,7 @@ func analyzerNames(list string) []string {
 }
 
 func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *variant.Variant, o analyzeFlags) error {
-	cfg, err := o.config()
+	req, err := o.request(fam.Name, v.Name)
 	if err != nil {
 		return err
 	}
@@ -144,10 +143,7 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pr := newProgressPrinter(a.stderr, o.quiet)
-	rep, err := job.Analyze(ctx, a.jobEnv(fams, ans), job.AnalyzeRequest{
-		Family: fam.Name, Variant: v.Name, Analyzers: analyzerNames(o.analyzers),
-		Checkpoints: cfg.Checkpoints, Settings: cfg.Settings, Force: cfg.Force, SaveEvery: cfg.SaveEvery,
-	}, func(p analysis.Progress) {
+	rep, err := job.Analyze(ctx, a.jobEnv(fams, ans), req, func(p analysis.Progress) {
 		line := fmt.Sprintf("%-11s %s %d/%d", p.Phase, bar(p.Done, p.Total), p.Done, p.Total)
 		if p.Phase == "analyze" {
 			line += fmt.Sprintf("  epoch %d", p.Epoch)

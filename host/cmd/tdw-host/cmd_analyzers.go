@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
 )
@@ -76,7 +77,7 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 // checkAnalyzer launches an analyzer's plugin, which pluginhost checks
 // against the manifest's name, version and kind, and closes it.
 func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) error {
-	p, err := pluginhost.LaunchAnalyzer(ctx, pluginhost.AnalyzerSpec(m), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	p, err := analysis.PluginLauncher(pluginhost.Options{Logger: a.log, StartTimeout: timeout})(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
 )
@@ -89,7 +90,7 @@ Exits 1 when any listed family is not ok, after printing.`,
 // checkFamily launches a family's plugin, which pluginhost checks against the
 // manifest's name and version, and closes it.
 func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) error {
-	p, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(f), pluginhost.Options{Logger: a.log, StartTimeout: timeout})
+	p, err := job.LaunchFamily(ctx, f, pluginhost.Options{Logger: a.log, StartTimeout: timeout})
 	if err != nil {
 		return err
 	}

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func begin(t testing.TB, p, layers, key int) *Analyzer {
 	t.Helper()
@@ -68,7 +68,7 @@ func TestKnownFrequencies(t *testing.T) {
 				if f == k {
 					want = 1
 				}
-				if !near(float64(v[(f-1)*6+col]), want, 1e-5) {
+				if !scalar.EqualWithinAbsOrRel(float64(v[(f-1)*6+col]), want, 1e-5, 1e-5) {
 					t.Errorf("layer %d head %d, k=%d: %g, want %g", l, h, f, v[(f-1)*6+col], want)
 				}
 			}
@@ -78,7 +78,7 @@ func TestKnownFrequencies(t *testing.T) {
 		t.Errorf("dominant_frequency = %v, want %v", got, wantDom)
 	}
 	for h, f := range res.Summary["dominant_fraction"].Float64s() {
-		if !near(f, 1, 1e-6) {
+		if !scalar.EqualWithinAbsOrRel(f, 1, 1e-6, 1e-6) {
 			t.Errorf("dominant_fraction[%d] = %g, want 1", h, f)
 		}
 	}

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func run(p int, nLow int, blob float64) *sdk.Run {
 	return &sdk.Run{Model: sdk.ModelConfig{NLayers: 1}, Settings: sdk.Params{"n_low_freqs": int64(nLow), "blob_threshold": blob},
@@ -65,14 +65,14 @@ func TestKnownCoarseness(t *testing.T) {
 		t.Fatalf("coarseness is %v", c)
 	}
 	for n, v := range c.Float32s() {
-		if !near(float64(v), want[n], 1e-5) {
+		if !scalar.EqualWithinAbsOrRel(float64(v), want[n], 1e-5, 1e-5) {
 			t.Errorf("neuron %d: coarseness %g, want %g", n, v, want[n])
 		}
 	}
 	// Sorted: 0 0 0.5 1 1 → mean 0.5, median 0.5, p25 0, p75 1, std sqrt(0.2).
 	for name, w := range map[string]float64{"mean_coarseness": 0.5, "median_coarseness": 0.5, "p25_coarseness": 0,
 		"p75_coarseness": 1, "std_coarseness": math.Sqrt(0.2)} {
-		if g := res.Summary[name].Float64s()[0]; !near(g, w, 1e-6) {
+		if g := res.Summary[name].Float64s()[0]; !scalar.EqualWithinAbsOrRel(g, w, 1e-6, 1e-6) {
 			t.Errorf("%s = %g, want %g", name, g, w)
 		}
 	}
@@ -89,7 +89,7 @@ func TestKnownCoarseness(t *testing.T) {
 func TestQuantile(t *testing.T) {
 	s := []float64{1, 2, 3, 4, 10}
 	for _, tc := range []struct{ q, want float64 }{{0, 1}, {0.25, 2}, {0.5, 3}, {0.6, 3.4}, {0.9, 7.6}, {1, 10}} {
-		if g := Quantile(s, tc.q); !near(g, tc.want, 1e-12) {
+		if g := Quantile(s, tc.q); !scalar.EqualWithinAbsOrRel(g, tc.want, 1e-12, 1e-12) {
 			t.Errorf("Quantile(%g) = %g, want %g", tc.q, g, tc.want)
 		}
 	}

@@ -2,18 +2,17 @@ package domfreq
 
 import (
 	"context"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func begin(t *testing.T, p int) *Analyzer {
 	t.Helper()
@@ -54,7 +53,7 @@ func TestKnownSpectrum(t *testing.T) {
 		t.Fatalf("coefficients is %v", c)
 	}
 	for i, v := range c.Float32s() {
-		if !near(float64(v), want[i], 1e-5) {
+		if !scalar.EqualWithinAbsOrRel(float64(v), want[i], 1e-5, 1e-5) {
 			t.Errorf("coefficients[%d] = %g, want %g", i, v, want[i])
 		}
 	}

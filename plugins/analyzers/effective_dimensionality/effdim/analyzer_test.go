@@ -8,14 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-func near(a, b, tol float64) bool {
-	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
-}
 
 // randomOrthonormal returns an n×k matrix with orthonormal columns (QR of a
 // seeded Gaussian matrix).
@@ -77,11 +74,11 @@ func TestKnownSpectra(t *testing.T) {
 	}
 	want := []float64{4, 2, 1, 0, 0}
 	for i, v := range sv.Float64s() {
-		if !near(v, want[i], 1e-5) {
+		if !scalar.EqualWithinAbsOrRel(v, want[i], 1e-5, 1e-5) {
 			t.Errorf("W_in singular value %d = %v, want %v", i, v, want[i])
 		}
 	}
-	if pr := res.Summary["pr_blocks.0.mlp.W_in"]; pr.Rank() != 0 || !near(pr.Float64s()[0], 49.0/21, 1e-5) {
+	if pr := res.Summary["pr_blocks.0.mlp.W_in"]; pr.Rank() != 0 || !scalar.EqualWithinAbsOrRel(pr.Float64s()[0], 49.0/21, 1e-5, 1e-5) {
 		t.Errorf("pr W_in = %v %v, want scalar 49/21", pr, pr.Float64s())
 	}
 	svq := res.Arrays["sv_blocks.1.attn.W_Q"]
@@ -90,13 +87,13 @@ func TestKnownSpectra(t *testing.T) {
 	}
 	for h, s := range heads {
 		for i, v := range svq.Float64s()[h*3 : h*3+3] {
-			if !near(v, s[i], 1e-5) {
+			if !scalar.EqualWithinAbsOrRel(v, s[i], 1e-5, 1e-5) {
 				t.Errorf("W_Q head %d singular value %d = %v, want %v", h, i, v, s[i])
 			}
 		}
 	}
 	prq := res.Summary["pr_blocks.1.attn.W_Q"].Float64s()
-	if len(prq) != 2 || !near(prq[0], 3, 1e-5) || !near(prq[1], 1, 1e-5) {
+	if len(prq) != 2 || !scalar.EqualWithinAbsOrRel(prq[0], 3, 1e-5, 1e-5) || !scalar.EqualWithinAbsOrRel(prq[1], 1, 1e-5, 1e-5) {
 		t.Errorf("pr W_Q = %v, want [3 1]", prq)
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 // modAdd builds the modular-addition context for p with a seeded split.
 func modAdd(rng *rand.Rand, p int, frac float64) (labels []int64, train []bool) {
@@ -72,7 +72,7 @@ func TestKnownTrace(t *testing.T) {
 		if (corr[i] == 1) != (i >= p) {
 			t.Fatalf("correct %d = %d", i, corr[i])
 		}
-		if c := float64(sdk.Float16ToFloat32(conf[i])); !near(c, wantConf[i], 1e-3) {
+		if c := float64(sdk.Float16ToFloat32(conf[i])); !scalar.EqualWithinAbsOrRel(c, wantConf[i], 1e-3, 0) {
 			t.Fatalf("confidence %d = %v, want %v", i, c, wantConf[i])
 		}
 		if (split[i] == 1) != train[i] {
@@ -102,12 +102,12 @@ func TestKnownTrace(t *testing.T) {
 			if tot > 0 {
 				want = float64(ok) / float64(tot)
 			}
-			if !(near(acc[r], want, 1e-12) || math.IsNaN(want) && math.IsNaN(acc[r])) {
+			if !(scalar.EqualWithinAbsOrRel(acc[r], want, 1e-12, 0) || math.IsNaN(want) && math.IsNaN(acc[r])) {
 				t.Errorf("%s accuracy of residue %d = %v, want %v", sp.prefix, r, acc[r], want)
 			}
 		}
 		overall := res.Summary[sp.prefix+"_overall_accuracy"].Float64s()[0]
-		if !near(overall, float64(okAll)/float64(nAll), 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(overall, float64(okAll)/float64(nAll), 1e-12, 0) {
 			t.Errorf("%s overall accuracy %v, want %v", sp.prefix, overall, float64(okAll)/float64(nAll))
 		}
 	}

@@ -12,12 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-func near(a, b, tol float64) bool {
-	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
-}
 
 // bowl is an sdk.Host whose loss is a real function of the weights:
 // L(θ) = offset + Σ_t ½ c_t |θ_t − θ0_t|², a quadratic bowl around the
@@ -133,7 +131,7 @@ func TestIsotropicBowl(t *testing.T) {
 			t.Fatalf("%d deltas, want 20", len(d))
 		}
 		for i, v := range d {
-			if !near(v, want, 1e-5) {
+			if !scalar.EqualWithinAbsOrRel(v, want, 1e-5, 1e-5) {
 				t.Errorf("ε=%v: delta %d = %v, want %v", eps, i, v, want)
 			}
 		}
@@ -197,7 +195,7 @@ func TestAnisotropicBowl(t *testing.T) {
 			}
 			off += w[name].Len()
 		}
-		if want := eps * eps * quad / 2; !near(d[i], want, 1e-5) {
+		if want := eps * eps * quad / 2; !scalar.EqualWithinAbsOrRel(d[i], want, 1e-5, 1e-5) {
 			t.Fatalf("delta %d = %v, want ε²·uᵀHu/2 = %v", i, d[i], want)
 		}
 		mean += d[i] / n
@@ -210,7 +208,7 @@ func TestAnisotropicBowl(t *testing.T) {
 	if math.Abs(mean-wantMean) > 0.05*wantMean {
 		t.Errorf("mean delta %v, want about tr(H)ε²/(2N) = %v", mean, wantMean)
 	}
-	if got := res.Summary["mean_delta_loss"].Float64s()[0]; !near(got, mean, 1e-12) {
+	if got := res.Summary["mean_delta_loss"].Float64s()[0]; !scalar.EqualWithinAbsOrRel(got, mean, 1e-12, 1e-12) {
 		t.Errorf("summary mean %v, want %v", got, mean)
 	}
 }
@@ -241,7 +239,7 @@ func TestSeededDirections(t *testing.T) {
 	for _, v := range u {
 		ss += v * v
 	}
-	if !near(ss, 1, 1e-12) {
+	if !scalar.EqualWithinAbsOrRel(ss, 1, 1e-12, 1e-12) {
 		t.Errorf("direction norm² %v, want 1", ss)
 	}
 }
@@ -257,7 +255,7 @@ func TestSummarize(t *testing.T) {
 		{"std", s.Std, math.Sqrt(8.25)}, {"p90", s.P90, 9.1},
 		{"flatness ratio (threshold 2)", s.FlatnessRatio, 0.1}, {"fraction increasing", s.FractionIncreasing, 1},
 	} {
-		if !near(c.got, c.want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(c.got, c.want, 1e-12, 1e-12) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}

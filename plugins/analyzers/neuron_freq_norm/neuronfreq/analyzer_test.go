@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func begin(t testing.TB, p, layers int, threshold float64) *Analyzer {
 	t.Helper()
@@ -72,7 +72,7 @@ func TestKnownFractions(t *testing.T) {
 	v := nm.Float32s()
 	for n, ws := range want {
 		for k := 1; k <= 11; k++ {
-			if !near(float64(v[(k-1)*7+n]), ws[k], 1e-5) {
+			if !scalar.EqualWithinAbsOrRel(float64(v[(k-1)*7+n]), ws[k], 1e-5, 1e-5) {
 				t.Errorf("neuron %d, k=%d: %g, want %g", n, k, v[(k-1)*7+n], ws[k])
 			}
 		}

@@ -11,12 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/sdk"
 )
-
-func near(a, b, tol float64) bool {
-	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
-}
 
 // shapes of a small 1-layer model, biases included.
 var shapes = map[string][]int{
@@ -100,7 +98,7 @@ func TestKnownTrajectory(t *testing.T) {
 	}
 
 	emb := out["embedding__explained_variance_ratio"].Float64s()
-	if !near(emb[0], 1, 1e-12) || math.Abs(emb[1]) > 1e-12 {
+	if !scalar.EqualWithinAbsOrRel(emb[0], 1, 1e-12, 1e-12) || math.Abs(emb[1]) > 1e-12 {
 		t.Errorf("embedding ratios %v, want [1 0 ...]", emb)
 	}
 	proj := out["embedding__projections"].Float64s()
@@ -110,14 +108,14 @@ func TestKnownTrajectory(t *testing.T) {
 	}
 	sign := math.Copysign(1, proj[0]*(ts[0]-mean))
 	for e := range ts {
-		if want := sign * math.Sqrt(3) * (ts[e] - mean); !near(proj[e*4], want, 1e-9) {
+		if want := sign * math.Sqrt(3) * (ts[e] - mean); !scalar.EqualWithinAbsOrRel(proj[e*4], want, 1e-9, 1e-9) {
 			t.Errorf("embedding projection %d = %v, want %v", e, proj[e*4], want)
 		}
 	}
 	vel := out["embedding__velocity"].Float64s()
 	for i := range vel {
 		want := math.Sqrt(3) * (ts[i+1] - ts[i]) / float64(epochs[i+1]-epochs[i])
-		if !near(vel[i], want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(vel[i], want, 1e-12, 1e-12) {
 			t.Errorf("embedding velocity %d = %v, want %v", i, vel[i], want)
 		}
 	}
@@ -131,11 +129,11 @@ func TestKnownTrajectory(t *testing.T) {
 	}
 
 	mv := out["mlp__explained_variance"].Float64s()
-	if !near(mv[0], 16.0/3, 1e-12) || !near(mv[1], 4.0/3, 1e-12) || math.Abs(mv[2]) > 1e-12 {
+	if !scalar.EqualWithinAbsOrRel(mv[0], 16.0/3, 1e-12, 1e-12) || !scalar.EqualWithinAbsOrRel(mv[1], 4.0/3, 1e-12, 1e-12) || math.Abs(mv[2]) > 1e-12 {
 		t.Errorf("mlp variances %v, want [16/3 4/3 0 ...]", mv)
 	}
 	mr := out["mlp__explained_variance_ratio"].Float64s()
-	if !near(mr[0], 0.8, 1e-12) || !near(mr[1], 0.2, 1e-12) {
+	if !scalar.EqualWithinAbsOrRel(mr[0], 0.8, 1e-12, 1e-12) || !scalar.EqualWithinAbsOrRel(mr[1], 0.2, 1e-12, 1e-12) {
 		t.Errorf("mlp ratios %v, want [0.8 0.2 ...]", mr)
 	}
 	// all = the three groups' independent motions together.
@@ -148,7 +146,7 @@ func TestKnownTrajectory(t *testing.T) {
 	for _, v := range ts {
 		tvar += 3 * (v - mean) * (v - mean) / 3
 	}
-	if !near(tv, tvar+16.0/3+4.0/3, 1e-9) {
+	if !scalar.EqualWithinAbsOrRel(tv, tvar+16.0/3+4.0/3, 1e-9, 1e-9) {
 		t.Errorf("all total variance %v, want %v", tv, tvar+16.0/3+4.0/3)
 	}
 	allVel := out["all__velocity"].Float64s()
@@ -156,7 +154,7 @@ func TestKnownTrajectory(t *testing.T) {
 		dt := ts[i+1] - ts[i]
 		da, db := a[i+1]-a[i], b[i+1]-b[i]
 		want := math.Sqrt(3*dt*dt+da*da+db*db) / float64(epochs[i+1]-epochs[i])
-		if !near(allVel[i], want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(allVel[i], want, 1e-12, 1e-12) {
 			t.Errorf("all velocity %d = %v, want %v", i, allVel[i], want)
 		}
 	}

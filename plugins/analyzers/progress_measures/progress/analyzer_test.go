@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats/scalar"
+
 	"github.com/tdw-workbench/tdw/plugins/internal/manifestcheck"
 	"github.com/tdw-workbench/tdw/sdk"
 	"github.com/tdw-workbench/tdw/sdk/fourier"
 	"github.com/tdw-workbench/tdw/sdk/sdktest"
 	"github.com/tdw-workbench/tdw/sdk/stats"
 )
-
-func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
 
 func w(p, k, x int) float64 { return 2 * math.Pi * float64(k*x%p) / float64(p) }
 
@@ -70,10 +70,10 @@ func TestKeyOnlyLogits(t *testing.T) {
 		full, _ := CrossEntropy(l, v, lab, nil, true)
 		rl, _ := CrossEntropy(restricted, v, lab, nil, true)
 		el, _ := CrossEntropy(excluded, v, lab, mask, true)
-		if !near(rl, full, 1e-10) {
+		if !scalar.EqualWithinAbsOrRel(rl, full, 1e-10, 1e-10) {
 			t.Errorf("p=%d keys %v: restricted loss %g, full loss %g", p, tc.keys, rl, full)
 		}
-		if !near(el, math.Log(float64(p)), 1e-10) {
+		if !scalar.EqualWithinAbsOrRel(el, math.Log(float64(p)), 1e-10, 1e-10) {
 			t.Errorf("p=%d keys %v: excluded loss %g, want log p = %g", p, tc.keys, el, math.Log(float64(p)))
 		}
 	}
@@ -103,10 +103,10 @@ func TestDecomposeSplits(t *testing.T) {
 		for c := 0; c < v; c++ {
 			i := r*v + c
 			// cos(3a) has zero mean and is orthogonal to cos/sin(3(a+b)).
-			if want := mean[c] + key[i]; !near(restricted[i], want, 1e-10) {
+			if want := mean[c] + key[i]; !scalar.EqualWithinAbsOrRel(restricted[i], want, 1e-10, 1e-10) {
 				t.Fatalf("restricted[%d, %d] = %g, want %g", r, c, restricted[i], want)
 			}
-			if want := l[i] - key[i]; !near(excluded[i], want, 1e-10) {
+			if want := l[i] - key[i]; !scalar.EqualWithinAbsOrRel(excluded[i], want, 1e-10, 1e-10) {
 				t.Fatalf("excluded[%d, %d] = %g, want %g", r, c, excluded[i], want)
 			}
 		}
@@ -122,15 +122,15 @@ func TestCrossEntropy(t *testing.T) {
 	lab := []int64{1, 0, 1}
 	loss, acc := CrossEntropy(logits, 3, lab, nil, true)
 	want := (math.Log(3) + (math.Log(math.Exp(10)+2) - 10) + (math.Log(2+math.Exp(5)) - 0)) / 3
-	if !near(loss, want, 1e-12) || !near(acc, 1.0/3, 1e-12) {
+	if !scalar.EqualWithinAbsOrRel(loss, want, 1e-12, 1e-12) || !scalar.EqualWithinAbsOrRel(acc, 1.0/3, 1e-12, 1e-12) {
 		t.Errorf("all rows: loss %g acc %g, want %g, 1/3", loss, acc, want)
 	}
 	mask := []bool{true, false, true}
-	if loss, acc = CrossEntropy(logits, 3, lab, mask, false); !near(loss, math.Log(math.Exp(10)+2)-10, 1e-12) || acc != 1 {
+	if loss, acc = CrossEntropy(logits, 3, lab, mask, false); !scalar.EqualWithinAbsOrRel(loss, math.Log(math.Exp(10)+2)-10, 1e-12, 1e-12) || acc != 1 {
 		t.Errorf("masked: loss %g acc %g", loss, acc)
 	}
 	// Large logits: log-softmax in float64 must not overflow.
-	if loss, _ = CrossEntropy([]float64{1000, 0}, 2, []int64{0}, nil, true); !near(loss, 0, 1e-12) || math.IsNaN(loss) {
+	if loss, _ = CrossEntropy([]float64{1000, 0}, 2, []int64{0}, nil, true); !scalar.EqualWithinAbsOrRel(loss, 0, 1e-12, 1e-12) || math.IsNaN(loss) {
 		t.Errorf("large logits: loss %g, want 0", loss)
 	}
 	if loss, acc = CrossEntropy(logits, 3, lab, []bool{false, false, false}, true); !math.IsNaN(loss) || !math.IsNaN(acc) {
@@ -174,7 +174,7 @@ func TestFourierNormsGini(t *testing.T) {
 	}
 	norms := EmbedFourierNorms(tr, we, d)
 	// One component holds everything: the Gini coefficient is (n-1)/n.
-	if g := stats.Gini(norms); !near(g, float64(p-1)/p, 1e-12) {
+	if g := stats.Gini(norms); !scalar.EqualWithinAbsOrRel(g, float64(p-1)/p, 1e-12, 1e-12) {
 		t.Errorf("Gini of a one-component W_E spectrum = %g, want %g", g, float64(p-1)/p)
 	}
 	for i, v := range norms {
@@ -182,7 +182,7 @@ func TestFourierNormsGini(t *testing.T) {
 		if i == 5 {
 			want = math.Sqrt(1 + 4 + 9 + 16)
 		}
-		if !near(v, want, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(v, want, 1e-12, 1e-12) {
 			t.Errorf("W_E norm %d = %g, want %g", i, v, want)
 		}
 	}
@@ -197,11 +197,11 @@ func TestFourierNormsGini(t *testing.T) {
 		wu[i*(p+1)+i] = 1
 	}
 	nl := UnembedFourierNorms(tr, wout, wu, dm, dm, p+1)
-	if g := stats.Gini(nl); !near(g, 0, 1e-12) {
+	if g := stats.Gini(nl); !scalar.EqualWithinAbsOrRel(g, 0, 1e-12, 1e-12) {
 		t.Errorf("Gini of a flat W_L spectrum = %g, want 0", g)
 	}
 	for i, v := range nl {
-		if !near(v, 1, 1e-12) {
+		if !scalar.EqualWithinAbsOrRel(v, 1, 1e-12, 1e-12) {
 			t.Errorf("W_L norm %d = %g, want 1", i, v)
 		}
 	}
@@ -291,16 +291,16 @@ func TestAnalyzeDiscovers(t *testing.T) {
 	full, fullAcc := CrossEntropy(fx.logits, fx.v, fx.lab, nil, true)
 	// The logits went through float32: the rounding noise they carry off
 	// the key frequencies is what the restricted logits drop.
-	if !near(sum("restricted_loss"), full, 1e-6) || !near(sum("restricted_accuracy"), fullAcc, 1e-12) {
+	if !scalar.EqualWithinAbsOrRel(sum("restricted_loss"), full, 1e-6, 1e-6) || !scalar.EqualWithinAbsOrRel(sum("restricted_accuracy"), fullAcc, 1e-12, 1e-12) {
 		t.Errorf("restricted loss %g acc %g, want the full %g, %g", sum("restricted_loss"), sum("restricted_accuracy"), full, fullAcc)
 	}
-	if !near(sum("excluded_loss"), math.Log(13), 1e-6) {
+	if !scalar.EqualWithinAbsOrRel(sum("excluded_loss"), math.Log(13), 1e-6, 1e-6) {
 		t.Errorf("excluded loss %g, want log 13", sum("excluded_loss"))
 	}
 	trl, tra := CrossEntropy(fx.logits, fx.v, fx.lab, fx.mask, true)
 	tel, tea := CrossEntropy(fx.logits, fx.v, fx.lab, fx.mask, false)
 	for name, want := range map[string]float64{"train_loss": trl, "train_accuracy": tra, "test_loss": tel, "test_accuracy": tea, "sum_squared_weights": fx.ssq} {
-		if !near(sum(name), want, 1e-9) {
+		if !scalar.EqualWithinAbsOrRel(sum(name), want, 1e-9, 1e-9) {
 			t.Errorf("%s = %g, want %g", name, sum(name), want)
 		}
 	}
@@ -326,10 +326,10 @@ func TestAnalyzeFixedKeys(t *testing.T) {
 	restricted, excluded := Decompose(fx.logits, fx.p, fx.v, []int{2})
 	rl, _ := CrossEntropy(restricted, fx.v, fx.lab, nil, true)
 	el, _ := CrossEntropy(excluded, fx.v, fx.lab, fx.mask, true)
-	if g := res.Summary["restricted_loss"].Float64s()[0]; !near(g, rl, 1e-12) {
+	if g := res.Summary["restricted_loss"].Float64s()[0]; !scalar.EqualWithinAbsOrRel(g, rl, 1e-12, 1e-12) {
 		t.Errorf("restricted_loss = %g, want %g", g, rl)
 	}
-	if g := res.Summary["excluded_loss"].Float64s()[0]; !near(g, el, 1e-12) || near(g, math.Log(13), 1e-3) {
+	if g := res.Summary["excluded_loss"].Float64s()[0]; !scalar.EqualWithinAbsOrRel(g, el, 1e-12, 1e-12) || scalar.EqualWithinAbsOrRel(g, math.Log(13), 1e-3, 1e-3) {
 		t.Errorf("excluded_loss = %g, want %g (not log p: frequency 5 stays)", g, el)
 	}
 }
