@@ -165,6 +165,17 @@ func (p *process) startError(err error, pluginName string) error {
 	return fmt.Errorf("%s (%s): start: %v%s", p.label(), p.path, err, p.stderrNote())
 }
 
+// callerDeadlinePassed reports whether ctx's own deadline has passed. It
+// reads the clock rather than ctx.Err: gRPC's deadline timer may fire, and
+// the call fail, a moment before ctx's timer marks ctx done.
+func callerDeadlinePassed(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
 // call runs f under the call deadline and explains its failure.
 func (p *process) call(ctx context.Context, method string, f func(context.Context) error) error {
 	if err := p.usable(); err != nil {
@@ -179,12 +190,12 @@ func (p *process) call(ctx context.Context, method string, f func(context.Contex
 	if err == nil {
 		return nil
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if callerDeadlinePassed(ctx) {
 		// The caller's deadline passed first: the plugin is still busy with
 		// the call and would hold up every later one, so it is a hang too.
 		e := fmt.Errorf("%s did not answer %s within the caller's deadline; killed it", p.label(), method)
 		p.fail(e)
-		return fmt.Errorf("%w: %w", e, ctx.Err())
+		return fmt.Errorf("%w: %w", e, context.DeadlineExceeded)
 	}
 	if ctx.Err() != nil { // the caller gave up; the plugin is not at fault
 		return fmt.Errorf("%s: %s: %w", p.label(), method, ctx.Err())
