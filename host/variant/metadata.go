@@ -32,6 +32,20 @@ type CheckpointRecord struct {
 	TestAccuracy  float64 `json:"test_accuracy"`
 }
 
+// ResumeFiles records the state a run resumes from at Epoch: the weights
+// (a scheduled checkpoint or a resume file) and the optimizer state.
+type ResumeFiles struct {
+	Epoch     int        `json:"epoch"`
+	Weights   FileRecord `json:"weights"`
+	Optimizer FileRecord `json:"optimizer"`
+}
+
+// FileRecord is a file under the variant folder and the sha256 of its bytes.
+type FileRecord struct {
+	File   string `json:"file"` // relative to the variant folder
+	SHA256 string `json:"sha256"`
+}
+
 // TrainingSettings records the training configuration a variant was trained
 // with.
 type TrainingSettings struct {
@@ -66,6 +80,10 @@ type Metadata struct {
 	// ResumeEpoch is the epoch whose weights and optimizer state are saved
 	// for resuming; -1 when there is none.
 	ResumeEpoch int `json:"resume_epoch"`
+	// ResumeFiles names the two files a resumed or extended run starts from
+	// and their sha256, which it verifies before loading them. Absent in
+	// metadata written before tdw recorded it.
+	ResumeFiles *ResumeFiles `json:"resume_files,omitempty"`
 
 	Training *TrainingSettings `json:"training,omitempty"`
 	// Engines are the compute backends that trained the run, in the order

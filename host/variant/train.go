@@ -129,7 +129,7 @@ func (v *Variant) Train(ctx context.Context, opts TrainOptions) (*TrainingResult
 	var weights map[string]*sdk.Tensor
 	var opt *checkpoint.OptimizerState
 	if !plan.fresh {
-		if weights, opt, err = v.loadResume(m.ResumeEpoch); err != nil {
+		if weights, opt, err = v.loadResume(m, m.ResumeEpoch); err != nil {
 			return nil, err
 		}
 	}
@@ -235,11 +235,18 @@ func checkData(family string, cfg sdk.ModelConfig, d *sdk.TrainingData) error {
 	return nil
 }
 
-// loadResume reads the weights and optimizer state saved at epoch.
-func (v *Variant) loadResume(epoch int) (map[string]*sdk.Tensor, *checkpoint.OptimizerState, error) {
+// loadResume reads the weights and optimizer state saved at epoch, after
+// verifying both files against the sha256 metadata.json recorded when they
+// were written: resuming from a changed file would carry its corruption into
+// every later checkpoint under fresh, valid hashes.
+func (v *Variant) loadResume(m *Metadata, epoch int) (map[string]*sdk.Tensor, *checkpoint.OptimizerState, error) {
 	wpath := v.CheckpointPath(epoch)
 	if _, err := os.Stat(wpath); err != nil {
 		wpath = filepath.Join(v.CheckpointsDir(), ResumeName(epoch))
+	}
+	opath := filepath.Join(v.CheckpointsDir(), OptimizerName(epoch))
+	if err := v.verifyResume(m, epoch, wpath, opath); err != nil {
+		return nil, nil, err
 	}
 	ck, err := checkpoint.Load(wpath)
 	if err != nil {
@@ -248,7 +255,6 @@ func (v *Variant) loadResume(epoch int) (map[string]*sdk.Tensor, *checkpoint.Opt
 	if ck.Epoch != epoch {
 		return nil, nil, fmt.Errorf("resume %s: %s holds epoch %d, want %d", v.Name, wpath, ck.Epoch, epoch)
 	}
-	opath := filepath.Join(v.CheckpointsDir(), OptimizerName(epoch))
 	opt, err := checkpoint.ReadOptimizerState(opath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resume %s at epoch %d: %w", v.Name, epoch, err)
@@ -257,6 +263,39 @@ func (v *Variant) loadResume(epoch int) (map[string]*sdk.Tensor, *checkpoint.Opt
 		return nil, nil, fmt.Errorf("resume %s: %s holds epoch %d step %d, want epoch and step %d", v.Name, opath, opt.Epoch, opt.Step, epoch)
 	}
 	return ck.Tensors, opt, nil
+}
+
+// verifyResume checks the resume files' sha256 against metadata.json. A
+// variant trained before tdw recorded resume files has its weights checked
+// against the checkpoint record when they are a scheduled checkpoint, and
+// its optimizer state not at all.
+func (v *Variant) verifyResume(m *Metadata, epoch int, wpath, opath string) error {
+	want := map[string]string{}
+	if rf := m.ResumeFiles; rf != nil && rf.Epoch == epoch {
+		want[filepath.Join(v.dir, filepath.FromSlash(rf.Weights.File))] = rf.Weights.SHA256
+		want[filepath.Join(v.dir, filepath.FromSlash(rf.Optimizer.File))] = rf.Optimizer.SHA256
+	} else {
+		for _, c := range m.Checkpoints {
+			if c.Epoch == epoch && c.SHA256 != "" {
+				want[filepath.Join(v.dir, filepath.FromSlash(c.File))] = c.SHA256
+			}
+		}
+	}
+	for _, path := range []string{wpath, opath} {
+		sum, ok := want[path]
+		if !ok {
+			continue
+		}
+		got, err := checkpoint.FileSHA256(path)
+		if err != nil {
+			return fmt.Errorf("resume %s at epoch %d: %w", v.Name, epoch, err)
+		}
+		if got != sum {
+			return fmt.Errorf("resume %s at epoch %d: %s has sha256 %s, but %s recorded %s: the file changed after it was written; restore it, or retrain with --force",
+				v.Name, epoch, path, got, v.MetadataPath(), sum)
+		}
+	}
+	return nil
 }
 
 // run is the epoch loop: prepare the metadata and files for the run,
@@ -471,7 +510,7 @@ func (r *trainRun) finish() (*TrainingResult, error) {
 }
 
 // saveCheckpoint writes the checkpoint and the optimizer state beside it, and
-// records the checkpoint in m (not yet written).
+// records both in m (not yet written).
 func (v *Variant) saveCheckpoint(tr trainer, m *Metadata, rec CheckpointRecord, cfgJSON []byte, tdwVersion string) error {
 	path := v.CheckpointPath(rec.Epoch)
 	if err := checkpoint.Save(path, tr.Weights(), checkpoint.Meta{Epoch: rec.Epoch, Config: cfgJSON, TDWVersion: tdwVersion}); err != nil {
@@ -482,30 +521,59 @@ func (v *Variant) saveCheckpoint(tr trainer, m *Metadata, rec CheckpointRecord, 
 		return err
 	}
 	rec.SHA256 = sum
-	if err := v.saveOptimizer(tr, rec.Epoch); err != nil {
+	opt, err := v.saveOptimizer(tr, rec.Epoch)
+	if err != nil {
 		return err
 	}
 	m.Checkpoints = append(m.Checkpoints, rec)
 	m.CheckpointEpochs = append(m.CheckpointEpochs, rec.Epoch)
+	m.ResumeFiles = &ResumeFiles{Epoch: rec.Epoch, Weights: FileRecord{File: rec.File, SHA256: sum}, Optimizer: opt}
 	return nil
 }
 
 // saveResume writes the optimizer state of epoch and, unless the weights are
-// already in a checkpoint file, the weights as a resume file.
+// already in a checkpoint file, the weights as a resume file, and records
+// both in m (not yet written).
 func (v *Variant) saveResume(tr trainer, m *Metadata, epoch int, cfgJSON []byte, tdwVersion string, inCheckpoint bool) error {
-	if !inCheckpoint {
+	var weights FileRecord
+	if inCheckpoint {
+		for _, c := range m.Checkpoints {
+			if c.Epoch == epoch {
+				weights = FileRecord{File: c.File, SHA256: c.SHA256}
+			}
+		}
+	} else {
 		path := filepath.Join(v.CheckpointsDir(), ResumeName(epoch))
 		if err := checkpoint.Save(path, tr.Weights(), checkpoint.Meta{Epoch: epoch, Config: cfgJSON, TDWVersion: tdwVersion}); err != nil {
 			return err
 		}
+		sum, err := checkpoint.FileSHA256(path)
+		if err != nil {
+			return err
+		}
+		weights = FileRecord{File: CheckpointsDir + "/" + ResumeName(epoch), SHA256: sum}
 	}
-	return v.saveOptimizer(tr, epoch)
+	opt, err := v.saveOptimizer(tr, epoch)
+	if err != nil {
+		return err
+	}
+	m.ResumeFiles = &ResumeFiles{Epoch: epoch, Weights: weights, Optimizer: opt}
+	return nil
 }
 
-func (v *Variant) saveOptimizer(tr trainer, epoch int) error {
+// saveOptimizer writes the optimizer state of epoch and returns its record.
+func (v *Variant) saveOptimizer(tr trainer, epoch int) (FileRecord, error) {
 	st := tr.OptimizerState()
 	st.Epoch = epoch
-	return checkpoint.WriteOptimizerState(filepath.Join(v.CheckpointsDir(), OptimizerName(epoch)), st)
+	path := filepath.Join(v.CheckpointsDir(), OptimizerName(epoch))
+	if err := checkpoint.WriteOptimizerState(path, st); err != nil {
+		return FileRecord{}, err
+	}
+	sum, err := checkpoint.FileSHA256(path)
+	if err != nil {
+		return FileRecord{}, err
+	}
+	return FileRecord{File: CheckpointsDir + "/" + OptimizerName(epoch), SHA256: sum}, nil
 }
 
 // removeOlderResume deletes optimizer and resume files of epochs before
