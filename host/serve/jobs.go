@@ -137,13 +137,34 @@ type jobRequest struct {
 	Options json.RawMessage `json:"options"`
 }
 
-// trainOptions are a train job's options.
+// trainOptions are a train job's options. Epochs and ExtendTo are pointers
+// so that a given 0 is refused rather than read as "not given" (the
+// preset's default, which may be a 25,000-epoch run).
 type trainOptions struct {
-	Epochs      int    `json:"epochs"`
+	Epochs      *int   `json:"epochs"`
 	Checkpoints string `json:"checkpoints"`
 	Resume      bool   `json:"resume"`
-	ExtendTo    int    `json:"extend_to"`
+	ExtendTo    *int   `json:"extend_to"`
 	Force       bool   `json:"force"`
+}
+
+// counts returns the epoch counts, 0 where not given, refusing a given
+// count below 1.
+func (o trainOptions) counts() (epochs, extendTo int, err error) {
+	for _, c := range []struct {
+		name string
+		v    *int
+		dst  *int
+	}{{"epochs", o.Epochs, &epochs}, {"extend_to", o.ExtendTo, &extendTo}} {
+		if c.v == nil {
+			continue
+		}
+		if *c.v < 1 {
+			return 0, 0, errBadRequest("options: %s: %d: want a positive number (leave it out for the default)", c.name, *c.v)
+		}
+		*c.dst = *c.v
+	}
+	return epochs, extendTo, nil
 }
 
 // analyzeOptions are an analyze job's options.
@@ -221,8 +242,12 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 		if err := decodeStrict("options", opts, &o); err != nil {
 			return 0, nil, err
 		}
+		epochs, extendTo, cerr := o.counts()
+		if cerr != nil {
+			return 0, nil, cerr
+		}
 		in, err = s.jobs.StartTrain(job.TrainRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
-			Epochs: o.Epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: o.ExtendTo, Force: o.Force})
+			Epochs: epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: extendTo, Force: o.Force})
 	case string(job.KindAnalyze):
 		var o analyzeOptions
 		if err := decodeStrict("options", opts, &o); err != nil {

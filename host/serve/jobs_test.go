@@ -208,6 +208,8 @@ func TestJobsAPI(t *testing.T) {
 		{"unknown option", `{"kind":"train",` + tiny + `,"options":{"epoch":5}}`, nil, 400, `options: unknown field "epoch"`},
 		{"option type", `{"kind":"train",` + tiny + `,"options":{"epochs":"5"}}`, nil, 400, `epochs`},
 		{"bad schedule", `{"kind":"train",` + tiny + `,"options":{"checkpoints":"0:x"}}`, nil, 400, `checkpoints`},
+		{"zero epochs", `{"kind":"train",` + tiny + `,"options":{"epochs":0}}`, nil, 400, `epochs: 0: want a positive number`},
+		{"zero extend_to", `{"kind":"train",` + tiny + `,"options":{"extend_to":0}}`, nil, 400, `extend_to: 0: want a positive number`},
 		{"force and resume", `{"kind":"train",` + tiny + `,"options":{"force":true,"resume":true}}`, nil, 400, `force:`},
 		{"preset", `{"kind":"train",` + tiny + `,"preset":"huge"}`, nil, 400, `no preset "huge"`},
 		{"analyze missing variant", `{"kind":"analyze","family":"modulo_addition_1layer","variant":"nope","options":{"analyzers":["neuron_freq_norm"]}}`, nil, 400, "variant: variant nope"},

@@ -72,6 +72,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--analyzers", "", "analyzers"}, exitUsage, "--analyzers: empty folder"},
 		{[]string{"--analyzers", filepath.Join(ws, "absent"), "analyzers"}, exitRuntime, "absent does not exist"},
 		{[]string{"analyzers"}, exitRuntime, "2 of 4 analyzers"},
+		{[]string{"train", "toy", "--epochs", "0"}, exitUsage, `invalid argument "0" for "--epochs" flag: 0: want a positive number`},
+		{[]string{"run", "--epochs", "0"}, exitUsage, `invalid argument "0" for "--epochs" flag`},
+		{[]string{"train", "toy", "--extend-to", "-5"}, exitUsage, `invalid argument "-5" for "--extend-to" flag`},
 		{[]string{"families", "ghost"}, exitRuntime, `family "ghost" is not installed (installed: toy, toy_missing)`},
 	}
 	for _, c := range cases {

@@ -40,7 +40,7 @@ A rerun trains nothing and computes only missing or stale artifacts.`,
 		f.StringVar(&o.family, "family", "", "family to run (default: the only installed one, or "+defaultFamily+")")
 		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE (repeatable)")
 		f.StringVar(&o.preset, "preset", "", "family preset (default: the family's default_preset)")
-		f.IntVar(&o.epochs, "epochs", 0, "epochs to train an untrained variant (default: the preset's)")
+		positiveIntVar(f, &o.epochs, "epochs", "epochs to train an untrained variant (default: the preset's)")
 		o.analyze.register(cmd)
 		return cmd
 	})

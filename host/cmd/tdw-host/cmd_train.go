@@ -55,10 +55,10 @@ the summary to stdout.`,
 		f := cmd.Flags()
 		f.StringArrayVarP(&o.params, "param", "p", nil, "domain parameter NAME=VALUE (repeatable)")
 		f.StringVar(&o.preset, "preset", "", "family preset to start from (see 'tdw-host families FAMILY')")
-		f.IntVar(&o.epochs, "epochs", 0, "number of epochs (default: the preset's or family's)")
+		positiveIntVar(f, &o.epochs, "epochs", "number of epochs (default: the preset's or family's)")
 		f.StringVar(&o.checkpoints, "checkpoints", "", "checkpoint schedule spec, e.g. 0:1000:50,final")
 		f.BoolVar(&o.resume, "resume", false, "continue a stopped run from its last saved state")
-		f.IntVar(&o.extendTo, "extend-to", 0, "train a finished run further, to this many epochs")
+		positiveIntVar(f, &o.extendTo, "extend-to", "train a finished run further, to this many epochs")
 		f.BoolVar(&o.force, "force", false, "discard an existing run of the variant (checkpoints and analysis) and train from scratch")
 		f.BoolVar(&o.quiet, "quiet", false, "no progress line")
 		return cmd
