@@ -19,6 +19,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -77,11 +78,12 @@ type Progress struct {
 // Run is the domain model's AnalysisRun over one variant.
 type Run struct {
 	v       *variant.Variant
+	art     *results.Artifacts // v's analysis folder
 	family  sdk.Family
 	cfg     Config
 	opts    Options
 	entries []*registry.AnalyzerManifest
-	state   State
+	state   results.State
 	log     hclog.Logger
 }
 
@@ -100,7 +102,7 @@ func New(v *variant.Variant, family sdk.Family, cfg Config, opts Options) *Run {
 	if opts.Command == "" {
 		opts.Command = "analyze"
 	}
-	return &Run{v: v, family: family, cfg: cfg, opts: opts, state: NotStarted, log: opts.Logger.Named("analysis")}
+	return &Run{v: v, art: results.For(v), family: family, cfg: cfg, opts: opts, state: results.NotStarted, log: opts.Logger.Named("analysis")}
 }
 
 // Register adds an analyzer to the run and returns the run. Registering a
@@ -116,15 +118,15 @@ func (r *Run) Register(m *registry.AnalyzerManifest) *Run {
 }
 
 // State returns the run's state.
-func (r *Run) State() State { return r.state }
+func (r *Run) State() results.State { return r.state }
 
 // ManifestPath returns where the run's manifest lives.
-func (r *Run) ManifestPath() string { return filepath.Join(r.v.ArtifactsDir(), ManifestFile) }
+func (r *Run) ManifestPath() string { return r.art.ManifestPath() }
 
 // CompletedEpochs returns the epochs the named analyzer has artifacts for,
 // according to the manifest on disk.
 func (r *Run) CompletedEpochs(name string) ([]int, error) {
-	m, err := LoadManifest(r.ManifestPath(), r.v.Family, r.v.Name)
+	m, err := loadManifest(r.art, r.v)
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +138,13 @@ func (r *Run) CompletedEpochs(name string) ([]int, error) {
 }
 
 // LoadArtifact returns the named analyzer's per-epoch arrays stacked over its
-// completed epochs (see Loader.Load).
+// completed epochs (see results.Reader.Load).
 func (r *Run) LoadArtifact(name string, fields ...string) (*sdk.Stacked, error) {
-	return NewLoader(r.v.ArtifactsDir()).Load(name, fields...)
+	rd, err := r.art.Reader()
+	if err != nil {
+		return nil, err
+	}
+	return rd.Load(name, fields...)
 }
 
 // Report says what a run did, per analyzer.
@@ -183,7 +189,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	if len(r.entries) == 0 {
 		return rep, fmt.Errorf("no analyzers registered")
 	}
-	if err := os.MkdirAll(r.v.ArtifactsDir(), 0o755); err != nil {
+	if err := os.MkdirAll(r.art.Dir(), 0o755); err != nil {
 		return rep, err
 	}
 	lock, err := lockfile.Acquire(filepath.Join(r.v.Dir(), variant.LockFile), "tdw-host "+r.opts.Command)
@@ -192,7 +198,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	}
 	defer lock.Release()
 
-	man, err := LoadManifest(r.ManifestPath(), r.v.Family, r.v.Name)
+	man, err := loadManifest(r.art, r.v)
 	if err != nil {
 		return rep, err
 	}
@@ -246,7 +252,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	for _, m := range r.entries {
 		a := &active{m: m, todo: map[int]bool{}, rep: &AnalyzerReport{Failures: map[int]string{}}}
 		rep.Analyzers[m.Name] = a.rep
-		rec := man.Record(m.Name)
+		rec := record(man, m.Name)
 		var sticky bool
 		if a.settings, a.key, sticky, err = r.cfg.settingsFor(m, rec); err != nil {
 			return rep, err
@@ -260,15 +266,15 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 		}
 		if !recordCurrent(rec, m, a.key) {
 			// Another version or other settings: nothing recorded still holds.
-			*rec = AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,
-				Epochs: map[int]*EpochRecord{}, Errors: map[int]string{}}
+			*rec = results.AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,
+				Epochs: map[int]*results.EpochRecord{}, Errors: map[int]string{}}
 		}
 		if m.Kind == sdk.CrossEpoch {
 			cross = append(cross, a)
 			continue
 		}
 		for _, e := range epochs {
-			if r.cfg.Force || !epochFresh(rec, e, hashes[e], r.v.ArtifactsDir()) {
+			if r.cfg.Force || !epochFresh(r.art, m.Name, rec, e, hashes[e]) {
 				a.todo[e] = true
 			} else {
 				a.rep.UpToDate++
@@ -284,19 +290,19 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 		}
 	}
 
-	r.state = InProgress
-	man.State = InProgress
-	if err := man.Save(r.ManifestPath()); err != nil {
+	r.state = results.InProgress
+	man.State = results.InProgress
+	if err := saveManifest(man, r.ManifestPath()); err != nil {
 		return rep, err
 	}
 	defer func() {
 		if ctx.Err() != nil {
-			r.state = Terminated
+			r.state = results.Terminated
 		} else {
-			r.state = Complete
+			r.state = results.Complete
 		}
 		man.State = r.state
-		if serr := man.Save(r.ManifestPath()); serr != nil && err == nil {
+		if serr := saveManifest(man, r.ManifestPath()); serr != nil && err == nil {
 			err = serr
 		}
 		rep.Elapsed = time.Since(start)
@@ -322,7 +328,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	if ctx.Err() != nil {
 		return rep, nil
 	}
-	if err := r.crossEpoch(ctx, man, cross, epochs, runInfo); err != nil {
+	if err := r.crossEpoch(ctx, man, cross, runInfo); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -378,11 +384,6 @@ func dedupe(s []int) []int {
 	return out
 }
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
 // loaded is one checkpoint ready for the analyzers.
 type loaded struct {
 	epoch int
@@ -394,7 +395,7 @@ type loaded struct {
 
 // perCheckpoint runs the per-checkpoint phase: a producer loads and runs the
 // forward pass of the next checkpoint while the analyzers work on this one.
-func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, epochs []int, hashes map[int]string,
+func (r *Run) perCheckpoint(ctx context.Context, man *results.Manifest, per []*active, epochs []int, hashes map[int]string,
 	host *hostService, runInfo func(*active) *sdk.Run) error {
 	var work []int
 	for _, e := range epochs {
@@ -499,7 +500,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 			for _, a := range per {
 				if a.todo[l.epoch] {
 					a.rep.Failures[l.epoch] = l.err.Error()
-					man.Record(a.m.Name).Errors[l.epoch] = l.err.Error()
+					record(man, a.m.Name).Errors[l.epoch] = l.err.Error()
 				}
 			}
 			r.log.Error("checkpoint failed", "epoch", l.epoch, "error", l.err)
@@ -523,7 +524,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 			if err != nil {
 				msg := fmt.Sprintf("analyzer %s epoch %d: %v", a.m.Name, l.epoch, err)
 				a.rep.Failures[l.epoch] = msg
-				man.Record(a.m.Name).Errors[l.epoch] = msg
+				record(man, a.m.Name).Errors[l.epoch] = msg
 				continue
 			}
 			ready = append(ready, a)
@@ -538,7 +539,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 				er, err := r.analyzeOne(ctx, a, cp, l.sha)
 				manMu.Lock()
 				defer manMu.Unlock()
-				rec := man.Record(a.m.Name)
+				rec := record(man, a.m.Name)
 				if err != nil {
 					if ctx.Err() != nil {
 						return // interrupted, not failed
@@ -578,7 +579,7 @@ func (r *Run) perCheckpoint(ctx context.Context, man *Manifest, per []*active, e
 }
 
 // analyzeOne runs one analyzer on one checkpoint and writes its artifact.
-func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string) (*EpochRecord, error) {
+func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string) (*results.EpochRecord, error) {
 	timeout := a.m.Timeout
 	if timeout == 0 {
 		timeout = r.opts.CallTimeout
@@ -600,15 +601,15 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	if err := checkResult(a.m, res); err != nil {
 		return nil, fmt.Errorf("analyzer %s epoch %d returned %w", a.m.Name, cp.Epoch, err)
 	}
-	rel := filepath.Join(a.m.Name, EpochFile(cp.Epoch))
-	path := filepath.Join(r.v.ArtifactsDir(), rel)
+	rel := results.EpochRel(a.m.Name, cp.Epoch)
+	path := r.art.Path(rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
 	if err := artifact.WriteNPZ(path, res.Arrays, artifact.WriteOptions{}); err != nil {
 		return nil, err
 	}
-	er := &EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Summary: map[string]SummaryValue{}}
+	er := &results.EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Summary: map[string]results.SummaryValue{}}
 	for name, t := range res.Summary {
 		er.Summary[name] = summaryValue(t)
 	}
@@ -617,9 +618,6 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 
 // endTimeout bounds an analyzer's End call: it only releases resources.
 const endTimeout = 30 * time.Second
-
-// EpochFile is the name of an analyzer's artifact for one epoch.
-func EpochFile(epoch int) string { return fmt.Sprintf("epoch_%05d.npz", epoch) }
 
 // checkResult holds a plugin to its analyzer.json: every array it returns is
 // declared, with the declared dtype, and every plainly named output is there.
@@ -670,18 +668,18 @@ func findSpec(specs []registry.OutputSpec, name string) (registry.OutputSpec, bo
 }
 
 // flush writes the manifest and every analyzer's summary.npz.
-func (r *Run) flush(man *Manifest, per []*active) error {
+func (r *Run) flush(man *results.Manifest, per []*active) error {
 	for _, a := range per {
-		if err := r.writeSummary(man.Record(a.m.Name), a.m.Name); err != nil {
+		if err := r.writeSummary(record(man, a.m.Name), a.m.Name); err != nil {
 			return err
 		}
 	}
-	return man.Save(r.ManifestPath())
+	return saveManifest(man, r.ManifestPath())
 }
 
 // writeSummary stacks an analyzer's per-epoch statistics into summary.npz,
 // with an "epochs" array. Epochs missing a statistic are left out of it.
-func (r *Run) writeSummary(rec *AnalyzerRecord, name string) error {
+func (r *Run) writeSummary(rec *results.AnalyzerRecord, name string) error {
 	epochs := rec.CompletedEpochs()
 	arrays := map[string]*sdk.Tensor{}
 	names := map[string]bool{}
@@ -710,23 +708,16 @@ func (r *Run) writeSummary(rec *AnalyzerRecord, name string) error {
 			}
 			ts = append(ts, t)
 		}
-		st, err := Stack(ts)
+		st, err := results.Stack(ts)
 		if err != nil {
 			return fmt.Errorf("analyzer %s: summary %q changes shape across epochs: %w", name, k, err)
 		}
 		arrays[k] = st
 	}
 	arrays["epochs"] = sdk.FromInt64(used, len(used))
-	path := filepath.Join(r.v.ArtifactsDir(), name, SummaryFile)
+	path := r.art.SummaryPath(name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	return artifact.WriteNPZ(path, arrays, artifact.WriteOptions{})
 }
-
-// SummaryFile and CrossEpochFile are the names of an analyzer's stacked
-// summary and cross-epoch artifact.
-const (
-	SummaryFile    = "summary.npz"
-	CrossEpochFile = "cross_epoch.npz"
-)
