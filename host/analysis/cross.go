@@ -17,11 +17,12 @@ import (
 // crossEpoch runs the cross-epoch analyzers after the per-checkpoint phase,
 // each once its inputs are final (dependency order), on the stacked
 // artifacts it declares.
-func (r *Run) crossEpoch(ctx context.Context, man *results.Manifest, cross []*active, runInfo func(*active) *sdk.Run) error {
+func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
 	order, err := crossOrder(cross)
 	if err != nil {
 		return err
 	}
+	man := s.man
 	// The manifest in hand is the one on disk (saved when the run started,
 	// flushed by the per-checkpoint phase): the inputs are read by it.
 	rd := r.art.With(man)
@@ -42,7 +43,7 @@ func (r *Run) crossEpoch(ctx context.Context, man *results.Manifest, cross []*ac
 			continue
 		}
 		t0 := time.Now()
-		if err := r.runCross(ctx, a, inputs, runInfo(a)); err != nil {
+		if err := r.runCross(ctx, a, inputs, r.runInfo(s, a)); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
