@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -37,7 +38,7 @@ type Config struct {
 // mixes settings across epochs. Otherwise (no record, another version, or
 // settings it no longer accepts) the defaults apply. sticky reports that the
 // recorded settings were kept.
-func (c *Config) settingsFor(m *registry.AnalyzerManifest, rec *AnalyzerRecord) (p sdk.Params, key string, sticky bool, err error) {
+func (c *Config) settingsFor(m *registry.AnalyzerManifest, rec *results.AnalyzerRecord) (p sdk.Params, key string, sticky bool, err error) {
 	p, given := c.Settings[m.Name]
 	if !given && rec != nil && rec.Settings != nil && rec.Version == m.Version && rec.Kind == m.Kind {
 		if p, err := registry.ValidateParams(m.Parameters, rec.Settings); err == nil {

@@ -10,36 +10,40 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // crossEpoch runs the cross-epoch analyzers after the per-checkpoint phase,
 // each once its inputs are final (dependency order), on the stacked
 // artifacts it declares.
-func (r *Run) crossEpoch(ctx context.Context, man *Manifest, cross []*active, epochs []int, runInfo func(*active) *sdk.Run) error {
+func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
 	order, err := crossOrder(cross)
 	if err != nil {
 		return err
 	}
-	loader := NewLoader(r.v.ArtifactsDir())
+	man := s.man
+	// The manifest in hand is the one on disk (saved when the run started,
+	// flushed by the per-checkpoint phase): the inputs are read by it.
+	rd := r.art.With(man)
 	start := time.Now()
 	for i, a := range order {
 		if ctx.Err() != nil {
 			return nil
 		}
-		inputs, key, err := r.crossInputs(man, loader, a, epochs)
+		inputs, key, err := r.crossInputs(rd, a)
 		if err != nil {
 			a.rep.Failures[-1] = err.Error()
-			man.Record(a.m.Name).Errors[-1] = err.Error()
+			record(man, a.m.Name).Errors[-1] = err.Error()
 			continue
 		}
-		rec := man.Record(a.m.Name)
-		if !r.cfg.Force && rec.Cross != nil && rec.Cross.InputsKey == key && fileExists(filepath.Join(r.v.ArtifactsDir(), rec.Cross.File)) {
+		rec := record(man, a.m.Name)
+		if !r.cfg.Force && rec.Cross != nil && rec.Cross.InputsKey == key && r.art.CrossOnDisk(a.m.Name) {
 			a.rep.UpToDate++
 			continue
 		}
 		t0 := time.Now()
-		if err := r.runCross(ctx, a, inputs, runInfo(a)); err != nil {
+		if err := r.runCross(ctx, a, inputs, r.runInfo(s, a)); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -47,12 +51,12 @@ func (r *Run) crossEpoch(ctx context.Context, man *Manifest, cross []*active, ep
 			rec.Errors[-1] = err.Error()
 			r.log.Error("cross-epoch analyzer failed", "analyzer", a.m.Name, "error", err)
 		} else {
-			rec.Cross = &CrossRecord{File: filepath.Join(a.m.Name, CrossEpochFile), Seconds: time.Since(t0).Seconds(), InputsKey: key}
+			rec.Cross = &results.CrossRecord{File: results.CrossRel(a.m.Name), Seconds: time.Since(t0).Seconds(), InputsKey: key}
 			delete(rec.Errors, -1)
 			a.rep.Computed++
 			a.rep.Seconds += rec.Cross.Seconds
 		}
-		if err := man.Save(r.ManifestPath()); err != nil {
+		if err := saveManifest(man, r.ManifestPath()); err != nil {
 			return err
 		}
 		if r.opts.Progress != nil {
@@ -75,7 +79,7 @@ func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.St
 	if err := checkArrays("array", a.m.Outputs, out); err != nil {
 		return fmt.Errorf("analyzer %s returned %w", a.m.Name, err)
 	}
-	path := filepath.Join(r.v.ArtifactsDir(), a.m.Name, CrossEpochFile)
+	path := r.art.CrossPath(a.m.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -83,9 +87,10 @@ func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.St
 }
 
 // crossInputs gathers a cross-epoch analyzer's declared artifacts, stacked
-// over the run's epochs that the source has completed, and a key that
-// changes whenever any of them would.
-func (r *Run) crossInputs(man *Manifest, loader *Loader, a *active, epochs []int) (map[string]*sdk.Stacked, string, error) {
+// over the epochs their source has completed, and a key that changes
+// whenever any of them would.
+func (r *Run) crossInputs(rd *results.Reader, a *active) (map[string]*sdk.Stacked, string, error) {
+	man := rd.Manifest()
 	in := map[string]*sdk.Stacked{}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%s|%s\n", a.m.Name, a.m.Version, a.key)
@@ -102,9 +107,9 @@ func (r *Run) crossInputs(man *Manifest, loader *Loader, a *active, epochs []int
 		var st *sdk.Stacked
 		var err error
 		if ref.Summary {
-			st, err = loader.Summary(ref.Analyzer)
+			st, err = rd.Summary(ref.Analyzer)
 		} else {
-			st, err = loader.Load(ref.Analyzer)
+			st, err = rd.Load(ref.Analyzer)
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("analyzer %s input %s: %w", a.m.Name, ref, err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
 )
@@ -90,11 +91,11 @@ func TestKill9ThenResume(t *testing.T) {
 	if !killed {
 		t.Fatal("child finished or failed before it could be killed")
 	}
-	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), "", "")
+	man, err := results.For(v).Manifest()
 	if err != nil {
 		t.Fatalf("manifest after kill -9: %v", err)
 	}
-	if man.State != InProgress {
+	if man.State != results.InProgress {
 		t.Errorf("manifest state after kill -9 is %s, want IN_PROGRESS", man.State)
 	}
 

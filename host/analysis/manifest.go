@@ -1,146 +1,35 @@
 package analysis
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"sort"
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/atomicfile"
+	"github.com/tdw-workbench/tdw/host/results"
+	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// ManifestFile is the name of the manifest in a variant's analysis folder.
-const ManifestFile = "manifest.json"
+// The manifest's format is results.Manifest (host/results reads it); this
+// file is its writing side.
 
-// ManifestFormat is the version of manifest.json this package writes. A
-// manifest of a newer format is refused rather than misread.
-const ManifestFormat = 1
-
-// State is an analysis run's state, as recorded in the manifest.
-type State string
-
-// Analysis run states (the domain model's AnalysisRunState).
-const (
-	NotStarted State = "NOT_STARTED"
-	InProgress State = "IN_PROGRESS"
-	Complete   State = "COMPLETE"
-	Terminated State = "TERMINATED"
-)
-
-// Manifest is analysis/manifest.json: what every analyzer has computed for a
-// variant, from which checkpoint, and what failed. It is the record of
-// completion: an epoch file on disk that the manifest does not list is
-// recomputed (it may have been written after the last flush).
-// docs/formats/analysis.md documents the format.
-type Manifest struct {
-	Format    int                        `json:"format_version"`
-	Family    string                     `json:"family"`
-	Variant   string                     `json:"variant"`
-	State     State                      `json:"state"`
-	Updated   time.Time                  `json:"updated"`
-	Analyzers map[string]*AnalyzerRecord `json:"analyzers"`
-}
-
-// AnalyzerRecord is one analyzer's part of the manifest.
-type AnalyzerRecord struct {
-	Version string   `json:"version"`
-	Kind    sdk.Kind `json:"kind"`
-	// SettingsKey identifies the analyzer's parameter values; artifacts
-	// computed under other settings are stale.
-	SettingsKey string     `json:"settings_key"`
-	Settings    sdk.Params `json:"settings,omitempty"`
-	// Outputs describe the arrays last written, by name.
-	Outputs map[string]ArrayInfo `json:"outputs,omitempty"`
-	// Epochs holds each completed epoch, keyed by epoch number.
-	Epochs map[int]*EpochRecord `json:"epochs,omitempty"`
-	// Errors holds the last failure per epoch ("cross_epoch" uses epoch -1).
-	Errors map[int]string `json:"errors,omitempty"`
-	// Cross is set for a cross-epoch analyzer once it has run.
-	Cross *CrossRecord `json:"cross_epoch,omitempty"`
-}
-
-// ArrayInfo is an array's dtype and shape.
-type ArrayInfo struct {
-	DType sdk.DType `json:"dtype"`
-	Shape []int     `json:"shape"`
-}
-
-// EpochRecord says how one epoch's artifact was computed.
-type EpochRecord struct {
-	File             string  `json:"file"`
-	CheckpointSHA256 string  `json:"checkpoint_sha256"`
-	Seconds          float64 `json:"seconds"`
-	// Summary holds the analyzer's per-epoch statistics; summary.npz is
-	// rebuilt from these, so a resumed run loses none of them.
-	Summary map[string]SummaryValue `json:"summary,omitempty"`
-}
-
-// SummaryValue is one per-epoch statistic: a small array kept in JSON.
-type SummaryValue struct {
-	DType  sdk.DType `json:"dtype"`
-	Shape  []int     `json:"shape"`
-	Values []float64 `json:"values"`
-}
-
-// CrossRecord says how a cross-epoch artifact was computed.
-type CrossRecord struct {
-	File    string  `json:"file"`
-	Seconds float64 `json:"seconds"`
-	// InputsKey identifies the inputs it was computed from (the epochs and
-	// versions of the artifacts it read); other inputs make it stale.
-	InputsKey string `json:"inputs_key"`
-}
-
-// NewManifest returns an empty manifest for a variant.
-func NewManifest(family, variant string) *Manifest {
-	return &Manifest{Format: ManifestFormat, Family: family, Variant: variant, State: NotStarted,
-		Analyzers: map[string]*AnalyzerRecord{}}
-}
-
-// LoadManifest reads path. A missing file gives an empty manifest; a
-// malformed or newer-format file gives an error naming the file.
-func LoadManifest(path, family, variant string) (*Manifest, error) {
-	b, err := os.ReadFile(path)
+// loadManifest reads v's manifest through host/results; a variant never
+// analyzed starts from an empty one.
+func loadManifest(art *results.Artifacts, v *variant.Variant) (*results.Manifest, error) {
+	m, err := art.Manifest()
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewManifest(family, variant), nil
+		return results.NewManifest(v.Family, v.Name), nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: malformed manifest: %w (move it aside to start the analysis over)", path, err)
-	}
-	if m.Format > ManifestFormat {
-		return nil, fmt.Errorf("%s: manifest format %d is newer than this tdw reads (%d)", path, m.Format, ManifestFormat)
-	}
-	if m.Analyzers == nil {
-		m.Analyzers = map[string]*AnalyzerRecord{}
-	}
-	for name, r := range m.Analyzers {
-		if r == nil {
-			return nil, fmt.Errorf("%s: analyzers.%s is null", path, name)
-		}
-		if r.Epochs == nil {
-			r.Epochs = map[int]*EpochRecord{}
-		}
-		if r.Errors == nil {
-			r.Errors = map[int]string{}
-		}
-	}
-	return &m, nil
+	return m, err
 }
 
-// Save writes the manifest to path atomically.
-func (m *Manifest) Save(path string) error {
-	m.Format = ManifestFormat
+// saveManifest writes the manifest to path atomically, stamped with this
+// format version and the time.
+func saveManifest(m *results.Manifest, path string) error {
+	m.Format = results.ManifestFormat
 	m.Updated = time.Now().UTC().Truncate(time.Millisecond)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -149,42 +38,17 @@ func (m *Manifest) Save(path string) error {
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// Record returns the named analyzer's record, creating an empty one.
-func (m *Manifest) Record(name string) *AnalyzerRecord {
+// record returns the named analyzer's record, creating an empty one.
+func record(m *results.Manifest, name string) *results.AnalyzerRecord {
 	r := m.Analyzers[name]
 	if r == nil {
-		r = &AnalyzerRecord{Epochs: map[int]*EpochRecord{}, Errors: map[int]string{}}
+		r = &results.AnalyzerRecord{Epochs: map[int]*results.EpochRecord{}, Errors: map[int]string{}}
 		m.Analyzers[name] = r
 	}
 	return r
 }
 
-// CompletedEpochs returns the epochs the record lists, ascending.
-func (r *AnalyzerRecord) CompletedEpochs() []int {
-	out := make([]int, 0, len(r.Epochs))
-	for e := range r.Epochs {
-		out = append(out, e)
-	}
-	sort.Ints(out)
-	return out
-}
-
 // summaryValue converts a summary tensor for the manifest.
-func summaryValue(t *sdk.Tensor) SummaryValue {
-	return SummaryValue{DType: t.DType(), Shape: append([]int{}, t.Shape()...), Values: t.AsFloat64()}
-}
-
-// Tensor converts a summary value back to a tensor of its dtype. Values
-// round-trip exactly for every dtype a summary may hold (float64 holds any
-// float32, float16 or int32 exactly).
-func (s SummaryValue) Tensor() (*sdk.Tensor, error) {
-	if !s.DType.Valid() {
-		return nil, fmt.Errorf("unknown dtype %q", s.DType)
-	}
-	if sdk.NumElements(s.Shape) != len(s.Values) {
-		return nil, fmt.Errorf("%d values for shape %v", len(s.Values), s.Shape)
-	}
-	t := sdk.NewTensor(s.DType, s.Shape...)
-	setFromFloat64(t, s.Values)
-	return t, nil
+func summaryValue(t *sdk.Tensor) results.SummaryValue {
+	return results.SummaryValue{DType: t.DType(), Shape: append([]int{}, t.Shape()...), Values: t.AsFloat64()}
 }

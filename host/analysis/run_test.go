@@ -15,6 +15,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/lockfile"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -166,23 +167,22 @@ func TestRunEndToEndAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Execute: %v (report %+v)", err, rep)
 	}
-	if r.State() != Complete {
+	if r.State() != results.Complete {
 		t.Errorf("state %s, want COMPLETE", r.State())
 	}
 	epochs := []int{0, 10, 20, 30}
-	dir := v.ArtifactsDir()
 	for _, name := range []string{"parameter_snapshot", "input_trace", "neuron_freq_norm", "landscape_flatness"} {
 		if got := rep.Analyzers[name].Computed; got != len(epochs) {
 			t.Errorf("%s computed %d epochs, want %d", name, got, len(epochs))
 		}
 		for _, e := range epochs {
-			if _, err := os.Stat(filepath.Join(dir, name, EpochFile(e))); err != nil {
+			if _, err := os.Stat(results.For(v).EpochPath(name, e)); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
 	}
 	// The weights reach analyzers unchanged.
-	snap := readAll(t, filepath.Join(dir, "parameter_snapshot", EpochFile(20)))
+	snap := readAll(t, results.For(v).EpochPath("parameter_snapshot", 20))
 	ck, err := v.LoadCheckpoint(20)
 	if err != nil {
 		t.Fatal(err)
@@ -192,12 +192,12 @@ func TestRunEndToEndAndResume(t *testing.T) {
 		t.Error("parameter_snapshot's embed.W_E differs from the checkpoint's")
 	}
 	// Summaries are stacked with their epochs.
-	sum := readAll(t, filepath.Join(dir, "input_trace", SummaryFile))
+	sum := readAll(t, results.For(v).SummaryPath("input_trace"))
 	if got := sum["epochs"].Int64s(); fmt.Sprint(got) != fmt.Sprint([]int64{0, 10, 20, 30}) {
 		t.Errorf("summary epochs %v", got)
 	}
 	// Cross-epoch analyzers run on the stacked artifacts.
-	cross := readAll(t, filepath.Join(dir, "neuron_dynamics", CrossEpochFile))
+	cross := readAll(t, results.For(v).CrossPath("neuron_dynamics"))
 	if sh := cross["dominant_frequency"].Shape(); len(sh) != 2 || sh[0] != len(epochs) {
 		t.Errorf("neuron_dynamics dominant_frequency shape %v, want (%d, n_neurons)", sh, len(epochs))
 	}
@@ -222,7 +222,7 @@ func TestRunEndToEndAndResume(t *testing.T) {
 	}
 
 	// A lost epoch file is recomputed, alone, to the same bytes.
-	lost := filepath.Join(dir, "input_trace", EpochFile(10))
+	lost := results.For(v).EpochPath("input_trace", 10)
 	before, _ := os.ReadFile(lost)
 	os.Remove(lost)
 	rep3, err := newRun(v, Config{}, ms...).Execute(context.Background())
@@ -296,7 +296,7 @@ func TestRunFailingAnalyzerDoesNotStopOthers(t *testing.T) {
 	if got := rep.Analyzers["input_trace"].Computed; got != 4 {
 		t.Errorf("input_trace computed %d, want 4", got)
 	}
-	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), "", "")
+	man, err := results.For(v).Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,14 +370,14 @@ func TestRunCancelledIsTerminated(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	if r.State() != Terminated {
+	if r.State() != results.Terminated {
 		t.Errorf("state %s, want TERMINATED", r.State())
 	}
-	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), "", "")
+	man, err := results.For(v).Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if man.State != Terminated || len(man.Analyzers["input_trace"].Epochs) == 0 {
+	if man.State != results.Terminated || len(man.Analyzers["input_trace"].Epochs) == 0 {
 		t.Errorf("manifest state %s with %d epochs, want TERMINATED with the finished epoch kept", man.State, len(man.Analyzers["input_trace"].Epochs))
 	}
 	// Resuming finishes the rest.

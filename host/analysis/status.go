@@ -1,24 +1,24 @@
 package analysis
 
 import (
-	"path/filepath"
-
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// epochFresh reports whether rec holds an up-to-date artifact of epoch,
-// computed from the checkpoint with hash sha, with the file still on disk.
-// The record's version and settings are checked by the caller.
-func epochFresh(rec *AnalyzerRecord, epoch int, sha, dir string) bool {
+// epochFresh reports whether rec, the record of analyzer name, holds an
+// up-to-date artifact of epoch, computed from the checkpoint with hash sha,
+// with the file still on disk. The record's version and settings are checked
+// by the caller.
+func epochFresh(art *results.Artifacts, name string, rec *results.AnalyzerRecord, epoch int, sha string) bool {
 	er, ok := rec.Epochs[epoch]
-	return ok && er.CheckpointSHA256 == sha && fileExists(filepath.Join(dir, er.File))
+	return ok && er.CheckpointSHA256 == sha && art.EpochOnDisk(name, epoch)
 }
 
 // recordCurrent reports whether rec was computed by this version of the
 // analyzer with these settings.
-func recordCurrent(rec *AnalyzerRecord, m *registry.AnalyzerManifest, key string) bool {
+func recordCurrent(rec *results.AnalyzerRecord, m *registry.AnalyzerManifest, key string) bool {
 	return rec.Version == m.Version && rec.SettingsKey == key && rec.Kind == m.Kind
 }
 
@@ -45,7 +45,8 @@ type ArtifactStatus struct {
 // rerun without --set would: the recorded ones when the installed version
 // still accepts them, else the defaults.
 func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]ArtifactStatus, error) {
-	man, err := LoadManifest(filepath.Join(v.ArtifactsDir(), ManifestFile), v.Family, v.Name)
+	art := results.For(v)
+	man, err := loadManifest(art, v)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 		}
 		if m.Kind == "cross-epoch" {
 			switch {
-			case !ok || rec.Cross == nil || !fileExists(filepath.Join(v.ArtifactsDir(), rec.Cross.File)):
+			case !ok || rec.Cross == nil || !art.CrossOnDisk(m.Name):
 				st.Cross = "missing"
 			case !recordCurrent(rec, m, key):
 				st.Cross = "stale"
@@ -92,9 +93,9 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 				st.Missing = append(st.Missing, e)
 			case !recordCurrent(rec, m, key):
 				st.Stale = append(st.Stale, e)
-			case epochFresh(rec, e, hashes[e], v.ArtifactsDir()):
+			case epochFresh(art, m.Name, rec, e, hashes[e]):
 				st.Done = append(st.Done, e)
-			case rec.Epochs[e] != nil && fileExists(filepath.Join(v.ArtifactsDir(), rec.Epochs[e].File)):
+			case rec.Epochs[e] != nil && art.EpochOnDisk(m.Name, e):
 				st.Stale = append(st.Stale, e)
 			default:
 				st.Missing = append(st.Missing, e)

@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"math"
+
+	"github.com/tdw-workbench/tdw/host/results"
 )
 
 // accuracy lays out the training accuracies: test accuracy at every epoch
@@ -22,7 +24,7 @@ func (r *Renderer) accuracy(req Request) (*Scene, error) {
 		train.X, train.Y = append(train.X, float64(c.Epoch)), append(train.Y, c.TrainAccuracy)
 	}
 	if len(test.X) == 0 && len(train.X) == 0 {
-		return nil, fmt.Errorf("variant %s: metadata.json records no accuracy, nothing to draw: %w", r.v.Name, ErrNotFound)
+		return nil, fmt.Errorf("variant %s: metadata.json records no accuracy, nothing to draw: %w", r.v.Name, results.ErrNotFound)
 	}
 	mark, title := math.NaN(), r.v.Name+"\naccuracy"
 	if req.Epoch >= 0 {

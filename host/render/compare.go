@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -183,7 +181,7 @@ func (c *Comparison) title(what string) string {
 //   - ANALYZER/summary/NAME: the statistic over epochs, req.Index picking
 //     one value per epoch of a vector statistic, req.LogY for a log axis;
 //     a variant without it is listed in the legend as not analyzed, and it
-//     is an ErrNotFound when no variant has it.
+//     is a results.ErrNotFound when no variant has it.
 //
 // req.Epoch, when ≥ 0, is marked. Other views are an ErrBadView.
 func (c *Comparison) Render(req Request) (*Scene, error) {
@@ -236,7 +234,7 @@ func (c *Comparison) Render(req Request) (*Scene, error) {
 			col := ComparePalette[i]
 			xs, ys, err := VariantSeries(v, req.View.Analyzer, req.View.Array, req.Index)
 			switch {
-			case errors.Is(err, ErrNotFound):
+			case errors.Is(err, results.ErrNotFound):
 				legend = append(legend, LegendEntry{Colour: grey, Text: c.labels[i] + "  not analyzed  " + v.Name})
 				continue
 			case err != nil:
@@ -247,7 +245,7 @@ func (c *Comparison) Render(req Request) (*Scene, error) {
 			legend = append(legend, LegendEntry{Colour: col, Text: c.legend(i)})
 		}
 		if found == 0 {
-			return nil, fmt.Errorf("no variant of the comparison has summary series %s/%s: %w", req.View.Analyzer, req.View.Array, ErrNotFound)
+			return nil, fmt.Errorf("no variant of the comparison has summary series %s/%s: %w", req.View.Analyzer, req.View.Array, results.ErrNotFound)
 		}
 	default:
 		return nil, fmt.Errorf("%w %s: a comparison draws loss, accuracy or ANALYZER/summary/NAME", ErrBadView, req.View)
@@ -256,21 +254,15 @@ func (c *Comparison) Render(req Request) (*Scene, error) {
 }
 
 // VariantSeries reads one summary statistic of a variant as a scalar per
-// epoch (ReadSeries). It is an ErrNotFound when the variant has no
-// analysis, no artifacts of the analyzer, or no such statistic.
+// epoch (results.Reader.Series). It is a results.ErrNotFound when the
+// variant has no analysis, no artifacts of the analyzer, or no such
+// statistic.
 func VariantSeries(v *variant.Variant, analyzer, name string, index []int) (epochs, vals []float64, err error) {
-	m, err := NewRenderer(v).manifest()
+	rd, err := results.For(v).Reader()
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, ok := m.Analyzers[analyzer]; !ok {
-		return nil, nil, fmt.Errorf("no artifacts of analyzer %s: %w", analyzer, ErrNotFound)
-	}
-	file := filepath.Join(v.ArtifactsDir(), analyzer, analysis.SummaryFile)
-	if _, err := os.Stat(file); os.IsNotExist(err) {
-		return nil, nil, fmt.Errorf("analyzer %s wrote no summary.npz: %w", analyzer, ErrNotFound)
-	}
-	return ReadSeries(file, name, index)
+	return rd.Series(analyzer, name, index)
 }
 
 // epochAxis returns 0, 1, ..., n-1: the epochs of metadata.json's

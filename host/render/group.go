@@ -3,27 +3,25 @@ package render
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/results"
 )
 
 // summaryGroup lays out several scalar series of one summary.npz in one
 // plot, as the dashboard groups the progress measures (losses together on
 // a log scale, the accuracies, the Gini coefficients).
-func (r *Renderer) summaryGroup(title, dir string, view View, names []string, req Request) (*Scene, error) {
-	file := filepath.Join(dir, analysis.SummaryFile)
+func summaryGroup(title string, view View, names []string, rd *results.Reader, req Request) (*Scene, error) {
 	var xs []float64
 	curves := make([]Curve, 0, len(names))
 	if len(names) > MaxCurves {
-		return nil, fmt.Errorf("%w: view %s names %d series, at most %d are drawn together", ErrSelection, view, len(names), MaxCurves)
+		return nil, fmt.Errorf("%w: view %s names %d series, at most %d are drawn together", results.ErrSelection, view, len(names), MaxCurves)
 	}
 	for k, n := range names {
 		if slices.Contains(names[:k], n) {
-			return nil, fmt.Errorf("%w: view %s names series %s twice", ErrSelection, view, n)
+			return nil, fmt.Errorf("%w: view %s names series %s twice", results.ErrSelection, view, n)
 		}
-		ep, ys, err := ReadSeries(file, n, req.Index)
+		ep, ys, err := rd.Series(view.Analyzer, n, req.Index)
 		if err != nil {
 			return nil, fmt.Errorf("analyzer %s: %w", view.Analyzer, err)
 		}

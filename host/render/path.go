@@ -3,10 +3,9 @@ package render
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -35,19 +34,20 @@ func PathPlot(title string, x, y []float64, current int, xLabel, yLabel string) 
 
 // trajectory reads a cross-epoch array of shape (epochs, components) and
 // the cross-epoch artifact's "epochs" array (nil when it has none).
-func (r *Renderer) trajectory(view View, rec *analysis.AnalyzerRecord) (*sdk.Tensor, []int, error) {
-	if rec.Cross == nil {
-		return nil, nil, fmt.Errorf("analyzer %s has no cross-epoch artifact: %w", view.Analyzer, ErrNotFound)
+func trajectory(view View, rd *results.Reader) (*sdk.Tensor, []int, error) {
+	f, err := rd.OpenCross(view.Analyzer)
+	if err != nil {
+		return nil, nil, err
 	}
-	file := filepath.Join(r.v.ArtifactsDir(), view.Analyzer, analysis.CrossEpochFile)
-	t, err := readEntry(file, view)
+	defer f.Close()
+	t, err := f.Read(view.Array)
 	if err != nil {
 		return nil, nil, err
 	}
 	if t.Rank() != 2 || t.Shape()[0] == 0 || t.Shape()[1] == 0 {
-		return nil, nil, fmt.Errorf("%w: analyzer %s array %s has shape %v: a path needs (epochs, components)", ErrSelection, view.Analyzer, view.Array, t.Shape())
+		return nil, nil, fmt.Errorf("%w: analyzer %s array %s has shape %v: a path needs (epochs, components)", results.ErrSelection, view.Analyzer, view.Array, t.Shape())
 	}
-	et, err := readEntry(file, View{Analyzer: view.Analyzer, Array: "epochs"})
+	et, err := f.Read("epochs")
 	if err != nil {
 		return t, nil, err
 	}
@@ -56,15 +56,15 @@ func (r *Renderer) trajectory(view View, rec *analysis.AnalyzerRecord) (*sdk.Ten
 		eps = append(eps, int(e))
 	}
 	if len(eps) != t.Shape()[0] {
-		return nil, nil, fmt.Errorf("%s: %d epochs but array %s has %d rows", file, len(eps), view.Array, t.Shape()[0])
+		return nil, nil, fmt.Errorf("%s: %d epochs but array %s has %d rows", f.Path(), len(eps), view.Array, t.Shape()[0])
 	}
 	return t, eps, nil
 }
 
 // path lays out a trajectory's first two components as a path, the
 // request's epoch marked.
-func (r *Renderer) path(title string, view View, rec *analysis.AnalyzerRecord, req Request) (*Scene, error) {
-	t, eps, err := r.trajectory(view, rec)
+func path(title string, view View, rd *results.Reader, req Request) (*Scene, error) {
+	t, eps, err := trajectory(view, rd)
 	if t == nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (r *Renderer) path(title string, view View, rec *analysis.AnalyzerRecord, r
 	cur := -1
 	if req.Epoch >= 0 {
 		if cur = slices.Index(eps, req.Epoch); cur < 0 {
-			return nil, fmt.Errorf("%w: epoch %d is not among the trajectory's epochs %s", ErrSelection, req.Epoch, epochList(eps))
+			return nil, fmt.Errorf("%w: epoch %d is not among the trajectory's epochs %s", results.ErrSelection, req.Epoch, results.EpochList(eps))
 		}
 		title = fmt.Sprintf("%s  epoch %d", title, req.Epoch)
 	}

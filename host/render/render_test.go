@@ -274,27 +274,6 @@ func TestParseView(t *testing.T) {
 	}
 }
 
-func TestParseIndex(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []int
-		bad  bool
-	}{
-		{"", nil, false}, {"3", []int{3}, false}, {"1, 2", []int{1, 2}, false}, {"-1", nil, true}, {"a", nil, true}, {"1,,2", nil, true},
-	} {
-		got, err := ParseIndex(tc.in)
-		if (err != nil) != tc.bad || len(got) != len(tc.want) {
-			t.Errorf("ParseIndex(%q) = %v, %v", tc.in, got, err)
-			continue
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Errorf("ParseIndex(%q) = %v, want %v", tc.in, got, tc.want)
-			}
-		}
-	}
-}
-
 func TestTextGlyphs(t *testing.T) {
 	for r, g := range glyphs {
 		if len(g) != glyphW*glyphH {

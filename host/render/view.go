@@ -5,15 +5,11 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/artifact"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -52,16 +48,13 @@ type View struct {
 }
 
 // ErrBadView is wrapped by the errors ParseView returns.
+//
+// The other errors of this package wrap those of host/results:
+// results.ErrNotFound when an analyzer, array or epoch a view names is not
+// among the variant's artifacts, results.ErrSelection when a request's epoch
+// or index does not fit the view (too many or too few indices, an index out
+// of range, a GIF of a view that does not change with the epoch).
 var ErrBadView = errors.New("bad view name")
-
-// ErrSelection is wrapped by the errors saying that a request's epoch or
-// index does not fit the view: too many or too few indices, an index out of
-// range, a GIF of a view that does not change with the epoch.
-var ErrSelection = errors.New("bad selection")
-
-// ErrNotFound is wrapped by the errors saying that an analyzer, array or
-// epoch a view names is not among the variant's artifacts.
-var ErrNotFound = errors.New("not found")
 
 // ParseView parses a view name. Every component must be a safe path
 // component (registry.SafePathComponent).
@@ -117,24 +110,6 @@ func (v View) String() string {
 	return v.Analyzer + "/" + v.Array
 }
 
-// ParseIndex parses "i,j,..." (non-negative integers) as given to --index
-// and the index= query parameter; "" is no index.
-func ParseIndex(s string) ([]int, error) {
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ",")
-	out := make([]int, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("index %q: want comma-separated non-negative integers", s)
-		}
-		out[i] = n
-	}
-	return out, nil
-}
-
 // Request is what to draw of one variant.
 type Request struct {
 	View View
@@ -152,49 +127,25 @@ type Request struct {
 
 // Renderer draws the views of one variant. Create it with NewRenderer.
 type Renderer struct {
-	v *variant.Variant
-	m *analysis.Manifest // nil until an analyzer view needs it
+	v  *variant.Variant
+	rd *results.Reader // nil until an analyzer view needs it
 }
 
 // NewRenderer returns a renderer over the variant's metadata and artifacts.
 func NewRenderer(v *variant.Variant) *Renderer { return &Renderer{v: v} }
 
-// manifest loads the variant's analysis manifest once.
-func (r *Renderer) manifest() (*analysis.Manifest, error) {
-	if r.m != nil {
-		return r.m, nil
+// reader reads the variant's analysis manifest once and returns a reader
+// of the artifacts it records.
+func (r *Renderer) reader() (*results.Reader, error) {
+	if r.rd != nil {
+		return r.rd, nil
 	}
-	path := filepath.Join(r.v.ArtifactsDir(), analysis.ManifestFile)
-	if _, err := os.Stat(path); err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("variant %s has no analysis yet (no %s): %w", r.v.Name, path, ErrNotFound)
-		}
-		return nil, err
-	}
-	m, err := analysis.LoadManifest(path, r.v.Family, r.v.Name)
+	rd, err := results.For(r.v).Reader()
 	if err != nil {
 		return nil, err
 	}
-	r.m = m
-	return m, nil
-}
-
-// record returns the analyzer's manifest record.
-func (r *Renderer) record(an string) (*analysis.AnalyzerRecord, error) {
-	m, err := r.manifest()
-	if err != nil {
-		return nil, err
-	}
-	rec, ok := m.Analyzers[an]
-	if !ok {
-		names := make([]string, 0, len(m.Analyzers))
-		for n := range m.Analyzers {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("variant %s has no artifacts of analyzer %s (it has %v): %w", r.v.Name, an, names, ErrNotFound)
-	}
-	return rec, nil
+	r.rd = rd
+	return rd, nil
 }
 
 // Epochs returns the epochs a GIF of the view has frames for: the
@@ -208,36 +159,41 @@ func (r *Renderer) Epochs(view View) ([]int, error) {
 		}
 		return md.CheckpointEpochs, nil
 	}
-	view, rec, err := r.resolve(view)
+	view, rec, rd, err := r.resolve(view)
 	if err != nil {
 		return nil, err
 	}
 	if view.Kind == CrossArray {
-		return nil, fmt.Errorf("%w: view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", ErrSelection, view)
+		return nil, fmt.Errorf("%w: view %s is a cross-epoch array and does not change with the epoch: export it as png or svg", results.ErrSelection, view)
 	}
 	if view.Kind == Path {
 		// One frame per epoch of the trajectory, each marking its epoch.
-		_, eps, err := r.trajectory(view, rec)
+		_, eps, err := trajectory(view, rd)
 		return eps, err
 	}
 	eps := rec.CompletedEpochs()
 	if len(eps) == 0 {
-		return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, ErrNotFound)
+		return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, results.ErrNotFound)
 	}
 	return eps, nil
 }
 
 // resolve turns ANALYZER/ARRAY of an analyzer with only a cross-epoch
-// artifact into a CrossArray view.
-func (r *Renderer) resolve(view View) (View, *analysis.AnalyzerRecord, error) {
-	rec, err := r.record(view.Analyzer)
+// artifact into a CrossArray view, and returns the analyzer's record and a
+// reader of the variant's artifacts.
+func (r *Renderer) resolve(view View) (View, *results.AnalyzerRecord, *results.Reader, error) {
+	rd, err := r.reader()
 	if err != nil {
-		return view, nil, err
+		return view, nil, nil, err
+	}
+	rec, err := rd.Record(view.Analyzer)
+	if err != nil {
+		return view, nil, nil, err
 	}
 	if view.Kind == EpochArray && len(rec.Epochs) == 0 && rec.Cross != nil {
 		view.Kind = CrossArray
 	}
-	return view, rec, nil
+	return view, rec, rd, nil
 }
 
 // Render lays out one picture of the request.
@@ -248,11 +204,10 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 	case Accuracy:
 		return r.accuracy(req)
 	}
-	view, rec, err := r.resolve(req.View)
+	view, rec, rd, err := r.resolve(req.View)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(r.v.ArtifactsDir(), view.Analyzer)
 	title := r.v.Name + "\n" + view.String()
 	switch view.Kind {
 	case EpochArray:
@@ -260,14 +215,11 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 		if ep < 0 {
 			eps := rec.CompletedEpochs()
 			if len(eps) == 0 {
-				return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, ErrNotFound)
+				return nil, fmt.Errorf("analyzer %s has no completed epoch: %w", view.Analyzer, results.ErrNotFound)
 			}
 			ep = eps[len(eps)-1]
 		}
-		if _, ok := rec.Epochs[ep]; !ok {
-			return nil, fmt.Errorf("analyzer %s has no artifact at epoch %d (it has %s): %w", view.Analyzer, ep, epochList(rec.CompletedEpochs()), ErrNotFound)
-		}
-		t, err := readEntry(filepath.Join(dir, analysis.EpochFile(ep)), view)
+		t, err := rd.EpochEntry(view.Analyzer, ep, view.Array)
 		if err != nil {
 			return nil, err
 		}
@@ -277,10 +229,7 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 		}
 		return sc, nil
 	case CrossArray:
-		if rec.Cross == nil {
-			return nil, fmt.Errorf("analyzer %s has no cross-epoch artifact: %w", view.Analyzer, ErrNotFound)
-		}
-		t, err := readEntry(filepath.Join(dir, analysis.CrossEpochFile), view)
+		t, err := rd.CrossEntry(view.Analyzer, view.Array)
 		if err != nil {
 			return nil, err
 		}
@@ -290,12 +239,12 @@ func (r *Renderer) Render(req Request) (*Scene, error) {
 		}
 		return sc, nil
 	case Path:
-		return r.path(title, view, rec, req)
+		return path(title, view, rd, req)
 	}
 	if names := view.Names(); len(names) > 1 {
-		return r.summaryGroup(title, dir, view, names, req)
+		return summaryGroup(title, view, names, rd, req)
 	}
-	return r.summary(title, dir, view, req)
+	return summary(title, view, rd, req)
 }
 
 // Frames lays out one picture per epoch of the view (see Epochs), for a GIF.
@@ -324,7 +273,7 @@ func (r *Renderer) loss(req Request) (*Scene, error) {
 	}
 	n := len(md.TrainLosses)
 	if n == 0 || len(md.TestLosses) != n {
-		return nil, fmt.Errorf("variant %s: metadata.json has %d train and %d test losses, nothing to draw: %w", r.v.Name, n, len(md.TestLosses), ErrNotFound)
+		return nil, fmt.Errorf("variant %s: metadata.json has %d train and %d test losses, nothing to draw: %w", r.v.Name, n, len(md.TestLosses), results.ErrNotFound)
 	}
 	xs := make([]float64, n)
 	for i := range xs {
@@ -347,23 +296,27 @@ func (r *Renderer) loss(req Request) (*Scene, error) {
 }
 
 // summary lays out one summary series over epochs.
-func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, error) {
-	file := filepath.Join(dir, analysis.SummaryFile)
-	ep, err := readEntry(file, View{Analyzer: view.Analyzer, Array: "epochs"})
+func summary(title string, view View, rd *results.Reader, req Request) (*Scene, error) {
+	f, err := rd.OpenSummary(view.Analyzer)
 	if err != nil {
 		return nil, err
 	}
-	t, err := readEntry(file, view)
+	defer f.Close()
+	ep, err := f.Read("epochs")
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.Read(view.Array)
 	if err != nil {
 		return nil, err
 	}
 	xs := ep.AsFloat64()
 	if t.Rank() == 0 || t.Shape()[0] != len(xs) {
-		return nil, fmt.Errorf("%s: series %s has shape %v but there are %d epochs", file, view.Array, t.Shape(), len(xs))
+		return nil, fmt.Errorf("%s: series %s has shape %v but there are %d epochs", f.Path(), view.Array, t.Shape(), len(xs))
 	}
 	per := t.Shape()[1:]
 	if len(req.Index) > len(per) {
-		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d per-epoch axes (shape %v) but the index has %d entries", ErrSelection, view.Analyzer, view.Array, len(per), per, len(req.Index))
+		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d per-epoch axes (shape %v) but the index has %d entries", results.ErrSelection, view.Analyzer, view.Array, len(per), per, len(req.Index))
 	}
 	// Fix the indexed per-epoch axes, then draw each remaining component.
 	rest := 1
@@ -371,11 +324,11 @@ func (r *Renderer) summary(title, dir string, view View, req Request) (*Scene, e
 		rest *= d
 	}
 	if rest > MaxCurves {
-		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", ErrSelection, view.Analyzer, view.Array, rest, per, MaxCurves)
+		return nil, fmt.Errorf("%w: analyzer %s summary series %s has %d values per epoch (shape %v): fix leading axes with an index to draw at most %d", results.ErrSelection, view.Analyzer, view.Array, rest, per, MaxCurves)
 	}
-	off, err := offset(per, req.Index)
+	off, err := results.Offset(per, req.Index)
 	if err != nil {
-		return nil, fmt.Errorf("%w: analyzer %s summary series %s: %v", ErrSelection, view.Analyzer, view.Array, err)
+		return nil, fmt.Errorf("analyzer %s summary series %s: %w", view.Analyzer, view.Array, err)
 	}
 	stride := t.Len() / max(1, len(xs))
 	vals := t.AsFloat64()
@@ -404,39 +357,20 @@ const MaxCurves = 10
 var palette10 = [...]color.RGBA{blue, {255, 127, 14, 255}, green, red, {148, 103, 189, 255},
 	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255}}
 
-// readEntry reads one array of an artifact file, naming the file and the
-// arrays it holds when the array is missing.
-func readEntry(file string, view View) (*sdk.Tensor, error) {
-	z, err := artifact.OpenNPZ(file)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("analyzer %s: %s does not exist: %w", view.Analyzer, file, ErrNotFound)
-		}
-		return nil, err
-	}
-	defer z.Close()
-	if !z.Has(view.Array) {
-		names := z.Names()
-		sort.Strings(names)
-		return nil, fmt.Errorf("analyzer %s: %s holds no array %q (it holds %v): %w", view.Analyzer, file, view.Array, names, ErrNotFound)
-	}
-	return z.Read(view.Array)
-}
-
 // arrayScene draws an array: a heatmap for two dimensions, bars for one,
 // after index fixes leading axes.
 func arrayScene(title string, t *sdk.Tensor, index []int) (*Scene, error) {
 	shape := t.Shape()
 	if len(index) > len(shape) {
-		return nil, fmt.Errorf("%w: array of shape %v: index has %d entries but the array has %d axes", ErrSelection, shape, len(index), len(shape))
+		return nil, fmt.Errorf("%w: array of shape %v: index has %d entries but the array has %d axes", results.ErrSelection, shape, len(index), len(shape))
 	}
 	rest := shape[len(index):]
 	if len(rest) > 2 {
-		return nil, fmt.Errorf("%w: array of shape %v has %d axes: give an index fixing its first %d", ErrSelection, shape, len(shape), len(shape)-2)
+		return nil, fmt.Errorf("%w: array of shape %v has %d axes: give an index fixing its first %d", results.ErrSelection, shape, len(shape), len(shape)-2)
 	}
-	off, err := offset(shape[:len(index)], index)
+	off, err := results.Offset(shape, index)
 	if err != nil {
-		return nil, fmt.Errorf("%w: array of shape %v: %v", ErrSelection, shape, err)
+		return nil, fmt.Errorf("array of shape %v: %w", shape, err)
 	}
 	n := 1
 	for _, d := range rest {
@@ -456,25 +390,4 @@ func arrayScene(title string, t *sdk.Tensor, index []int) (*Scene, error) {
 		return Bars(title, vals, "index"), nil
 	}
 	return Heatmap(title, vals, rest[0], rest[1], "rows", "columns"), nil
-}
-
-// offset returns the flat position of index within leading axes of the
-// given lengths.
-func offset(shape, index []int) (int, error) {
-	off := 0
-	for i, ix := range index {
-		if ix >= shape[i] {
-			return 0, fmt.Errorf("index %d out of range for axis %d of length %d", ix, i, shape[i])
-		}
-		off = off*shape[i] + ix
-	}
-	return off, nil
-}
-
-// epochList shortens a list of epochs for an error message.
-func epochList(eps []int) string {
-	if len(eps) > 8 {
-		return fmt.Sprintf("%v ... %v (%d epochs)", eps[:4], eps[len(eps)-2:], len(eps))
-	}
-	return fmt.Sprint(eps)
 }

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -26,8 +27,8 @@ func TestArraySceneIndex(t *testing.T) {
 	} {
 		s, err := arrayScene("t", ts, tc.index)
 		if tc.wantErr {
-			if !errors.Is(err, ErrSelection) {
-				t.Errorf("index %v: error %v, want an ErrSelection", tc.index, err)
+			if !errors.Is(err, results.ErrSelection) {
+				t.Errorf("index %v: error %v, want a results.ErrSelection", tc.index, err)
 			}
 			continue
 		}

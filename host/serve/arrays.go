@@ -2,14 +2,13 @@ package serve
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/artifact"
-	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 )
+
+// MaxElements bounds the elements of one array answer: a bigger array must
+// be sliced with index= or thinned with step=.
+const MaxElements = 1 << 20
 
 // ArrayAnswer is one array, or the requested slice of it.
 type ArrayAnswer struct {
@@ -26,63 +25,47 @@ type ArrayAnswer struct {
 	Data       Floats `json:"data"`
 }
 
-// analyzerRecord returns the {analyzer} path value its record in the
-// variant's manifest, and its artifact folder.
-func (s *Server) analyzerRecord(r *http.Request) (string, *analysis.AnalyzerRecord, string, error) {
+// analyzer returns the {analyzer} path value and a reader of the variant's
+// artifacts, after checking the manifest has a record of the analyzer.
+func (s *Server) analyzer(r *http.Request) (string, *results.Reader, error) {
 	v, err := s.openVariant(r)
 	if err != nil {
-		return "", nil, "", err
+		return "", nil, err
 	}
 	an, err := name(r, "analyzer")
 	if err != nil {
-		return "", nil, "", err
+		return "", nil, err
 	}
-	m, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v)
 	if err != nil {
-		return "", nil, "", err
+		return "", nil, err
 	}
-	rec, ok := m.Analyzers[an]
-	if !ok {
-		return "", nil, "", errNotFound("variant %s has no artifacts of analyzer %s", v.Name, an)
+	if _, err := rd.Record(an); err != nil {
+		return "", nil, err
 	}
-	dir, err := within(s.results, filepath.Join(v.ArtifactsDir(), an))
-	return an, rec, dir, err
+	return an, rd, nil
 }
 
 // selection parses the request's index= and step= parameters.
-func selection(r *http.Request) (Slice, error) {
-	index, err := render.ParseIndex(r.URL.Query().Get("index"))
+func selection(r *http.Request) (results.Slice, error) {
+	index, err := results.ParseIndex(r.URL.Query().Get("index"))
 	if err != nil {
-		return Slice{}, errBadRequest("%v", err)
+		return results.Slice{}, errBadRequest("%v", err)
 	}
 	step, err := intParam(r, "step", 1)
 	if err != nil {
-		return Slice{}, err
+		return results.Slice{}, err
 	}
-	return Slice{Index: index, Step: step}, nil
+	return results.Slice{Index: index, Step: step}, nil
 }
 
-// openNPZ opens an artifact file, answering 404 when it does not exist.
-func openNPZ(file string) (*artifact.NPZ, error) {
-	z, err := artifact.OpenNPZ(file)
-	if err != nil && os.IsNotExist(err) {
-		return nil, errNotFound("%s does not exist", file)
-	}
-	return z, err
-}
-
-// readSlice reads the one named entry of an open npz file and applies the
+// readSlice reads the one named entry of an open artifact and applies the
 // selection.
-func readSlice(z *artifact.NPZ, array string, sl Slice) (*ArrayAnswer, error) {
+func readSlice(f *results.File, array string, sl results.Slice) (*ArrayAnswer, error) {
 	if array == "" {
 		return nil, errBadRequest("empty array name")
 	}
-	if !z.Has(array) {
-		names := z.Names()
-		sort.Strings(names)
-		return nil, errNotFound("%s holds no array %q (it holds %v)", z.Path(), array, names)
-	}
-	t, err := z.Read(array)
+	t, err := f.Read(array)
 	if err != nil {
 		return nil, err
 	}
@@ -91,27 +74,23 @@ func readSlice(z *artifact.NPZ, array string, sl Slice) (*ArrayAnswer, error) {
 		return nil, errBadRequest("array %s %s: %v", array, t, err)
 	}
 	return &ArrayAnswer{Name: array, DType: string(t.DType()), Shape: nonNil(t.Shape()), Index: nonNil(sl.Index),
-		Step: max1(sl.Step), SliceShape: nonNil(shape), Data: Floats{Values: vals, Bits: floatBits(t.DType())}}, nil
+		Step: max(1, sl.Step), SliceShape: nonNil(shape), Data: Floats{Values: vals, Bits: floatBits(t.DType())}}, nil
 }
 
-// readFileSlice opens file, reads one entry and applies the request's
-// selection.
-func readFileSlice(r *http.Request, file, array string) (*ArrayAnswer, error) {
+// readFileSlice reads one entry of an opened artifact, applying the
+// request's selection, and closes the file.
+func readFileSlice(r *http.Request, f *results.File, array string) (*ArrayAnswer, error) {
+	defer f.Close()
 	sl, err := selection(r)
 	if err != nil {
 		return nil, err
 	}
-	z, err := openNPZ(file)
-	if err != nil {
-		return nil, err
-	}
-	defer z.Close()
-	return readSlice(z, array, sl)
+	return readSlice(f, array, sl)
 }
 
 // epochArray answers GET .../analyzers/{analyzer}/epochs/{epoch}/{array}.
 func (s *Server) epochArray(r *http.Request) (any, error) {
-	an, rec, dir, err := s.analyzerRecord(r)
+	an, rd, err := s.analyzer(r)
 	if err != nil {
 		return nil, err
 	}
@@ -119,10 +98,11 @@ func (s *Server) epochArray(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := rec.Epochs[epoch]; !ok {
-		return nil, errNotFound("analyzer %s has no completed artifact at epoch %d", an, epoch)
+	f, err := rd.OpenEpoch(an, epoch)
+	if err != nil {
+		return nil, err
 	}
-	a, err := readFileSlice(r, filepath.Join(dir, analysis.EpochFile(epoch)), r.PathValue("array"))
+	a, err := readFileSlice(r, f, r.PathValue("array"))
 	if err != nil {
 		return nil, err
 	}
@@ -132,14 +112,15 @@ func (s *Server) epochArray(r *http.Request) (any, error) {
 
 // crossArray answers GET .../analyzers/{analyzer}/cross/{array}.
 func (s *Server) crossArray(r *http.Request) (any, error) {
-	an, rec, dir, err := s.analyzerRecord(r)
+	an, rd, err := s.analyzer(r)
 	if err != nil {
 		return nil, err
 	}
-	if rec.Cross == nil {
-		return nil, errNotFound("analyzer %s has no cross-epoch artifact", an)
+	f, err := rd.OpenCross(an)
+	if err != nil {
+		return nil, err
 	}
-	a, err := readFileSlice(r, filepath.Join(dir, analysis.CrossEpochFile), r.PathValue("array"))
+	a, err := readFileSlice(r, f, r.PathValue("array"))
 	if err != nil {
 		return nil, err
 	}
@@ -166,30 +147,16 @@ type SummarySeries struct {
 // summarySeries answers GET .../analyzers/{analyzer}/summary from
 // summary.npz.
 func (s *Server) summarySeries(r *http.Request) (any, error) {
-	an, _, dir, err := s.analyzerRecord(r)
+	an, rd, err := s.analyzer(r)
 	if err != nil {
 		return nil, err
 	}
-	file := filepath.Join(dir, analysis.SummaryFile)
-	all, err := artifact.ReadNPZ(file)
+	st, err := rd.Summary(an)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, errNotFound("analyzer %s has no summary (%s)", an, file)
-		}
 		return nil, err
 	}
-	ep, ok := all["epochs"]
-	if !ok {
-		return nil, errNotFound("%s has no epochs array", file)
-	}
-	out := SummaryAnswer{Analyzer: an, Epochs: []int{}, Series: map[string]SummarySeries{}}
-	for _, e := range ep.AsFloat64() {
-		out.Epochs = append(out.Epochs, int(e))
-	}
-	for n, t := range all {
-		if n == "epochs" {
-			continue
-		}
+	out := SummaryAnswer{Analyzer: an, Epochs: nonNil(st.Epochs), Series: map[string]SummarySeries{}}
+	for n, t := range st.Arrays {
 		var sh []int
 		if t.Rank() > 0 {
 			sh = t.Shape()[1:]

@@ -1,16 +1,12 @@
 package serve
 
 import (
-	"errors"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/artifact"
 	"github.com/tdw-workbench/tdw/host/registry"
-	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 )
 
 // MaxBatch bounds the arrays one batch request may ask for.
@@ -41,7 +37,7 @@ func parseSelect(s string) (batchSelect, error) {
 	}
 	b := batchSelect{analyzer: parts[0], array: parts[1]}
 	if len(parts) == 3 {
-		ix, err := render.ParseIndex(parts[2])
+		ix, err := results.ParseIndex(parts[2])
 		if err != nil {
 			return batchSelect{}, errBadRequest("select=%q: %v", s, err)
 		}
@@ -86,7 +82,7 @@ func (s *Server) epochBatch(r *http.Request) (any, error) {
 		}
 		parsed = append(parsed, b)
 	}
-	m, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v)
 	if err != nil {
 		return nil, err
 	}
@@ -94,55 +90,58 @@ func (s *Server) epochBatch(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]*artifact.NPZ{}
-	defer func() {
-		for _, z := range files {
-			if z != nil {
-				z.Close()
-			}
-		}
-	}()
+	files := epochFiles{rd: rd, epoch: epoch}
+	defer files.close()
 	out := struct {
 		Epoch  int         `json:"epoch"`
 		Arrays []BatchItem `json:"arrays"`
 	}{Epoch: epoch, Arrays: make([]BatchItem, len(parsed))}
 	for i, b := range parsed {
-		a, err := func() (*ArrayAnswer, error) {
-			rec, ok := m.Analyzers[b.analyzer]
-			if !ok {
-				return nil, errNotFound("variant %s has no artifacts of analyzer %s", v.Name, b.analyzer)
-			}
-			if _, ok := rec.Epochs[epoch]; !ok {
-				return nil, errNotFound("analyzer %s has no completed artifact at epoch %d", b.analyzer, epoch)
-			}
-			z, seen := files[b.analyzer]
-			if !seen {
-				file, err := within(s.results, filepath.Join(v.ArtifactsDir(), b.analyzer, analysis.EpochFile(epoch)))
-				if err != nil {
-					return nil, err
-				}
-				z, err = openNPZ(file)
-				files[b.analyzer] = z
-				if err != nil {
-					return nil, err
-				}
-			}
-			if z == nil {
-				return nil, errNotFound("analyzer %s: epoch %d file could not be opened", b.analyzer, epoch)
-			}
-			return readSlice(z, b.array, Slice{Index: b.index, Step: step})
-		}()
+		f, err := files.open(b.analyzer)
+		var a *ArrayAnswer
+		if err == nil {
+			a, err = readSlice(f, b.array, results.Slice{Index: b.index, Step: step})
+		}
 		if err != nil {
-			code := http.StatusInternalServerError
-			var he *httpError
-			if errors.As(err, &he) {
-				code = he.code
-			}
-			out.Arrays[i] = BatchItem{Error: err.Error(), Status: code}
+			out.Arrays[i] = BatchItem{Error: err.Error(), Status: status(err)}
 			continue
 		}
 		a.Analyzer, a.Epoch = b.analyzer, &epoch
 		out.Arrays[i] = BatchItem{ArrayAnswer: a}
 	}
 	return out, nil
+}
+
+// epochFiles opens each analyzer's file of one epoch once for a batch, and
+// remembers why one could not be opened.
+type epochFiles struct {
+	rd    *results.Reader
+	epoch int
+	files map[string]*results.File
+	errs  map[string]error
+}
+
+func (e *epochFiles) open(analyzer string) (*results.File, error) {
+	if f, ok := e.files[analyzer]; ok {
+		return f, nil
+	}
+	if err, ok := e.errs[analyzer]; ok {
+		return nil, err
+	}
+	if e.files == nil {
+		e.files, e.errs = map[string]*results.File{}, map[string]error{}
+	}
+	f, err := e.rd.OpenEpoch(analyzer, e.epoch)
+	if err != nil {
+		e.errs[analyzer] = err
+		return nil, err
+	}
+	e.files[analyzer] = f
+	return f, nil
+}
+
+func (e *epochFiles) close() {
+	for _, f := range e.files {
+		f.Close()
+	}
 }

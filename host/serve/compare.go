@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -241,7 +240,7 @@ func (s *Server) compareSeries(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	index, err := render.ParseIndex(r.URL.Query().Get("index"))
+	index, err := results.ParseIndex(r.URL.Query().Get("index"))
 	if err != nil {
 		return nil, errBadRequest("%v", err)
 	}
@@ -252,9 +251,9 @@ func (s *Server) compareSeries(r *http.Request) (any, error) {
 		sv := SeriesVariant{Family: v.Family, Name: v.Name, Label: labels[i], Status: "ok", Epochs: []int{}, Values: finite(nil)}
 		ep, vals, err := s.variantSeries(v, an, sname, index)
 		switch {
-		case errors.Is(err, render.ErrNotFound):
+		case errors.Is(err, results.ErrNotFound):
 			sv.Status, sv.Error = "not analyzed", err.Error()
-		case errors.Is(err, render.ErrSelection):
+		case errors.Is(err, results.ErrSelection):
 			return nil, errBadRequest("variant %s: %v", v.Name, err)
 		case err != nil:
 			return nil, err
@@ -273,21 +272,15 @@ func (s *Server) compareSeries(r *http.Request) (any, error) {
 	return out, nil
 }
 
-// variantSeries reads one summary statistic of a variant, resolving the
-// analyzer through the server's cached manifest.
+// variantSeries reads one summary statistic of a variant through the
+// server's cached manifest. A manifest that cannot be read counts as no
+// analysis: a results.ErrNotFound error.
 func (s *Server) variantSeries(v *variant.Variant, an, sname string, index []int) ([]float64, []float64, error) {
-	m, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%v: %w", err, render.ErrNotFound)
+		return nil, nil, fmt.Errorf("%v: %w", err, results.ErrNotFound)
 	}
-	if _, ok := m.Analyzers[an]; !ok {
-		return nil, nil, fmt.Errorf("variant %s has no artifacts of analyzer %s: %w", v.Name, an, render.ErrNotFound)
-	}
-	dir, err := within(s.results, filepath.Join(v.ArtifactsDir(), an))
-	if err != nil {
-		return nil, nil, err
-	}
-	return render.ReadSeries(filepath.Join(dir, analysis.SummaryFile), sname, index)
+	return rd.Series(an, sname, index)
 }
 
 // compareExport answers GET /api/compare/export?v=...&view=VIEW&format=png|svg
@@ -315,13 +308,6 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 		return nil, "", "", err
 	}
 	view := req.View
-	if view.Kind == render.Summary {
-		for _, v := range vs {
-			if _, err := within(s.results, filepath.Join(v.ArtifactsDir(), view.Analyzer)); err != nil {
-				return nil, "", "", err
-			}
-		}
-	}
 	mds := make([]*variant.Metadata, len(vs))
 	for i, v := range vs {
 		if mds[i], err = s.metadata(v); err != nil {

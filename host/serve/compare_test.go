@@ -18,9 +18,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/artifact"
 	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -31,7 +31,7 @@ func vname(v *variant.Variant) string { return v.Family + "/" + v.Name }
 // the test's reference (the whole file, unlike the server).
 func summaryValues(t *testing.T, v *variant.Variant, analyzer, name string) ([]float64, []float64) {
 	t.Helper()
-	all, err := artifact.ReadNPZ(filepath.Join(v.ArtifactsDir(), analyzer, analysis.SummaryFile))
+	all, err := artifact.ReadNPZ(results.For(v).SummaryPath(analyzer))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 
 	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 )
 
 // exportTypes are the media types of the export formats.
@@ -55,11 +55,6 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
 	}
 	view := req.View
-	if view.Analyzer != "" {
-		if _, err := within(s.results, filepath.Join(v.ArtifactsDir(), view.Analyzer)); err != nil {
-			return nil, "", "", err
-		}
-	}
 	var buf bytes.Buffer
 	if err := render.NewRenderer(v).Export(&buf, req, format); err != nil {
 		return nil, "", "", renderError(err)
@@ -81,7 +76,7 @@ func pictureRequest(r *http.Request) (render.Request, error) {
 			return render.Request{}, err
 		}
 	}
-	index, err := render.ParseIndex(q.Get("index"))
+	index, err := results.ParseIndex(q.Get("index"))
 	if err != nil {
 		return render.Request{}, errBadRequest("%v", err)
 	}
@@ -93,12 +88,10 @@ func pictureRequest(r *http.Request) (render.Request, error) {
 }
 
 // renderError turns host/render's errors into answers: what is not there
-// is a 404, a selection or view the picture cannot take a 400.
+// is a 404, a selection or view the picture cannot take a 400 (status maps
+// the results tree's errors, those render passes on, as well).
 func renderError(err error) error {
-	switch {
-	case errors.Is(err, render.ErrNotFound):
-		return errNotFound("%v", err)
-	case errors.Is(err, render.ErrSelection), errors.Is(err, render.ErrBadView):
+	if errors.Is(err, render.ErrBadView) {
 		return errBadRequest("%v", err)
 	}
 	return err

@@ -3,6 +3,8 @@ package serve
 import (
 	"math"
 	"strconv"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // Floats is a float slice that encodes to JSON with NaN and ±Inf as null
@@ -46,4 +48,16 @@ func finite(xs []float64) Floats {
 		xs = []float64{}
 	}
 	return Floats{Values: xs, Bits: 64}
+}
+
+// floatBits is the JSON precision for a dtype's values: integers and
+// float64 need all 64 bits to stay exact.
+func floatBits(d sdk.DType) int {
+	switch d {
+	case sdk.Float16:
+		return 16
+	case sdk.Float32, sdk.BFloat16:
+		return 32
+	}
+	return 64
 }

@@ -2,47 +2,39 @@ package serve
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
-	"github.com/tdw-workbench/tdw/host/analysis"
-	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
-// parsedManifest is a parsed manifest and its summary.
+// parsedManifest is a reader of a parsed manifest, and its summary.
 type parsedManifest struct {
-	m       *analysis.Manifest
+	rd      *results.Reader
 	summary *ManifestSummary
 }
 
-// manifest returns the variant's parsed analysis manifest and its summary,
-// reading the file again only when it changed.
-func (s *Server) manifest(v *variant.Variant) (*analysis.Manifest, *ManifestSummary, error) {
-	path := filepath.Join(v.ArtifactsDir(), analysis.ManifestFile)
-	if _, err := within(s.results, path); err != nil {
-		return nil, nil, err
-	}
-	fi, err := os.Stat(path)
+// manifest returns a reader of the variant's artifacts by its analysis
+// manifest, and the manifest's summary, reading the file again only when it
+// changed. A variant never analyzed is a results.ErrNotFound error.
+func (s *Server) manifest(v *variant.Variant) (*results.Reader, *ManifestSummary, error) {
+	art := results.For(v)
+	fi, err := art.ManifestInfo()
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil, errNotFound("variant %s has no analysis yet (no %s)", v.Name, path)
-		}
 		return nil, nil, err
 	}
-	pm, err := s.manifests.get(path, fi, func() (parsedManifest, error) {
-		m, err := analysis.LoadManifest(path, v.Family, v.Name)
+	pm, err := s.manifests.get(art.ManifestPath(), fi, func() (parsedManifest, error) {
+		rd, err := art.Reader()
 		if err != nil {
 			return parsedManifest{}, err
 		}
-		return parsedManifest{m: m, summary: s.summarize(v, m)}, nil
+		return parsedManifest{rd: rd, summary: s.summarize(rd)}, nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return pm.m, pm.summary, nil
+	return pm.rd, pm.summary, nil
 }
 
 // ManifestSummary is what the variant view needs from manifest.json: per
@@ -82,7 +74,8 @@ type ArrayDigest struct {
 
 // summarize lists every analyzer's arrays, reading only npz directories and
 // array headers.
-func (s *Server) summarize(v *variant.Variant, m *analysis.Manifest) *ManifestSummary {
+func (s *Server) summarize(rd *results.Reader) *ManifestSummary {
+	m := rd.Manifest()
 	out := &ManifestSummary{State: string(m.State), Updated: m.Updated, Analyzers: []AnalyzerDigest{}}
 	for an, rec := range m.Analyzers {
 		d := AnalyzerDigest{Name: an, Kind: string(rec.Kind), Version: rec.Version, Epochs: nonNil(rec.CompletedEpochs()),
@@ -100,30 +93,32 @@ func (s *Server) summarize(v *variant.Variant, m *analysis.Manifest) *ManifestSu
 			}
 			return ""
 		}
-		var file string
+		// The arrays are listed from the cross-epoch file, or the latest
+		// epoch's.
+		var f *results.File
+		var err error
 		if rec.Cross != nil {
 			d.Cross = true
-			file = filepath.Join(v.ArtifactsDir(), an, analysis.CrossEpochFile)
+			f, err = rd.OpenCross(an)
 		} else if n := len(d.Epochs); n > 0 {
-			file = filepath.Join(v.ArtifactsDir(), an, analysis.EpochFile(d.Epochs[n-1]))
-			for sn, sv := range rec.Epochs[d.Epochs[n-1]].Summary {
+			last := d.Epochs[n-1]
+			f, err = rd.OpenEpoch(an, last)
+			for sn, sv := range rec.Epochs[last].Summary {
 				d.Summary = append(d.Summary, ArrayDigest{Name: sn, DType: string(sv.DType), Shape: nonNil(sv.Shape), Description: describe(sn, true)})
 			}
 		}
-		if file != "" {
-			if z, err := artifact.OpenNPZ(file); err != nil {
-				d.Problem = err.Error()
-			} else {
-				for _, n := range z.Names() {
-					dt, sh, err := z.Info(n)
-					if err != nil {
-						d.Problem = err.Error()
-						continue
-					}
-					d.Outputs = append(d.Outputs, ArrayDigest{Name: n, DType: string(dt), Shape: nonNil(sh), Description: describe(n, false)})
+		if err != nil {
+			d.Problem = err.Error()
+		} else if f != nil {
+			for _, n := range f.Names() {
+				dt, sh, err := f.Info(n)
+				if err != nil {
+					d.Problem = err.Error()
+					continue
 				}
-				z.Close()
+				d.Outputs = append(d.Outputs, ArrayDigest{Name: n, DType: string(dt), Shape: nonNil(sh), Description: describe(n, false)})
 			}
+			f.Close()
 		}
 		sort.Slice(d.Outputs, func(i, j int) bool { return d.Outputs[i].Name < d.Outputs[j].Name })
 		sort.Slice(d.Summary, func(i, j int) bool { return d.Summary[i].Name < d.Summary[j].Name })

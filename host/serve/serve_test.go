@@ -20,6 +20,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/internal/plugintest"
 	"github.com/tdw-workbench/tdw/host/pluginhost"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -401,6 +402,57 @@ func TestNoEscape(t *testing.T) {
 	}
 }
 
+// TestNoEscapeThroughArtifact checks that an artifact file that is a
+// symbolic link out of results/ is refused by every endpoint that reads it:
+// the single-array, summary, batch, comparison and export endpoints
+// (the single-array and summary ones used to follow it).
+func TestNoEscapeThroughArtifact(t *testing.T) {
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	art := results.For(fixture.variant)
+	outside := t.TempDir()
+	for _, p := range []string{art.EpochPath("neuron_freq_norm", 10), art.SummaryPath("neuron_freq_norm")} {
+		moved := filepath.Join(outside, filepath.Base(p))
+		if err := os.Rename(p, moved); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(moved, p); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			os.Remove(p)
+			if err := os.Rename(moved, p); err != nil {
+				t.Errorf("restoring %s: %v", p, err)
+			}
+		}()
+	}
+	ts := newServer(t)
+	vp := vpath()
+	for _, path := range []string{
+		vp + "/analyzers/neuron_freq_norm/epochs/10/norm_matrix",
+		vp + "/analyzers/neuron_freq_norm/summary",
+		"/api/compare/series?v=" + vname(fixture.variant) + "&series=neuron_freq_norm/specialized_count",
+		vp + "/export?view=neuron_freq_norm/norm_matrix&epoch=10&format=svg",
+		vp + "/export?view=neuron_freq_norm/summary/specialized_count&format=svg",
+	} {
+		if code, body := get(t, ts, path); code != 400 {
+			t.Errorf("GET %s through a link out of results/: %d, want 400: %s", path, code, body)
+		}
+	}
+	code, body := get(t, ts, vp+"/epochs/10?select=neuron_freq_norm/norm_matrix")
+	var batch struct {
+		Arrays []BatchItem `json:"arrays"`
+	}
+	if err := json.Unmarshal(body, &batch); code != 200 || err != nil || len(batch.Arrays) != 1 || batch.Arrays[0].Status != 400 {
+		t.Errorf("batch through a link out of results/: %d %s", code, body)
+	}
+	// The other epochs still read.
+	if code, body := get(t, ts, vp+"/analyzers/neuron_freq_norm/epochs/20/norm_matrix"); code != 200 {
+		t.Errorf("epoch 20: %d %s", code, body)
+	}
+}
+
 func TestStaticAndMethods(t *testing.T) {
 	ts := newServer(t)
 	code, body := get(t, ts, "/")
@@ -444,7 +496,7 @@ func TestHostCheck(t *testing.T) {
 
 func readEntry(t *testing.T, analyzer string, epoch int, name string) *sdk.Tensor {
 	t.Helper()
-	x, err := artifact.ReadNPZEntry(filepath.Join(fixture.variant.ArtifactsDir(), analyzer, analysis.EpochFile(epoch)), name)
+	x, err := artifact.ReadNPZEntry(results.For(fixture.variant).EpochPath(analyzer, epoch), name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -16,13 +14,14 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
 // Server answers the dashboard's requests over one results folder. Create
 // it with New; it is safe for concurrent use.
 type Server struct {
-	results   string
+	tree      *results.Tree // every file is read through it
 	families  *registry.FamilyRegistry
 	analyzers *registry.AnalyzerRegistry
 	log       hclog.Logger
@@ -30,7 +29,7 @@ type Server struct {
 	jobs      *job.Manager // nil: read-only
 
 	// Parsed files, reread when they change: manifests by manifest path,
-	// opened variants by family/variant, metadata for comparisons by path.
+	// opened variants and their metadata by family/variant.
 	manifests fileCache[parsedManifest]
 	variants  fileCache[*variant.Variant]
 	metas     fileCache[*variant.Metadata]
@@ -46,22 +45,17 @@ type Options struct {
 }
 
 // New returns a server over the results folder, resolving families and
-// analyzers through the given registries. It returns an error if results
+// analyzers through the given registries. It returns an error if resultsDir
 // is not a folder.
-func New(results string, families *registry.FamilyRegistry, analyzers *registry.AnalyzerRegistry, opts Options) (*Server, error) {
-	abs, err := filepath.Abs(results)
+func New(resultsDir string, families *registry.FamilyRegistry, analyzers *registry.AnalyzerRegistry, opts Options) (*Server, error) {
+	tree, err := results.Open(resultsDir)
 	if err != nil {
-		return nil, fmt.Errorf("results folder %s: %w", results, err)
-	}
-	if fi, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("results folder: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("results folder %s is not a folder", abs)
+		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{results: abs, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs}
+	s := &Server{tree: tree, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))
@@ -178,25 +172,34 @@ func (s *Server) api(h func(*http.Request) (any, error)) http.HandlerFunc {
 }
 
 // fail answers a request with err (writeError), logging errors that are not
-// the request's fault: those a handler did not turn into an httpError.
+// the request's fault: those that answer 500.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if he := (*httpError)(nil); !errors.As(err, &he) {
+	if status(err) == http.StatusInternalServerError {
 		s.log.Warn("request failed", "path", r.URL.Path, "error", err)
 	}
 	writeError(w, err)
 }
 
-// writeError answers with err's status (500 for a plain error, 404 for a
-// missing file) and {"error": message}.
-func writeError(w http.ResponseWriter, err error) {
-	code := http.StatusInternalServerError
+// status is the HTTP status err answers with: an httpError's own; 404 for
+// what the results tree does not hold or a missing file; 400 for a path out
+// of the results folder or a selection that does not fit an array; 500 for
+// anything else.
+func status(err error) int {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
-		code = he.code
-	case errors.Is(err, fs.ErrNotExist):
-		code = http.StatusNotFound
+		return he.code
+	case errors.Is(err, results.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return http.StatusNotFound
+	case errors.Is(err, results.ErrEscape), errors.Is(err, results.ErrSelection):
+		return http.StatusBadRequest
 	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers with err's status and {"error": message}.
+func writeError(w http.ResponseWriter, err error) {
+	code := status(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
@@ -211,24 +214,6 @@ func name(r *http.Request, key string) (string, error) {
 		return "", errBadRequest("%s name %q: %v", key, v, err)
 	}
 	return v, nil
-}
-
-// within returns p if it stays under root once symbolic links are resolved,
-// and an error otherwise. A path that does not exist is checked lexically.
-func within(root, p string) (string, error) {
-	check := func(root, p string) bool {
-		rel, err := filepath.Rel(root, p)
-		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-	}
-	if !check(root, filepath.Clean(p)) {
-		return "", errBadRequest("path escapes the results folder")
-	}
-	rr, err1 := filepath.EvalSymlinks(root)
-	rp, err2 := filepath.EvalSymlinks(p)
-	if err1 == nil && err2 == nil && !check(rr, rp) {
-		return "", errBadRequest("path escapes the results folder")
-	}
-	return p, nil
 }
 
 // intParam parses an optional non-negative integer query parameter.

@@ -1,14 +1,14 @@
 package serve
 
 import (
+	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -75,7 +75,7 @@ func (s *Server) listVariants(*http.Request) (any, error) {
 		}
 	}
 	for _, fam := range s.families.List() {
-		vs, errs := variant.List(s.results, fam)
+		vs, errs := s.tree.Variants(fam)
 		for _, err := range errs {
 			out.Problems = append(out.Problems, err.Error())
 		}
@@ -169,22 +169,18 @@ func (s *Server) variantByName(fam, vn string) (*variant.Variant, error) {
 	if _, err := s.families.Get(fam); err != nil {
 		return nil, errNotFound("family %s is not installed", fam)
 	}
-	dir, err := within(s.results, filepath.Join(s.results, fam, vn))
+	// Opening parses metadata.json, which is large for a long run: keep the
+	// opened variant while the file stays the same.
+	fi, err := s.tree.MetadataInfo(fam, vn)
 	if err != nil {
 		return nil, err
 	}
-	// Opening parses metadata.json, which is large for a long run: keep the
-	// opened variant while the file stays the same.
-	fi, err := os.Stat(filepath.Join(dir, variant.MetadataFile))
-	if err != nil {
-		return nil, errNotFound("variant %s of family %s does not exist (%v)", vn, fam, err)
-	}
 	return s.variants.get(fam+"/"+vn, fi, func() (*variant.Variant, error) {
-		v, err := variant.Open(s.results, fam, vn)
-		if err != nil {
+		v, err := s.tree.Variant(fam, vn)
+		if err != nil && !errors.Is(err, results.ErrEscape) {
 			return nil, errNotFound("%v", err)
 		}
-		return v, nil
+		return v, err
 	})
 }
 
@@ -193,11 +189,11 @@ func (s *Server) variantByName(fam, vn string) (*variant.Variant, error) {
 // parse, and the variants table, a variant's page and a comparison of
 // twelve would otherwise parse them on every request. The result is shared: callers must not modify it.
 func (s *Server) metadata(v *variant.Variant) (*variant.Metadata, error) {
-	fi, err := os.Stat(v.MetadataPath())
+	fi, err := s.tree.MetadataInfo(v.Family, v.Name)
 	if err != nil {
-		return nil, errNotFound("variant %s: %v", v.Name, err)
+		return nil, err
 	}
-	return s.metas.get(v.MetadataPath(), fi, v.Metadata)
+	return s.metas.get(v.Family+"/"+v.Name, fi, v.Metadata)
 }
 
 // VariantInfo is one variant's training record as the variant view draws it.

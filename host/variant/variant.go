@@ -95,6 +95,10 @@ func (v *Variant) ArtifactsDir() string { return filepath.Join(v.dir, ArtifactsD
 // MetadataPath returns the path of metadata.json.
 func (v *Variant) MetadataPath() string { return filepath.Join(v.dir, MetadataFile) }
 
+// LockPath returns the path of the lock file a process training or
+// analyzing the variant holds.
+func (v *Variant) LockPath() string { return filepath.Join(v.dir, LockFile) }
+
 // ConfigPath returns the path of config.json.
 func (v *Variant) ConfigPath() string { return filepath.Join(v.dir, ConfigFile) }
 

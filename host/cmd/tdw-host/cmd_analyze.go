@@ -17,6 +17,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -194,7 +195,7 @@ func printReport(a *app, v *variant.Variant, rep *analysis.Report) {
 			fmt.Fprintln(a.stdout, f)
 		}
 	}
-	fmt.Fprintf(a.stdout, "artifacts in %s (%s)\n", v.ArtifactsDir(), rep.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "artifacts in %s (%s)\n", results.For(v).Dir(), rep.Elapsed.Round(time.Millisecond))
 }
 
 func sortedEpochs(m map[int]string) []int {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -79,7 +80,7 @@ VARIANT is named as for 'tdw-host analyze'.`,
 							s.Name, formatSettings(s.Settings))
 					}
 				}
-				fmt.Fprintf(a.stdout, "artifacts in %s\n", v.ArtifactsDir())
+				fmt.Fprintf(a.stdout, "artifacts in %s\n", results.For(v).Dir())
 				return nil
 			}),
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/atomicfile"
 	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/results"
 )
 
 func init() {
@@ -129,7 +130,7 @@ func (o *exportFlags) request(view string) (render.Request, error) {
 	if err != nil {
 		return render.Request{}, usageErrorf("%v", err)
 	}
-	index, err := render.ParseIndex(o.index)
+	index, err := results.ParseIndex(o.index)
 	if err != nil {
 		return render.Request{}, usageErrorf("--index: %v", err)
 	}

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -136,7 +136,7 @@ look at them:
   tdw-host artifacts %s
   python3 -c "import numpy as np; d = np.load('%s'); print({k: d[k].shape for k in d})"
   (docs/python.md shows loading checkpoints into TransformerLens and artifacts into numpy)
-`, v.Dir(), v.CheckpointsDir(), v.ArtifactsDir(), fam.Name, v.Name,
-		filepath.Join(v.ArtifactsDir(), "neuron_freq_norm", "summary.npz"))
+`, v.Dir(), v.CheckpointsDir(), results.For(v).Dir(), fam.Name, v.Name,
+		results.For(v).SummaryPath("neuron_freq_norm"))
 	return err
 }

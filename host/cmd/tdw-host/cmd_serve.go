@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tdw-workbench/tdw/host/job"
+	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/serve"
 )
 
@@ -49,10 +49,14 @@ variant); Ctrl-C cancels them and waits for them to save their state.
 				if err := os.MkdirAll(a.cfg.ResultsDir, 0o755); err != nil {
 					return fmt.Errorf("results folder: %w", err)
 				}
+				tree, err := results.Open(a.cfg.ResultsDir)
+				if err != nil {
+					return err
+				}
 				var jobs *job.Manager
 				if !readOnly {
 					// The job list outlives the server (docs/dashboard.md, Jobs).
-					jobs = job.NewManager(a.jobEnv(fams, ans), job.Options{Journal: filepath.Join(a.cfg.ResultsDir, ".tdw", "jobs.json")})
+					jobs = job.NewManager(a.jobEnv(fams, ans), job.Options{Journal: tree.JobsJournal()})
 				}
 				srv, err := serve.New(a.cfg.ResultsDir, fams, ans, serve.Options{Logger: a.log, Jobs: jobs})
 				if err != nil {

@@ -1,0 +1,57 @@
+package analysis
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/sdk"
+)
+
+// checkResult holds a plugin to its analyzer.json: every array it returns is
+// declared, with the declared dtype, and every plainly named output is there.
+func checkResult(m *registry.AnalyzerManifest, res *sdk.Result) error {
+	if err := checkArrays("array", m.Outputs, res.Arrays); err != nil {
+		return err
+	}
+	return checkArrays("summary statistic", m.Summary, res.Summary)
+}
+
+func checkArrays(what string, specs []registry.OutputSpec, got map[string]*sdk.Tensor) error {
+	for _, name := range sortedKeys(got) {
+		t := got[name]
+		if t == nil {
+			return fmt.Errorf("%s %q with no data", what, name)
+		}
+		spec, ok := findSpec(specs, name)
+		if !ok {
+			return fmt.Errorf("undeclared %s %q (%s)", what, name, t)
+		}
+		if len(spec.DTypes) > 0 && !spec.AcceptsDType(t.DType()) {
+			return fmt.Errorf("%s %q as %s, analyzer.json declares %s", what, name, t.DType(), spec.DTypeString())
+		}
+	}
+	for _, s := range specs {
+		if strings.ContainsAny(s.Name, "<*?") {
+			continue
+		}
+		if _, ok := got[s.Name]; !ok {
+			return fmt.Errorf("no %s %q, which analyzer.json declares", what, s.Name)
+		}
+	}
+	return nil
+}
+
+func findSpec(specs []registry.OutputSpec, name string) (registry.OutputSpec, bool) {
+	for _, s := range specs {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	for _, s := range specs {
+		if s.Matches(name) {
+			return s, true
+		}
+	}
+	return registry.OutputSpec{}, false
+}
