@@ -111,3 +111,23 @@ func TestPathToNamesTheChain(t *testing.T) {
 		t.Error("isTransport matches by prefix of a path element only")
 	}
 }
+
+// TestViewsReadThroughResults: the dashboard and the renderer read a results
+// tree only through host/results (one set of paths, checks and error
+// messages), never by opening npz files themselves; and serve takes nothing
+// from render but pictures. Direct imports are what is checked: results
+// itself reads with host/artifact.
+func TestViewsReadThroughResults(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH to list imports with")
+	}
+	for _, root := range []string{"host/serve", "host/render"} {
+		imports := listDeps(t, goCmd, "", module+root)
+		for _, imp := range imports[module+root] {
+			if imp == module+"host/artifact" || imp == module+"host/checkpoint" {
+				t.Errorf("%s imports %s: read results through host/results", root, imp)
+			}
+		}
+	}
+}
