@@ -101,7 +101,7 @@ func (r *Run) startPlugins(ctx context.Context, s *setup, per []*active) {
 	}
 	parallel(len(with), func(i int) {
 		a := with[i]
-		p, err := r.opts.Launch(ctx, a.m)
+		p, err := r.opts.Launch(ctx, a.m, a.contract.replyLimit())
 		if err != nil {
 			a.dead = err
 			return
@@ -185,8 +185,12 @@ func (r *Run) analyzeCheckpoint(ctx context.Context, s *setup, per []*active, l 
 		err error
 	}
 	outs := make([]outcome, len(ready))
+	priors := make([]func(string) ([]int, int, bool), len(ready))
+	for i, a := range ready {
+		priors[i] = summaryShapes(record(s.man, a.m.Name), l.epoch)
+	}
 	parallel(len(ready), func(i int) {
-		outs[i].er, outs[i].err = r.analyzeOne(ctx, ready[i], cps[i], l.sha)
+		outs[i].er, outs[i].err = r.analyzeOne(ctx, ready[i], cps[i], l.sha, priors[i])
 	})
 	for i, a := range ready {
 		r.recordOutcome(ctx, s.man, a, l.epoch, outs[i].er, outs[i].err)
@@ -248,7 +252,7 @@ func (r *Run) recordOutcome(ctx context.Context, man *results.Manifest, a *activ
 }
 
 // analyzeOne runs one analyzer on one checkpoint and writes its artifact.
-func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string) (*results.EpochRecord, error) {
+func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha string, prior func(string) ([]int, int, bool)) (*results.EpochRecord, error) {
 	t0 := time.Now()
 	res, err := a.plugin.Analyze(ctx, cp) // under the analyzer.json timeout (PluginLauncher)
 	if err != nil {
@@ -257,7 +261,7 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	if res == nil {
 		res = &sdk.Result{}
 	}
-	if err := checkResult(a.m, res); err != nil {
+	if err := a.contract.check(res.Arrays, res.Summary, nil, prior); err != nil {
 		return nil, fmt.Errorf("analyzer %s epoch %d returned %w", a.m.Name, cp.Epoch, err)
 	}
 	rel := results.EpochRel(a.m.Name, cp.Epoch)
@@ -274,4 +278,3 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	}
 	return er, nil
 }
-

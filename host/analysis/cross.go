@@ -67,7 +67,7 @@ func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
 }
 
 func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.Stacked, run *sdk.Run) error {
-	p, err := r.opts.Launch(ctx, a.m)
+	p, err := r.opts.Launch(ctx, a.m, a.contract.replyLimit())
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,11 @@ func (r *Run) runCross(ctx context.Context, a *active, inputs map[string]*sdk.St
 	if err != nil {
 		return err
 	}
-	if err := checkArrays("array", a.m.Outputs, out); err != nil {
+	n := 0
+	for _, st := range inputs {
+		n = max(n, len(st.Epochs))
+	}
+	if err := a.contract.check(out, nil, map[string]int{"n_epochs": n}, nil); err != nil {
 		return fmt.Errorf("analyzer %s returned %w", a.m.Name, err)
 	}
 	path := r.art.CrossPath(a.m.Name)

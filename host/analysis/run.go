@@ -32,16 +32,17 @@ type Plugin interface {
 	Close() error
 }
 
-// Launcher starts the plugin of an analyzer.
-type Launcher func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, error)
+// Launcher starts the plugin of an analyzer. maxReply, when positive, caps
+// the bytes of one reply (see pluginhost.Spec.MaxReplyBytes).
+type Launcher func(ctx context.Context, m *registry.AnalyzerManifest, maxReply int64) (Plugin, error)
 
 // PluginLauncher launches analyzer binaries with pluginhost, checking each
 // against its analyzer.json's name, version and kind; every call to the
 // plugin has its analyzer.json's timeout (pluginhost's default without one).
 func PluginLauncher(opts pluginhost.Options) Launcher {
-	return func(ctx context.Context, m *registry.AnalyzerManifest) (Plugin, error) {
+	return func(ctx context.Context, m *registry.AnalyzerManifest, maxReply int64) (Plugin, error) {
 		spec := pluginhost.Spec{Name: m.Name, Version: m.Version, Kind: m.Kind, Command: m.CommandPath, Args: m.Args, Dir: m.Dir,
-			CallTimeout: m.Timeout}
+			CallTimeout: m.Timeout, MaxReplyBytes: maxReply}
 		return pluginhost.LaunchAnalyzer(ctx, spec, opts)
 	}
 }
@@ -57,6 +58,9 @@ type Options struct {
 	Progress func(Progress)
 	// Command names the run in the variant's lock file (default "analyze").
 	Command string
+	// ShapeSymbols are the family's shape_symbols (family.json), which
+	// analyzers' declared shapes may use.
+	ShapeSymbols map[string]registry.Dim
 }
 
 // Progress reports how far a run is.
@@ -162,6 +166,7 @@ type active struct {
 	settings sdk.Params
 	key      string
 	needs    *needs
+	contract *contract
 	todo     map[int]bool
 	plugin   Plugin
 	dead     error // set once the plugin cannot be used any more

@@ -305,42 +305,6 @@ func TestRunFailingAnalyzerDoesNotStopOthers(t *testing.T) {
 	}
 }
 
-func TestCheckResultHoldsPluginToItsManifest(t *testing.T) {
-	m := &registry.AnalyzerManifest{Name: "a",
-		Outputs: []registry.OutputSpec{{Name: "x", DType: sdk.Float32, DTypes: []sdk.DType{sdk.Float32}},
-			{Name: "w_*", DType: sdk.Float16, DTypes: []sdk.DType{sdk.Float16, sdk.Float32}}},
-		Summary: []registry.OutputSpec{{Name: "s", DType: sdk.Float64, DTypes: []sdk.DType{sdk.Float64}}}}
-	f32 := sdk.FromFloat32([]float32{1, 2}, 2)
-	cases := []struct {
-		name string
-		res  *sdk.Result
-		want string
-	}{
-		{"ok", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "w_1": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, ""},
-		{"wrong alternative", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "w_1": sdk.FromFloat64([]float64{1}, 1)}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, "declares float16|float32"},
-		{"wrong dtype", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": sdk.FromFloat64([]float64{1}, 1)}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, "declares float32"},
-		{"undeclared", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32, "y": f32}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `undeclared array "y"`},
-		{"missing", &sdk.Result{Arrays: map[string]*sdk.Tensor{}, Summary: map[string]*sdk.Tensor{"s": sdk.Scalar(1)}}, `no array "x"`},
-		{"missing summary", &sdk.Result{Arrays: map[string]*sdk.Tensor{"x": f32}}, `no summary statistic "s"`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			err := checkResult(m, c.res)
-			if c.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v, want %q", err, c.want)
-			}
-		})
-	}
-}
-
-// TestRunRefusesBusyVariant: the request itself is validated by host/job
-// (bad settings and checkpoints are its tests); a run checks the variant.
 func TestRunRefusesBusyVariant(t *testing.T) {
 	v := trainedVariant(t)
 	ms := manifests(t, "input_trace")

@@ -20,6 +20,8 @@ type setup struct {
 	// entries it declares.
 	context map[string]*sdk.Tensor
 	host    *hostService
+	// symbols size the names of declared shapes (see runSymbols).
+	symbols map[string]int
 }
 
 // prepare reads the manifest, the variant's metadata, checkpoints and model
@@ -64,7 +66,8 @@ func (r *Run) prepare(ctx context.Context) (*setup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("variant %s: %w", r.v.Name, err)
 	}
-	return &setup{man: man, epochs: epochs, hashes: hashes, model: cfg, context: context_, host: host}, nil
+	sym := runSymbols(cfg, r.v.Params, probe.Tokens.Shape()[0], r.opts.ShapeSymbols)
+	return &setup{man: man, epochs: epochs, hashes: hashes, model: cfg, context: context_, host: host, symbols: sym}, nil
 }
 
 // resolveAnalyzers turns every registered analyzer into an active one, its
@@ -112,6 +115,7 @@ func (r *Run) activate(s *setup, a *active, weightNames []string, ctxKeys map[st
 	if a.needs, err = resolveNeeds(m, s.model, weightNames, ctxKeys); err != nil {
 		return err
 	}
+	a.contract = newContract(m, withInts(s.symbols, a.settings))
 	if !recordCurrent(rec, m, a.key) {
 		// Another version or other settings: nothing recorded still holds.
 		*rec = results.AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,

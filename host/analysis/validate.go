@@ -8,15 +8,9 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// checkResult holds a plugin to its analyzer.json: every array it returns is
-// declared, with the declared dtype, and every plainly named output is there.
-func checkResult(m *registry.AnalyzerManifest, res *sdk.Result) error {
-	if err := checkArrays("array", m.Outputs, res.Arrays); err != nil {
-		return err
-	}
-	return checkArrays("summary statistic", m.Summary, res.Summary)
-}
-
+// checkArrays holds a group of returned tensors to their specs by name and
+// dtype: each is declared, with a declared dtype, and every plainly named
+// spec is there (contract.check adds shapes and sizes).
 func checkArrays(what string, specs []registry.OutputSpec, got map[string]*sdk.Tensor) error {
 	for _, name := range sortedKeys(got) {
 		t := got[name]

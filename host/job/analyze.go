@@ -190,9 +190,10 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 	}
 	defer plugin.Close()
 	run := analysis.New(p.v, plugin, p.cfg, analysis.Options{
-		Launch:   analysis.PluginLauncher(env.pluginOptions()),
-		Logger:   env.logger(),
-		Progress: progress,
+		Launch:       analysis.PluginLauncher(env.pluginOptions()),
+		Logger:       env.logger(),
+		Progress:     progress,
+		ShapeSymbols: p.fam.ShapeSymbols,
 	})
 	for _, m := range p.analyzers {
 		run.Register(m)

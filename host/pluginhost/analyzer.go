@@ -21,7 +21,8 @@ type Analyzer struct {
 // self-description against spec's Name, Version and Kind.
 func LaunchAnalyzer(ctx context.Context, spec Spec, opts Options) (*Analyzer, error) {
 	opts = opts.withDefaults()
-	pl := &rpc.AnalyzerPlugin{SharedMemory: !opts.NoSharedMemory, DescribeTimeout: opts.StartTimeout, Logger: opts.Logger.Named(spec.Name)}
+	pl := &rpc.AnalyzerPlugin{SharedMemory: !opts.NoSharedMemory, DescribeTimeout: opts.StartTimeout, Logger: opts.Logger.Named(spec.Name),
+		MaxReplyBytes: spec.MaxReplyBytes}
 	proc, raw, err := launch(ctx, spec, opts, rpc.AnalyzerPluginName, pl)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,10 @@ type Spec struct {
 	// plugin that misses it is killed. A caller's context deadline still
 	// applies.
 	CallTimeout time.Duration
+	// MaxReplyBytes, when positive, caps the tensor bytes of one analyzer
+	// reply (Analyze, AnalyzeAcross): a reply announcing more is refused as
+	// it arrives, before it takes memory; the plugin stays usable.
+	MaxReplyBytes int64
 }
 
 // DefaultCallTimeout is the deadline of each call when Spec.CallTimeout is

@@ -34,6 +34,9 @@ type AnalyzerManifest struct {
 	Parameters ParamSpecs
 	// Timeout bounds one Analyze call; 0 means the host's default.
 	Timeout time.Duration
+	// MaxBytes caps the bytes of the arrays one call returns ("max_bytes");
+	// 0 means the host's default, derived from the declared shapes.
+	MaxBytes int64
 
 	// File is the manifest's path and Dir its folder, as discovered.
 	File, Dir string
@@ -182,6 +185,13 @@ func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, e
 			p.add("timeout", "%v seconds is not in (0, 604800]", secs)
 		} else {
 			m.Timeout = time.Duration(secs * float64(time.Second))
+		}
+	}
+	if n, ok := o.number("max_bytes", false); ok {
+		if n < 1 || n > 1<<40 || n != float64(int64(n)) {
+			p.add("max_bytes", "%v is not a whole number of bytes in [1, 2^40]", n)
+		} else {
+			m.MaxBytes = int64(n)
 		}
 	}
 	o.finish()

@@ -32,6 +32,11 @@ type FamilyManifest struct {
 	VariantPattern *VariantPattern
 	// Training holds the training defaults.
 	Training TrainingSpec
+	// ShapeSymbols define names that analyzers' declared shapes may use, as
+	// integer expressions of the domain parameters and architecture keys
+	// (e.g. "p": "prime", "n_freq": "(prime-1)/2"), so that the host can
+	// hold each output to its exact size.
+	ShapeSymbols map[string]Dim
 	// Presets are named parameter and training choices; DefaultPreset ("" if
 	// none) is the one `tdw-host run` uses.
 	Presets       map[string]Preset
@@ -159,6 +164,9 @@ func ParseFamily(file string, data []byte) (*FamilyManifest, error) {
 		}
 		uniqueStrings(p, "analyzers", as)
 		f.Analyzers = as
+	}
+	if raw, path, ok := o.field("shape_symbols", false); ok {
+		f.ShapeSymbols = parseShapeSymbols(p, path, raw, f.DomainParameters)
 	}
 	if pat, ok := o.str("variant_pattern", true); ok && paramsOK {
 		vp, err := ParseVariantPattern(pat, f.DomainParameters)

@@ -23,6 +23,9 @@ type AnalyzerClient struct {
 	info   sdk.AnalyzerInfo
 	share  *sharer
 	host   *grpc.Server // serves Run.Host during a run
+	// maxReply caps the tensor bytes of one Analyze or AnalyzeAcross reply
+	// (0: no cap).
+	maxReply int64
 }
 
 // Info returns the self-description the plugin gave when dispensed.
@@ -105,6 +108,10 @@ func (c *AnalyzerClient) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.
 		ts = append(ts, named{"logits", "logits", cp.Logits})
 	}
 	refs := c.share.refs(ctx, ts)
+	// Leaving early (a refused reply) cancels the stream, so the plugin
+	// stops sending.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stream, err := c.client.Analyze(ctx)
 	if err != nil {
 		return nil, err
@@ -121,7 +128,7 @@ func (c *AnalyzerClient) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.
 	if err := stream.CloseSend(); err != nil {
 		return nil, err
 	}
-	got, err := readReply("reply", bare(stream.Recv), nil)
+	got, err := readReply("reply", bare(stream.Recv), nil, c.maxReply)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +172,8 @@ func (c *AnalyzerClient) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs
 		all = append(all, sortedTensors(src, inputs[src].Arrays)...)
 	}
 	refs := c.share.refs(ctx, all)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stream, err := c.client.AnalyzeAcross(ctx)
 	if err != nil {
 		return nil, err
@@ -190,7 +199,7 @@ func (c *AnalyzerClient) AnalyzeAcross(ctx context.Context, run *sdk.Run, inputs
 	if err := stream.CloseSend(); err != nil {
 		return nil, err
 	}
-	got, err := readReply("reply", bare(stream.Recv), nil)
+	got, err := readReply("reply", bare(stream.Recv), nil, c.maxReply)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,10 @@ type AnalyzerPlugin struct {
 	DescribeTimeout time.Duration
 	// Logger receives the host side's warnings (default: hclog's default).
 	Logger hclog.Logger
+	// MaxReplyBytes, when positive, caps the tensor bytes of one Analyze
+	// or AnalyzeAcross reply (host side only): a reply announcing more is
+	// refused before its bytes are received.
+	MaxReplyBytes int64
 }
 
 // GRPCServer registers the analyzer service; go-plugin calls it in the plugin.
@@ -67,10 +71,11 @@ func (p *AnalyzerPlugin) GRPCClient(ctx context.Context, broker *plugin.GRPCBrok
 		log = hclog.Default()
 	}
 	return &AnalyzerClient{
-		client: c,
-		broker: broker,
-		info:   sdk.AnalyzerInfo{Name: d.GetName(), Version: d.GetVersion(), Kind: sdk.Kind(d.GetKind())},
-		share:  newSharer(p.SharedMemory, c, log),
+		client:   c,
+		broker:   broker,
+		info:     sdk.AnalyzerInfo{Name: d.GetName(), Version: d.GetVersion(), Kind: sdk.Kind(d.GetKind())},
+		share:    newSharer(p.SharedMemory, c, log),
+		maxReply: p.MaxReplyBytes,
 	}, nil
 }
 

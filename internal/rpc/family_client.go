@@ -70,7 +70,7 @@ func (c *FamilyClient) fetch(ctx context.Context, p sdk.Params, call func(contex
 	if err != nil {
 		return nil, err
 	}
-	ts, err := readReply("reply", bare(stream.Recv), nil)
+	ts, err := readReply("reply", bare(stream.Recv), nil, 0)
 	if err != nil {
 		return nil, err
 	}

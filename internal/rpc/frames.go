@@ -71,8 +71,8 @@ func (m *malformed) Unwrap() error { return m.err }
 // first and reports whether it took it (a message that is not a tensor).
 // A broken stream's error is returned as it is; frames that do not assemble,
 // or an error from other, come back as a *malformed.
-func recvTensors[M tensorMessage](recv func() (M, error), other func(M) (bool, error), resolve resolver) ([]*wire.Tensor, error) {
-	a := wire.Assembler{Resolve: resolve}
+func recvTensors[M tensorMessage](recv func() (M, error), other func(M) (bool, error), resolve resolver, limit int64) ([]*wire.Tensor, error) {
+	a := wire.Assembler{Resolve: resolve, Limit: limit}
 	for {
 		m, err := recv()
 		if errors.Is(err, io.EOF) {
@@ -104,7 +104,7 @@ func recvTensors[M tensorMessage](recv func() (M, error), other func(M) (bool, e
 // readRequest is recvTensors on the serving side: a malformed request is
 // InvalidArgument, naming the call op.
 func readRequest[M tensorMessage](op string, recv func() (M, error), other func(M) (bool, error), resolve resolver) ([]*wire.Tensor, error) {
-	ts, err := recvTensors(recv, other, resolve)
+	ts, err := recvTensors(recv, other, resolve, 0)
 	if bad := (*malformed)(nil); errors.As(err, &bad) {
 		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, bad.err)
 	}
@@ -112,9 +112,10 @@ func readRequest[M tensorMessage](op string, recv func() (M, error), other func(
 }
 
 // readReply is recvTensors on the calling side: a malformed reply is an
-// error prefixed with what ("reply", "host Evaluate reply").
-func readReply[M tensorMessage](what string, recv func() (M, error), other func(M) (bool, error)) ([]*wire.Tensor, error) {
-	ts, err := recvTensors(recv, other, nil)
+// error prefixed with what ("reply", "host Evaluate reply"). limit, when
+// positive, caps the reply's tensor bytes (wire.Assembler.Limit).
+func readReply[M tensorMessage](what string, recv func() (M, error), other func(M) (bool, error), limit int64) ([]*wire.Tensor, error) {
+	ts, err := recvTensors(recv, other, nil, limit)
 	if bad := (*malformed)(nil); errors.As(err, &bad) {
 		return nil, fmt.Errorf("%s: %w", what, bad.err)
 	}

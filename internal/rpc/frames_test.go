@@ -42,7 +42,7 @@ func TestRecvTensorsRoundTrip(t *testing.T) {
 		big.Float32s()[i] = float32(i)
 	}
 	in := []named{{"arrays", "big", big}, {"arrays", "s", sdk.Scalar(3)}}
-	ts, err := readReply("reply", bare(replay(framesOf(t, in), io.EOF)), nil)
+	ts, err := readReply("reply", bare(replay(framesOf(t, in), io.EOF)), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +89,13 @@ func TestRecvTensorsErrors(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "Analyze: tensor bytes arrived before any tensor header") {
 		t.Errorf("malformed request: %v", err)
 	}
-	_, err = readReply("reply", bare(replay(chunkFirst, io.EOF)), nil)
+	_, err = readReply("reply", bare(replay(chunkFirst, io.EOF)), nil, 0)
 	if err == nil || !strings.HasPrefix(err.Error(), "reply: tensor bytes arrived") {
 		t.Errorf("malformed reply: %v", err)
 	}
 	short := framesOf(t, []named{{"arrays", "a", sdk.NewTensor(sdk.Float64, 3)}})
 	short[1] = &tdwv1.TensorFrame{Part: &tdwv1.TensorFrame_Chunk{Chunk: make([]byte, 8)}}
-	_, err = readReply("reply", bare(replay(short, io.EOF)), nil)
+	_, err = readReply("reply", bare(replay(short, io.EOF)), nil, 0)
 	if err == nil || !strings.Contains(err.Error(), "reply: tensor arrays/a: stream ended after 8 of 24 bytes") {
 		t.Errorf("short reply: %v", err)
 	}

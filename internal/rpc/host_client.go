@@ -41,7 +41,7 @@ func (h *hostClient) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.Ev
 		res = &sdk.EvalResult{Loss: o.GetLoss(), Accuracy: o.GetAccuracy()}
 		return true, nil
 	}
-	ts, err := readReply("host Evaluate reply", stream.Recv, outcome)
+	ts, err := readReply("host Evaluate reply", stream.Recv, outcome, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (h *hostClient) Forward(ctx context.Context, hooks []string, positions stri
 	if err != nil {
 		return nil, err
 	}
-	ts, err := readReply("host Forward reply", bare(stream.Recv), nil)
+	ts, err := readReply("host Forward reply", bare(stream.Recv), nil, 0)
 	if err != nil {
 		return nil, err
 	}

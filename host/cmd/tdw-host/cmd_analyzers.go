@@ -77,7 +77,7 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 // checkAnalyzer launches an analyzer's plugin, which pluginhost checks
 // against the manifest's name, version and kind, and closes it.
 func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) error {
-	p, err := analysis.PluginLauncher(pluginhost.Options{Logger: a.log, StartTimeout: timeout})(ctx, m)
+	p, err := analysis.PluginLauncher(pluginhost.Options{Logger: a.log, StartTimeout: timeout})(ctx, m, 0)
 	if err != nil {
 		return err
 	}

@@ -91,10 +91,29 @@ func Send(send func(*tdwv1.TensorFrame) error, t *Tensor, ref *tdwv1.SharedRef) 
 type Assembler struct {
 	// Resolve returns the n bytes a shared reference points at.
 	Resolve func(ref *tdwv1.SharedRef, n int64) ([]byte, error)
+	// Limit, when positive, caps the bytes of all tensors together: a header
+	// that would pass it is refused before its bytes are allocated, so a
+	// flooding peer costs nothing.
+	Limit int64
 
-	cur  *Tensor
-	got  int
-	done []*Tensor
+	cur   *Tensor
+	got   int
+	total int64
+	done  []*Tensor
+}
+
+// LimitError is the error of a header that takes a stream past its Limit.
+type LimitError struct {
+	Key   string // group/name
+	DType string
+	Shape []int64
+	Bytes int64 // the tensor's
+	Total int64 // the stream's, with this tensor
+	Limit int64
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("tensor %s: %s%v of %d bytes takes the reply to %d bytes, past its limit of %d", e.Key, e.DType, e.Shape, e.Bytes, e.Total, e.Limit)
 }
 
 // Add consumes one frame. It returns an error describing a malformed stream:
@@ -138,6 +157,10 @@ func (a *Assembler) start(h *tdwv1.TensorHeader) error {
 	if want > math.MaxInt {
 		return fmt.Errorf("tensor %s: %d bytes is too large", key, want)
 	}
+	if a.Limit > 0 && a.total+want > a.Limit {
+		return &LimitError{Key: key, DType: h.GetDtype(), Shape: h.GetShape(), Bytes: want, Total: a.total + want, Limit: a.Limit}
+	}
+	a.total += want
 	shape := make([]int, len(h.GetShape()))
 	for i, d := range h.GetShape() {
 		shape[i] = int(d)
