@@ -75,6 +75,7 @@ func New(results string, families *registry.FamilyRegistry, analyzers *registry.
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
 	s.jobRoutes()
+	s.sweepRoutes()
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
 			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed here (docs/dashboard.md lists the endpoints)"}
