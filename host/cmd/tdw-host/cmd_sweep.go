@@ -239,7 +239,7 @@ func (a *app) sweepStart(ctx context.Context, sw *sweep.Sweep, indices []int) er
 	if sw.Executor == sweep.ExecutorSlurm {
 		subs, err := sw.SubmitSlurm(ctx, indices)
 		for _, s := range subs {
-			fmt.Fprintf(a.stdout, "submitted Slurm job %s: array %s (%d tasks)\n", s.JobID, s.Array, len(s.Indices))
+			fmt.Fprintf(a.stdout, "submitted Slurm job %s: array %s (%s)\n", s.JobID, s.Array, plural(len(s.Indices), "task"))
 		}
 		if err != nil {
 			return err
@@ -315,4 +315,12 @@ func (a *app) printDryRun(ctx context.Context, sw *sweep.Sweep, todo []int) erro
 	}
 	fmt.Fprintf(a.stdout, "task script %s:\n%s", sw.ScriptPath(), sweep.TaskScript(sw))
 	return nil
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
