@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -186,8 +187,13 @@ func (a *app) sweepCreate(cmd *cobra.Command, family string, o sweepFlags) error
 	if err := sweep.CheckName(req.Name); err != nil {
 		return usageErrorf("--name: %v", err)
 	}
-	if _, err := sweep.Load(a.cfg.ResultsDir, req.Name); err == nil {
+	if _, err := os.Stat(filepath.Join(sweep.Root(req.Paths.Results), req.Name, sweep.File)); err == nil {
 		return usageErrorf("sweep %s exists already: follow it with 'tdw-host sweep status %s', or give another --name", req.Name, req.Name)
+	}
+	if req.Executor == sweep.ExecutorSlurm && !o.dryRun {
+		if _, err := exec.LookPath("sbatch"); err != nil {
+			return fmt.Errorf("--executor slurm: no sbatch on PATH (run the sweep where Slurm jobs are submitted, e.g. a login node)")
+		}
 	}
 	fams, _, err := a.discoverFamilies()
 	if err != nil {

@@ -50,69 +50,12 @@ func TestSweepSlurmAndLocal(t *testing.T) {
 		}
 		return string(out)
 	}
-
-	slurmResults := filepath.Join(root, "results-slurm")
-	failing := filepath.Join(slurmResults, "modulo_addition_1layer", sweepVariant(31, 2))
-	if err := os.MkdirAll(filepath.Dir(failing), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(failing, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	began := time.Now()
-	out := host(slurmResults, append(sweepGrid, "--executor", "slurm", "--parallel", "2", "--cpus-per-task", "1")...)
-	m := regexp.MustCompile(`submitted Slurm job (\d+): array 0-3%2 \(4 tasks\)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no submission in:\n%s", out)
-	}
-	job := m[1]
+	slurmResults, localResults := filepath.Join(root, "results-slurm"), filepath.Join(root, "results-local")
 	t.Cleanup(func() { exec.Command(bin, "--results", slurmResults, "sweep", "cancel", "grid").Run() })
-	if !strings.Contains(out, "cannot read #3 "+sweepVariant(31, 2)) {
-		t.Errorf("the unreadable variant was not reported:\n%s", out)
-	}
 
-	requeueMidTraining(t, filepath.Join(slurmResults, "modulo_addition_1layer", sweepVariant(23, 2)), job+"_1")
-	rep := waitSweep(t, slurmResults, 3*time.Minute)
-	slurmWall := time.Since(began)
-	for i, want := range []string{sweep.Done, sweep.Done, sweep.Done, sweep.Failed} {
-		if rep.Tasks[i].State != want {
-			t.Errorf("task %d: %+v, want %s", i, rep.Tasks[i], want)
-		}
-	}
-	if rep.Tasks[1].Restarts != 1 {
-		t.Errorf("task 1 restarts %d, want 1", rep.Tasks[1].Restarts)
-	}
-	status := host(slurmResults, "sweep", "status", "grid")
-	if !regexp.MustCompile(`(?m)^3 +prime=31 seed=2 +failed +` + job + `_3 FAILED +0 +not started +mkdir .*: not a directory$`).MatchString(status) {
-		t.Errorf("status does not show task 3 failed:\n%s", status)
-	}
-	if !regexp.MustCompile(`(?m)^1 +prime=23 seed=2 +done +` + job + `_1 COMPLETED +1 +complete +-$`).MatchString(status) {
-		t.Errorf("status does not show task 1 done after a restart:\n%s", status)
-	}
-	log, _ := os.ReadFile(filepath.Join(slurmResults, ".tdw", "sweeps", "grid", "logs", "1.log"))
-	if !strings.Contains(string(log), "resuming "+sweepVariant(23, 2)+" at epoch ") || !strings.Contains(string(log), "restart 1") {
-		t.Errorf("task 1 did not resume after its requeue:\n%s", log)
-	}
-
-	if err := os.Remove(failing); err != nil {
-		t.Fatal(err)
-	}
-	began = time.Now()
-	out = host(slurmResults, "sweep", "resume", "grid")
-	if !strings.Contains(out, "resuming 1 of 4 variants") || !regexp.MustCompile(`submitted Slurm job \d+: array 3%2 \(1 task\)`).MatchString(out) {
-		t.Errorf("resume:\n%s", out)
-	}
-	if rep = waitSweep(t, slurmResults, 2*time.Minute); rep.Counts[sweep.Done] != 4 {
-		t.Errorf("after resume: %s", rep.Summary())
-	}
-	resumeWall := time.Since(began)
-	if out := host(slurmResults, "sweep", "cancel", "grid"); !strings.Contains(out, "no task of the sweep is queued or running") {
-		t.Errorf("cancel of a finished sweep: %s", out)
-	}
-
-	localResults := filepath.Join(root, "results-local")
-	began = time.Now()
-	out = host(localResults, append(sweepGrid, "--executor", "local", "--jobs", "2")...)
+	slurmWall, resumeWall := slurmGrid(t, host, slurmResults)
+	began := time.Now()
+	out := host(localResults, append(sweepGrid, "--executor", "local", "--jobs", "2")...)
 	localWall := time.Since(began)
 	if !strings.Contains(out, "4 done, 0 failed, 0 stopped") {
 		t.Errorf("local sweep:\n%s", out)
@@ -129,6 +72,66 @@ func TestSweepSlurmAndLocal(t *testing.T) {
 	}
 	t.Logf("2x2 grid (p 23/31 x seed 1/2, 30 epochs, neuron_freq_norm): Slurm %s from submission to settled (three variants, one of them requeued, and one failing at once), its resume %s; local pool (--jobs 2, all four) %s",
 		slurmWall.Round(100*time.Millisecond), resumeWall.Round(100*time.Millisecond), localWall.Round(100*time.Millisecond))
+}
+
+// slurmGrid runs the grid on Slurm with task 1 requeued mid-training and
+// task 3 failing, checks the status, then resumes the sweep once task 3's
+// cause is gone. It returns the wall times of the first pass and the
+// resume.
+func slurmGrid(t *testing.T, host func(string, ...string) string, results string) (time.Duration, time.Duration) {
+	failing := filepath.Join(results, "modulo_addition_1layer", sweepVariant(31, 2))
+	if err := os.MkdirAll(filepath.Dir(failing), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(failing, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	out := host(results, append(sweepGrid, "--executor", "slurm", "--parallel", "2", "--cpus-per-task", "1")...)
+	m := regexp.MustCompile(`submitted Slurm job (\d+): array 0-3%2 \(4 tasks\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no submission in:\n%s", out)
+	}
+	job := m[1]
+	if !strings.Contains(out, "cannot read #3 "+sweepVariant(31, 2)) {
+		t.Errorf("the unreadable variant was not reported:\n%s", out)
+	}
+	requeueMidTraining(t, filepath.Join(results, "modulo_addition_1layer", sweepVariant(23, 2)), job+"_1")
+	rep := waitSweep(t, results, 3*time.Minute)
+	wall := time.Since(began)
+	for i, want := range []string{sweep.Done, sweep.Done, sweep.Done, sweep.Failed} {
+		if rep.Tasks[i].State != want {
+			t.Errorf("task %d: %+v, want %s", i, rep.Tasks[i], want)
+		}
+	}
+	status := host(results, "sweep", "status", "grid")
+	if !regexp.MustCompile(`(?m)^3 +prime=31 seed=2 +failed +` + job + `_3 FAILED +0 +not started +mkdir .*: not a directory$`).MatchString(status) {
+		t.Errorf("status does not show task 3 failed:\n%s", status)
+	}
+	if !regexp.MustCompile(`(?m)^1 +prime=23 seed=2 +done +` + job + `_1 COMPLETED +1 +complete +-$`).MatchString(status) {
+		t.Errorf("status does not show task 1 done after a restart:\n%s", status)
+	}
+	log, _ := os.ReadFile(filepath.Join(results, ".tdw", "sweeps", "grid", "logs", "1.log"))
+	if !strings.Contains(string(log), "resuming "+sweepVariant(23, 2)+" at epoch ") || !strings.Contains(string(log), "restart 1") {
+		t.Errorf("task 1 did not resume after its requeue:\n%s", log)
+	}
+
+	if err := os.Remove(failing); err != nil {
+		t.Fatal(err)
+	}
+	began = time.Now()
+	out = host(results, "sweep", "resume", "grid")
+	if !strings.Contains(out, "resuming 1 of 4 variants") || !regexp.MustCompile(`submitted Slurm job \d+: array 3%2 \(1 task\)`).MatchString(out) {
+		t.Errorf("resume:\n%s", out)
+	}
+	if rep = waitSweep(t, results, 2*time.Minute); rep.Counts[sweep.Done] != 4 {
+		t.Errorf("after resume: %s", rep.Summary())
+	}
+	resumeWall := time.Since(began)
+	if out := host(results, "sweep", "cancel", "grid"); !strings.Contains(out, "no task of the sweep is queued or running") {
+		t.Errorf("cancel of a finished sweep: %s", out)
+	}
+	return wall, resumeWall
 }
 
 func readFile(t *testing.T, path string) []byte {
