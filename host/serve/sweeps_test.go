@@ -16,21 +16,7 @@ import (
 // gives each variant's state and progress.
 func TestSweepsAPI(t *testing.T) {
 	ts := newServer(t)
-	sw := &sweep.Sweep{Format: sweep.FormatVersion, Name: "grid", Family: fixture.variant.Family,
-		Created: time.Date(2024, 12, 1, 10, 0, 0, 0, time.UTC), Grid: []sweep.Axis{{Param: "seed", Values: []string{"1", "2", "9"}}},
-		Analyzers: []string{"neuron_freq_norm"}, Executor: sweep.ExecutorSlurm, Slurm: &sweep.SlurmOptions{},
-		Paths: sweep.Paths{TDWHost: "/bin/true", Results: fixture.results, Families: "/nowhere", Analyzers: "/nowhere"},
-		Variants: []sweep.Variant{
-			{Index: 0, Name: fixture.variant.Name, Params: map[string]string{"seed": "1"}},
-			{Index: 1, Name: fixture.second.Name, Params: map[string]string{"seed": "2"}},
-			{Index: 2, Name: "modulo_addition_1layer_p17_seed9_dseed2_frac0.5", Params: map[string]string{"seed": "9"}},
-		},
-		Submissions: []sweep.Submission{{JobID: "40", Indices: []int{0, 1, 2}, Array: "0-2", Submitted: time.Now()}},
-	}
-	if err := sw.Save(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sweep.Root(fixture.results)) })
+	writeTestSweep(t)
 
 	code, body := get(t, ts, "/api/sweeps")
 	if code != http.StatusOK {
@@ -70,4 +56,25 @@ func TestSweepsAPI(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %d", path, code, body, want)
 		}
 	}
+}
+
+// writeTestSweep records a Slurm sweep "grid" over the fixture's two
+// analyzed variants and one never started, removed when the test ends.
+func writeTestSweep(t *testing.T) {
+	t.Helper()
+	sw := &sweep.Sweep{Format: sweep.FormatVersion, Name: "grid", Family: fixture.variant.Family,
+		Created: time.Date(2024, 12, 1, 10, 0, 0, 0, time.UTC), Grid: []sweep.Axis{{Param: "seed", Values: []string{"1", "2", "9"}}},
+		Analyzers: []string{"neuron_freq_norm"}, Executor: sweep.ExecutorSlurm, Slurm: &sweep.SlurmOptions{},
+		Paths: sweep.Paths{TDWHost: "/bin/true", Results: fixture.results, Families: "/nowhere", Analyzers: "/nowhere"},
+		Variants: []sweep.Variant{
+			{Index: 0, Name: fixture.variant.Name, Params: map[string]string{"seed": "1"}},
+			{Index: 1, Name: fixture.second.Name, Params: map[string]string{"seed": "2"}},
+			{Index: 2, Name: "modulo_addition_1layer_p17_seed9_dseed2_frac0.5", Params: map[string]string{"seed": "9"}},
+		},
+		Submissions: []sweep.Submission{{JobID: "40", Indices: []int{0, 1, 2}, Array: "0-2", Submitted: time.Now()}},
+	}
+	if err := sw.Save(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sweep.Root(fixture.results)) })
 }
