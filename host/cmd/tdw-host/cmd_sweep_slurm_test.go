@@ -34,8 +34,8 @@ func sweepVariant(prime, seed int) string {
 // of the Slurm run, the requeued one included, equals the local run's byte
 // for byte.
 func TestSweepSlurmAndLocal(t *testing.T) {
+	bin := hostBinary(t) // first: it skips under -short
 	startSlurm(t)
-	bin := hostBinary(t)
 	root := modaddFamilies(t)
 	installAnalyzers(t, root)
 	host := func(results string, args ...string) string {
