@@ -3,8 +3,12 @@
 //
 // The lock is an flock(2) on a file: the kernel drops it when the holder
 // exits, however it exits (kill -9 included), so a dead process never holds a
-// variant forever. The file also records who holds it, for the refusal
-// message a second process prints.
+// variant forever. The file also records who holds it (process, host and
+// Slurm job), for the refusal message a second process prints.
+//
+// On a shared filesystem the lock is only as good as the filesystem's flock:
+// NFS emulates it with POSIX locks (node-local under nolock or local_lock),
+// Lustre keeps it node-local under localflock (docs/sweeps.md).
 package lockfile
 
 import (
@@ -22,6 +26,11 @@ type Holder struct {
 	PID     int       `json:"pid"`
 	Command string    `json:"command"`
 	Since   time.Time `json:"since"`
+	// Host is the holder's host name; a PID means nothing on another host.
+	Host string `json:"host,omitempty"`
+	// SlurmJob is the holder's Slurm job ("JOB" or "ARRAYJOB_TASK") when it
+	// runs under Slurm, so that a holder on another node can be looked up.
+	SlurmJob string `json:"slurm_job,omitempty"`
 }
 
 // ErrHeld is wrapped by the error Acquire returns when another process holds
@@ -54,7 +63,7 @@ func Acquire(path, what string) (*Lock, error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The holder record is advisory text; the flock is the lock.
-	h := Holder{PID: os.Getpid(), Command: what, Since: time.Now().UTC().Truncate(time.Second)}
+	h := Holder{PID: os.Getpid(), Command: what, Since: time.Now().UTC().Truncate(time.Second), Host: hostname(), SlurmJob: slurmJob()}
 	b, _ := json.Marshal(h)
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt(append(b, '\n'), 0)
@@ -72,7 +81,7 @@ func describe(path string) string {
 	if json.Unmarshal(b, &h) != nil || h.PID == 0 {
 		return "holder unknown"
 	}
-	return fmt.Sprintf("held by pid %d, %q, since %s", h.PID, h.Command, h.Since.Format(time.RFC3339))
+	return h.String()
 }
 
 // Release drops the lock. The file stays, so that a concurrent Acquire never

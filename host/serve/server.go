@@ -69,6 +69,7 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
 	s.jobRoutes()
+	s.sweepRoutes()
 	s.mux.HandleFunc("/api/", s.api(func(r *http.Request) (any, error) {
 		if r.Method != http.MethodGet {
 			return nil, &httpError{code: http.StatusMethodNotAllowed, msg: "method " + r.Method + " not allowed here (docs/dashboard.md lists the endpoints)"}

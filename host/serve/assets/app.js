@@ -256,7 +256,7 @@ async function showVariants() {
   const table = el("table", { class: "variants", id: "variants" });
   const draw = () => {
     const f = tableState.filter.toLowerCase();
-    const shown = rows.filter(r => !f || Object.values(r).join(" ").toLowerCase().includes(f));
+    const shown = rows.filter(r => (!f || Object.values(r).join(" ").toLowerCase().includes(f)) && sweepShows(r));
     const k = tableState.sort;
     shown.sort((a, b) => {
       const x = a[k], y = b[k];
