@@ -31,11 +31,63 @@ type PCABasis struct {
 // 1 with a ratio of 0. It returns an error if the eigendecomposition fails
 // and panics if len(x) != n·d or threshold is not in (0, 1].
 func FitPCABasis(x []float64, n, d int, threshold float64) (*PCABasis, error) {
-	if n < 1 || d < 1 || len(x) != n*d {
-		panic(fmt.Sprintf("stats: FitPCABasis: %d values are not %d×%d", len(x), n, d))
-	}
 	if !(threshold > 0 && threshold <= 1) {
 		panic(fmt.Sprintf("stats: FitPCABasis: threshold %v, want (0, 1]", threshold))
+	}
+	mean, vals, vecs, err := covarianceEigen("FitPCABasis", x, n, d)
+	if err != nil {
+		return nil, err
+	}
+	total := positiveSum(vals)
+	k := 1
+	ratios := []float64{0}
+	if total > 0 {
+		ratios = ratios[:0]
+		var cum float64
+		for k = 1; k <= d; k++ {
+			r := math.Max(vals[d-k], 0) / total
+			ratios = append(ratios, r)
+			cum += r
+			// A little slack, so that rounding does not add an axis
+			// when the shares reach the threshold exactly.
+			if cum >= threshold-1e-12 {
+				break
+			}
+		}
+		k = min(k, d)
+	}
+	return &PCABasis{Mean: mean, Basis: topAxes(vecs, d, k), VarianceRatio: ratios}, nil
+}
+
+// FitPCAAxes is FitPCABasis keeping exactly the top min(k, d) axes whatever
+// variance they hold (VarianceRatio then has that many entries, 0 for axes
+// beyond the data's rank or when the observations coincide; those axes are
+// any unit vectors orthogonal to the others). It panics as FitPCABasis does,
+// or if k < 1.
+func FitPCAAxes(x []float64, n, d, k int) (*PCABasis, error) {
+	if k < 1 {
+		panic(fmt.Sprintf("stats: FitPCAAxes: %d axes", k))
+	}
+	mean, vals, vecs, err := covarianceEigen("FitPCAAxes", x, n, d)
+	if err != nil {
+		return nil, err
+	}
+	k = min(k, d)
+	total := positiveSum(vals)
+	ratios := make([]float64, k)
+	for c := range ratios {
+		if total > 0 {
+			ratios[c] = math.Max(vals[d-1-c], 0) / total
+		}
+	}
+	return &PCABasis{Mean: mean, Basis: topAxes(vecs, d, k), VarianceRatio: ratios}, nil
+}
+
+// covarianceEigen returns the mean of the n observations of x (n×d) and the
+// eigenvalues (ascending) and eigenvectors of their covariance (divisor n).
+func covarianceEigen(op string, x []float64, n, d int) ([]float64, []float64, *mat.Dense, error) {
+	if n < 1 || d < 1 || len(x) != n*d {
+		panic(fmt.Sprintf("stats: %s: %d values are not %d×%d", op, len(x), n, d))
 	}
 	mean := make([]float64, d)
 	for i := 0; i < n; i++ {
@@ -56,33 +108,25 @@ func FitPCABasis(x []float64, n, d int, threshold float64) (*PCABasis, error) {
 	blas64.Syrk(blas.Trans, 1/float64(n), blas64.General{Rows: n, Cols: d, Stride: d, Data: xc}, 0, cov.RawSymmetric())
 	var eig mat.EigenSym
 	if !eig.Factorize(cov, true) {
-		return nil, errors.New("stats: eigendecomposition of the covariance did not converge")
+		return nil, nil, nil, errors.New("stats: eigendecomposition of the covariance did not converge")
 	}
-	vals := eig.Values(nil) // ascending
 	var vecs mat.Dense
 	eig.VectorsTo(&vecs)
-	var total float64
-	for _, v := range vals {
-		total += math.Max(v, 0)
+	return mean, eig.Values(nil), &vecs, nil
+}
+
+func positiveSum(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += math.Max(x, 0)
 	}
-	k := 1
-	var ratios []float64
-	if total > 0 {
-		var cum float64
-		for k = 1; k <= d; k++ {
-			r := math.Max(vals[d-k], 0) / total
-			ratios = append(ratios, r)
-			cum += r
-			// A little slack, so that rounding does not add an axis
-			// when the shares reach the threshold exactly.
-			if cum >= threshold-1e-12 {
-				break
-			}
-		}
-		k = min(k, d)
-	} else {
-		ratios = []float64{0}
-	}
+	return s
+}
+
+// topAxes returns the eigenvectors of the k largest eigenvalues (vecs holds
+// them in ascending order) as columns of a d×k matrix, each signed so that
+// its largest-magnitude entry is positive.
+func topAxes(vecs *mat.Dense, d, k int) *mat.Dense {
 	basis := mat.NewDense(d, k, nil)
 	for c := 0; c < k; c++ {
 		src := d - 1 - c
@@ -96,7 +140,7 @@ func FitPCABasis(x []float64, n, d int, threshold float64) (*PCABasis, error) {
 			basis.Set(j, c, sign*vecs.At(j, src))
 		}
 	}
-	return &PCABasis{Mean: mean, Basis: basis, VarianceRatio: ratios}, nil
+	return basis
 }
 
 // K returns the number of axes kept.

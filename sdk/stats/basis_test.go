@@ -83,3 +83,18 @@ func TestPCABasisKnown(t *testing.T) {
 		t.Errorf("basis not orthonormal: %v", mat.Formatted(&g))
 	}
 }
+
+func TestPCAAxes(t *testing.T) {
+	// Three points in 4 dimensions: rank 2, so the third axis holds nothing.
+	x := []float64{0, 0, 0, 1, 2, 0, 0, 1, 0, 1, 0, 1}
+	b, err := FitPCAAxes(x, 3, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.K() != 3 || b.VarianceRatio[2] > 1e-12 || !eq(b.VarianceRatio[0]+b.VarianceRatio[1], 1, 1e-12) {
+		t.Errorf("k = %d, ratios %v", b.K(), b.VarianceRatio)
+	}
+	if b2, _ := FitPCAAxes(x, 3, 4, 9); b2.K() != 4 {
+		t.Errorf("k capped at d: %d", b2.K())
+	}
+}
