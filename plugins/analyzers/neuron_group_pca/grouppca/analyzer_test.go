@@ -18,7 +18,9 @@ import (
 
 func eq(a, b, tol float64) bool { return scalar.EqualWithinAbsOrRel(a, b, tol, tol) }
 
-func settings(min int) *sdk.Run { return &sdk.Run{Settings: sdk.Params{"min_group_size": float64(min)}} }
+func settings(min int) *sdk.Run {
+	return &sdk.Run{Settings: sdk.Params{"min_group_size": float64(min)}}
+}
 
 // TestKnownGroups: at the last epoch neurons 0-2 are dominated by frequency 2,
 // neurons 3-4 by 4, neuron 5 alone by 1 (too small a group), 6 and 7 are dead.
