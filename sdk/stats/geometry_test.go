@@ -111,3 +111,35 @@ func TestFisherSkipsDegeneratePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureClasses(t *testing.T) {
+	// Four classes at the corners of a square of side 2 (a circle through
+	// them), each two samples ±0.5 along axis 2; one ungrouped sample.
+	var x []float64
+	var labels []int
+	for c, p := range [][2]float64{{1, 1}, {-1, 1}, {-1, -1}, {1, -1}} {
+		for _, s := range []float64{0.5, -0.5} {
+			x = append(x, p[0], p[1], s)
+			labels = append(labels, c)
+		}
+	}
+	x = append(x, 9, 9, 9)
+	labels = append(labels, -1)
+	g, err := MeasureClasses(x, 3, labels, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !eq(g.MeanRadius, 0.5, 1e-12) || !eq(g.MeanDim, 1, 1e-12) || !eq(g.CenterSpread, math.Sqrt2, 1e-12) || !eq(g.SNR, 8, 1e-12) {
+		t.Errorf("radius %v, dim %v, spread %v, SNR %v; want 0.5, 1, √2, 8", g.MeanRadius, g.MeanDim, g.CenterSpread, g.SNR)
+	}
+	if !g.Ring.Fitted || !eq(g.Ring.Circularity, 1, 1e-9) || !eq(g.Ring.Circle.R, math.Sqrt2, 1e-9) {
+		t.Errorf("ring %+v", g.Ring)
+	}
+	// Adjacent corners: J = 4 / (0.25 + 0.25) = 8; diagonal ones 16.
+	if !eq(g.Fisher.Min, 8, 1e-12) || !eq(g.Fisher.Mean, (4*8+2*16)/6.0, 1e-12) || g.Fisher.ArgminR != 0 || g.Fisher.ArgminS != 1 {
+		t.Errorf("Fisher %+v", g.Fisher)
+	}
+	if g.Counts[0] != 2 || len(g.Counts) != 4 {
+		t.Errorf("counts %v", g.Counts)
+	}
+}
