@@ -9,6 +9,7 @@ package reprgeom
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -68,12 +69,13 @@ func (a *Analyzer) Begin(_ context.Context, run *sdk.Run) error {
 	return nil
 }
 
-// Analyze measures every site.
+// Analyze measures every site. The sites are independent, so they run
+// concurrently (the per-class Gram matrices are most of the work); results
+// do not depend on the order.
 func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, error) {
 	if a.labels == nil {
 		return nil, fmt.Errorf("%s: Analyze before Begin", Name)
 	}
-	res := &sdk.Result{Arrays: map[string]*sdk.Tensor{}, Summary: map[string]*sdk.Tensor{}}
 	for _, s := range Sites {
 		h := cp.Hooks[s.Hook]
 		if h == nil {
@@ -82,11 +84,23 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 		if h.Rank() != 2 || h.Shape()[0] != len(a.labels) || h.Shape()[1] < 1 {
 			return nil, fmt.Errorf("%s: epoch %d: hook %s has shape %s, want (batch = %d, d) at the last position", Name, cp.Epoch, s.Hook, h.ShapeString(), len(a.labels))
 		}
-		g, err := Measure(h.AsFloat32(), h.Shape()[1], a.labels, a.nClasses)
-		if err != nil {
-			return nil, fmt.Errorf("%s: epoch %d: site %s: %w", Name, cp.Epoch, s.Name, err)
+	}
+	geoms := make([]*Geometry, len(Sites))
+	errs := make([]error, len(Sites))
+	var wg sync.WaitGroup
+	for i, s := range Sites {
+		wg.Go(func() {
+			h := cp.Hooks[s.Hook]
+			geoms[i], errs[i] = Measure(h.AsFloat32(), h.Shape()[1], a.labels, a.nClasses)
+		})
+	}
+	wg.Wait()
+	res := &sdk.Result{Arrays: map[string]*sdk.Tensor{}, Summary: map[string]*sdk.Tensor{}}
+	for i, s := range Sites {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("%s: epoch %d: site %s: %w", Name, cp.Epoch, s.Name, errs[i])
 		}
-		g.put(s.Name, res)
+		geoms[i].put(s.Name, res)
 	}
 	return res, nil
 }
