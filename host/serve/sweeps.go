@@ -39,7 +39,7 @@ func (s *Server) listSweeps(r *http.Request) (any, error) {
 		Problems []string       `json:"problems"`
 	}
 	out := listing{Sweeps: []SweepSummary{}, Problems: []string{}}
-	names, err := sweep.List(s.results)
+	names, err := sweep.List(s.tree.Root())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Server) sweepReport(r *http.Request) (any, error) {
 // installed analyzers (by the manifest's presence alone when the sweep's
 // are not installed here).
 func (s *Server) readSweep(r *http.Request, name string) (*sweep.Sweep, *sweep.Report, error) {
-	sw, err := sweep.Load(s.results, name)
+	sw, err := sweep.Load(s.tree.Root(), name)
 	if err != nil {
 		return nil, nil, err // 404 for a sweep that does not exist
 	}

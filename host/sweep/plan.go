@@ -207,7 +207,7 @@ func checkWithPlugin(ctx context.Context, env job.Env, fam *registry.FamilyManif
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	plugin, err := pluginhost.LaunchFamily(ctx, pluginhost.FamilySpec(fam), pluginhost.Options{Logger: log})
+	plugin, err := job.LaunchFamily(ctx, fam, pluginhost.Options{Logger: log})
 	if err != nil {
 		return err
 	}

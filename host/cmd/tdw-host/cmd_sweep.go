@@ -122,11 +122,11 @@ func (a *app) sweepRequest(cmd *cobra.Command, family string, o sweepFlags) (swe
 		req.Fixed = fixed
 	}
 	an := analyzeFlags{settings: o.settings, saveEvery: 1}
-	cfg, err := an.config()
+	ar, err := an.request("", "")
 	if err != nil {
 		return req, err
 	}
-	req.Settings = cfg.Settings
+	req.Settings = ar.Settings
 	flags := cmd.Flags()
 	switch o.executor {
 	case sweep.ExecutorSlurm:
