@@ -114,7 +114,10 @@ func (r *Run) startPlugins(ctx context.Context, s *setup, per []*active) {
 	for _, a := range per {
 		if a.dead != nil {
 			a.rep.Failures[-1] = a.dead.Error()
+			record(s.man, a.m.Name).Errors[-1] = a.dead.Error()
 			r.log.Error("analyzer unavailable", "analyzer", a.m.Name, "error", a.dead)
+		} else if len(a.todo) > 0 {
+			delete(record(s.man, a.m.Name).Errors, -1)
 		}
 	}
 }
@@ -272,7 +275,16 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	if err := artifact.WriteNPZ(path, res.Arrays, artifact.WriteOptions{}); err != nil {
 		return nil, err
 	}
-	er := &results.EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Summary: map[string]results.SummaryValue{}}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := results.FileSHA256(path)
+	if err != nil {
+		return nil, err
+	}
+	er := &results.EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Bytes: st.Size(), SHA256: sum,
+		Summary: map[string]results.SummaryValue{}}
 	for name, t := range res.Summary {
 		er.Summary[name] = summaryValue(t)
 	}

@@ -225,9 +225,18 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 // save error, else ctx's error, else ErrFailures naming the analyzers that
 // failed.
 func (r *Run) finish(ctx context.Context, man *results.Manifest, rep *Report, start time.Time, err error) error {
-	if ctx.Err() != nil {
+	man.Failures = 0
+	for _, a := range rep.Analyzers {
+		man.Failures += len(a.Failures)
+	}
+	switch {
+	case ctx.Err() != nil:
 		r.state = results.Terminated
-	} else {
+	case err != nil:
+		r.state = results.Failed
+	case man.Failures > 0:
+		r.state = results.CompleteWithErrors
+	default:
 		r.state = results.Complete
 	}
 	man.State = r.state

@@ -125,7 +125,7 @@ func (r *Run) activate(s *setup, a *active, weightNames []string, ctxKeys map[st
 		return nil
 	}
 	for _, e := range s.epochs {
-		if r.cfg.Force || !epochFresh(r.art, m.Name, rec, e, s.hashes[e]) {
+		if r.cfg.Force || !epochFresh(r.art, m.Name, rec, e, s.hashes[e], true) {
 			a.todo[e] = true
 		} else {
 			a.rep.UpToDate++

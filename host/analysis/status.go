@@ -9,11 +9,12 @@ import (
 
 // epochFresh reports whether rec, the record of analyzer name, holds an
 // up-to-date artifact of epoch, computed from the checkpoint with hash sha,
-// with the file still on disk. The record's version and settings are checked
-// by the caller.
-func epochFresh(art *results.Artifacts, name string, rec *results.AnalyzerRecord, epoch int, sha string) bool {
+// with the file still on disk as written: its size, and with verify its
+// sha256 (a run verifies before it skips an epoch; a status only stats).
+// The record's version and settings are checked by the caller.
+func epochFresh(art *results.Artifacts, name string, rec *results.AnalyzerRecord, epoch int, sha string, verify bool) bool {
 	er, ok := rec.Epochs[epoch]
-	return ok && er.CheckpointSHA256 == sha && art.EpochOnDisk(name, epoch)
+	return ok && er.CheckpointSHA256 == sha && art.EpochIntact(name, epoch, er, verify)
 }
 
 // recordCurrent reports whether rec was computed by this version of the
@@ -93,7 +94,7 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 				st.Missing = append(st.Missing, e)
 			case !recordCurrent(rec, m, key):
 				st.Stale = append(st.Stale, e)
-			case epochFresh(art, m.Name, rec, e, hashes[e]):
+			case epochFresh(art, m.Name, rec, e, hashes[e], false):
 				st.Done = append(st.Done, e)
 			case rec.Epochs[e] != nil && art.EpochOnDisk(m.Name, e):
 				st.Stale = append(st.Stale, e)

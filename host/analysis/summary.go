@@ -11,11 +11,16 @@ import (
 )
 
 // flush writes every per-checkpoint analyzer's summary.npz, then the
-// manifest.
+// manifest. An analyzer whose summary cannot be written has that recorded
+// as its failure (-1); the others' and the manifest are written all the
+// same. Only the manifest's own write error stops the run.
 func (r *Run) flush(man *results.Manifest, per []*active) error {
 	for _, a := range per {
 		if err := r.writeSummary(record(man, a.m.Name), a.m.Name); err != nil {
-			return err
+			msg := "summary.npz: " + err.Error()
+			a.rep.Failures[-1] = msg
+			record(man, a.m.Name).Errors[-1] = msg
+			r.log.Error("analyzer summary failed", "analyzer", a.m.Name, "error", err)
 		}
 	}
 	return saveManifest(man, r.ManifestPath())

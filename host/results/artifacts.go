@@ -1,7 +1,11 @@
 package results
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +100,40 @@ func (a *Artifacts) EpochOnDisk(analyzer string, epoch int) bool {
 // CrossOnDisk reports whether an analyzer's cross-epoch artifact is a
 // regular file inside the results folder.
 func (a *Artifacts) CrossOnDisk(analyzer string) bool { return a.onDisk(a.CrossPath(analyzer)) }
+
+// EpochIntact reports whether an analyzer's epoch artifact is on disk (as
+// EpochOnDisk) and still the file er records: its size, and with verify
+// also its sha256, as written. A record without them only needs the file.
+func (a *Artifacts) EpochIntact(analyzer string, epoch int, er *EpochRecord, verify bool) bool {
+	p := a.EpochPath(analyzer, epoch)
+	if !a.onDisk(p) {
+		return false
+	}
+	if er.Bytes > 0 {
+		if st, err := os.Stat(p); err != nil || st.Size() != er.Bytes {
+			return false
+		}
+	}
+	if verify && er.SHA256 != "" {
+		sum, err := FileSHA256(p)
+		return err == nil && sum == er.SHA256
+	}
+	return true
+}
+
+// FileSHA256 returns the hex sha256 of a file's bytes.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
 
 func (a *Artifacts) onDisk(p string) bool {
 	if within(a.root, p) != nil {

@@ -22,8 +22,18 @@ type State string
 const (
 	NotStarted State = "NOT_STARTED"
 	InProgress State = "IN_PROGRESS"
-	Complete   State = "COMPLETE"
+	// Complete: the last run computed (or found up to date) every requested
+	// analyzer at every requested epoch.
+	Complete State = "COMPLETE"
+	// CompleteWithErrors: the last run went through, but some analyzers
+	// failed at some epochs (Manifest.Failures counts them; each record's
+	// errors say why). The others' artifacts are complete.
+	CompleteWithErrors State = "COMPLETE_WITH_ERRORS"
+	// Terminated: stopped by Ctrl-C or SIGTERM; finished work is kept.
 	Terminated State = "TERMINATED"
+	// Failed: the run itself stopped on an error (not an analyzer's: e.g.
+	// the disk); finished work is kept and a rerun continues it.
+	Failed State = "FAILED"
 )
 
 // Manifest is analysis/manifest.json: what every analyzer has computed for a
@@ -32,10 +42,14 @@ const (
 // recomputed (it may have been written after the last flush).
 // docs/formats/analysis.md documents the format; host/analysis writes it.
 type Manifest struct {
-	Format    int                        `json:"format_version"`
-	Family    string                     `json:"family"`
-	Variant   string                     `json:"variant"`
-	State     State                      `json:"state"`
+	Format  int    `json:"format_version"`
+	Family  string `json:"family"`
+	Variant string `json:"variant"`
+	State   State  `json:"state"`
+	// Failures counts the last run's failures: one per analyzer and epoch
+	// that failed, one for an analyzer that could not start or whose
+	// cross-epoch step failed.
+	Failures  int                        `json:"failures,omitempty"`
 	Updated   time.Time                  `json:"updated"`
 	Analyzers map[string]*AnalyzerRecord `json:"analyzers"`
 }
@@ -69,6 +83,11 @@ type EpochRecord struct {
 	File             string  `json:"file"`
 	CheckpointSHA256 string  `json:"checkpoint_sha256"`
 	Seconds          float64 `json:"seconds"`
+	// Bytes and SHA256 describe the artifact file as written; a file that
+	// no longer matches (truncated, overwritten) is recomputed. Absent in
+	// manifests written before tdw recorded them.
+	Bytes  int64  `json:"bytes,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
 	// Summary holds the analyzer's per-epoch statistics; summary.npz is
 	// rebuilt from these, so a resumed run loses none of them.
 	Summary map[string]SummaryValue `json:"summary,omitempty"`
