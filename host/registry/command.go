@@ -5,9 +5,71 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
+
+// parseCommand reads a manifest's required "command": a string, the plugin
+// executable relative to the folder dir, or an array [program, arg...]
+// (docs/analyzer-json.md), which runs a script through an interpreter, e.g.
+// ["python3", "analyzer.py"]. In an array, a program without a slash is
+// looked up on PATH as a shell would; one with a slash is resolved in the
+// folder like the string form. It returns the command as written (the
+// program, for an array), its absolute path and the arguments that come
+// before "args". Problems are recorded under "command".
+func parseCommand(o *object, dir string) (written, path string, args []string) {
+	v, _, ok := o.field("command", true)
+	if !ok {
+		return "", "", nil
+	}
+	var err error
+	switch c := v.(type) {
+	case string:
+		if path, err = resolveCommand(dir, c); err != nil {
+			o.p.add("command", "%v", err)
+		}
+		return c, path, nil
+	case []any:
+		words, ok := asStrings(o.p, "command", c)
+		if !ok {
+			return "", "", nil
+		}
+		if len(words) == 0 {
+			o.p.add("command", "is empty (want a file in the folder, or [program, arg...])")
+			return "", "", nil
+		}
+		for i, w := range words {
+			if w == "" {
+				o.p.add(joinIndex("command", i), "is empty")
+				return "", "", nil
+			}
+		}
+		if path, err = resolveProgram(dir, words[0]); err != nil {
+			o.p.add(joinIndex("command", 0), "%v", err)
+		}
+		return words[0], path, words[1:]
+	}
+	o.p.add("command", "want a string or an array of strings, found %s", jsonType(v))
+	return "", "", nil
+}
+
+// resolveProgram resolves the program of an array command: on PATH when it
+// holds no slash, else in the folder (resolveCommand).
+func resolveProgram(dir, prog string) (string, error) {
+	if strings.ContainsRune(prog, '/') {
+		return resolveCommand(dir, prog)
+	}
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return "", fmt.Errorf("%q not found on PATH (install it, or write \"./%s\" for a file in the plugin folder)", prog, prog)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return abs, nil
+}
 
 // resolveCommand checks a manifest's command, written relative to the
 // manifest's folder dir, and returns its absolute path. The command must stay
