@@ -11,7 +11,8 @@ import numpy as np
 from tdw.plugin import EvalResult, ModelConfig
 from tdw.plugin.testing import AnalyzerHarness, PluginError
 
-ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "analyzers")
+# The repository's analyzers/ (TDW_REPO_ANALYZERS when the tests run from a copy).
+ROOT = os.environ.get("TDW_REPO_ANALYZERS") or os.path.join(os.path.dirname(__file__), "..", "..", "analyzers")
 
 
 def load(name):
