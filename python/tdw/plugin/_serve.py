@@ -84,7 +84,8 @@ def _setup_logging():
     h.setFormatter(_HclogJSON())
     root = logging.getLogger()
     root.handlers[:] = [h]
-    root.setLevel(logging.INFO)
+    # go-plugin re-logs each line at its level; the host's own level filters.
+    root.setLevel(logging.DEBUG)
 
 
 def _check_environment(name):

@@ -167,7 +167,9 @@ class AnalyzerServicer(analyzer_pb2_grpc.AnalyzerServicer):
         try:
             self.maps.attach(request.region, request.path, request.size)
         except (OSError, ValueError) as e:
+            log.warning("shared memory refused; the host streams instead", extra={"traceback": str(e)})
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
+        log.debug(f"attached shared-memory region {request.region} ({request.size} bytes)")
         return tensor_pb2.AttachSharedResponse()
 
     def ReleaseShared(self, request, context):
