@@ -14,7 +14,7 @@ TAGFLAG := $(if $(TAGS),-tags $(TAGS))
 ANALYZER_PLUGINS := $(notdir $(wildcard plugins/analyzers/*))
 FAMILY_PLUGINS := $(notdir $(wildcard plugins/families/*))
 
-.PHONY: all build host plugins test test-slow bench run proto clean
+.PHONY: all build host plugins test test-slow bench run proto proto-python clean
 all: build
 
 build: host plugins
@@ -63,6 +63,19 @@ proto:
 	  --go-grpc_out=proto --go-grpc_opt=paths=source_relative \
 	  proto/tdw/v1/*.proto
 
+# The Python package's copy of the protocol (python/tdw/v1) and of go-plugin's
+# own services (python/tdw/_goplugin, from python/proto): Debian's protoc
+# (protobuf-compiler) with the gRPC Python generator (protobuf-compiler-grpc,
+# grpc_python_plugin). The generated files are committed.
+GRPC_PYTHON_PLUGIN ?= $(shell command -v grpc_python_plugin)
+
+proto-python:
+	@test -n "$(GRPC_PYTHON_PLUGIN)" || { echo "grpc_python_plugin not found: apt-get install protobuf-compiler protobuf-compiler-grpc"; exit 1; }
+	protoc -I proto --python_out=python --grpc_python_out=python \
+	  --plugin=protoc-gen-grpc_python=$(GRPC_PYTHON_PLUGIN) proto/tdw/v1/*.proto
+	protoc -I python/proto --python_out=python --grpc_python_out=python \
+	  --plugin=protoc-gen-grpc_python=$(GRPC_PYTHON_PLUGIN) python/proto/tdw/_goplugin/*.proto
+
 clean:
 	rm -rf bin
-	find analyzers model_families -mindepth 2 -type f ! -name '*.json' -delete
+	find analyzers model_families -mindepth 2 -type f ! -name '*.json' ! -name '*.py' -delete

@@ -127,13 +127,15 @@ func DecodeNPY(r io.Reader, size int64) (*sdk.Tensor, error) {
 	return decodeNPY(r, size)
 }
 
-// npyInfo is a parsed .npy header.
+// npyInfo is a parsed .npy header. dtype and shape are what the array is
+// read as; a stored type sdk has no dtype for is widened (see stored).
 type npyInfo struct {
 	dtype   sdk.DType
 	shape   []int
 	fortran bool
 	hdrLen  int64 // bytes before the data
 	dataLen int64
+	stored  storedType
 }
 
 // readNPYHeader reads and validates the header from r.
@@ -194,8 +196,16 @@ func decodeNPY(r io.Reader, size int64) (*sdk.Tensor, error) {
 		shape = reversed(info.shape)
 	}
 	t := sdk.NewTensor(info.dtype, shape...)
-	if _, err := io.ReadFull(r, t.Bytes()); err != nil {
+	dst := t.Bytes()
+	intWide := info.stored.size != 0 && !info.stored.complex
+	if intWide {
+		dst = make([]byte, info.dataLen)
+	}
+	if _, err := io.ReadFull(r, dst); err != nil {
 		return nil, fmt.Errorf("data of %s%s: %v", info.dtype, sdk.ShapeString(info.shape), shortErr(err))
+	}
+	if intWide {
+		widen(t.Int32s(), dst, info.stored.size)
 	}
 	if info.fortran {
 		t = transposeAll(t)
@@ -233,7 +243,7 @@ func parseHeaderDict(s string) (*npyInfo, error) {
 			if err != nil {
 				return nil, fmt.Errorf("descr: %v (structured dtypes are not supported)", err)
 			}
-			if info.dtype, err = dtypeOf(d); err != nil {
+			if info.dtype, info.stored, err = dtypeOf(d); err != nil {
 				return nil, err
 			}
 		case "fortran_order":
@@ -262,7 +272,13 @@ func parseHeaderDict(s string) (*npyInfo, error) {
 			return nil, fmt.Errorf("key %q is missing", k)
 		}
 	}
+	if info.stored.complex && info.fortran {
+		return nil, fmt.Errorf("a Fortran-ordered complex array is not supported")
+	}
 	n := int64(info.dtype.Size())
+	if info.stored.size != 0 {
+		n = int64(info.stored.size)
+	}
 	for _, d := range info.shape {
 		if d > 0 && n > (1<<62)/int64(d) {
 			return nil, fmt.Errorf("shape %v is too large", info.shape)
@@ -270,28 +286,72 @@ func parseHeaderDict(s string) (*npyInfo, error) {
 		n *= int64(d)
 	}
 	info.dataLen = n
+	if info.stored.complex {
+		// complex is (real, imaginary) pairs: read as a trailing axis of 2.
+		info.shape = append(info.shape, 2)
+	}
 	return info, nil
 }
 
-// dtypeOf maps a numpy descr to a dtype; '=' and '<' are little-endian here.
-func dtypeOf(descr string) (sdk.DType, error) {
+// storedType describes a file's element type that tdw reads as another
+// dtype: numpy arrays written elsewhere (e.g. by the reference project) hold
+// int16, int8 and complex arrays, which sdk has no dtype for.
+type storedType struct {
+	size    int  // bytes per stored element; 0 when stored as read
+	complex bool // (real, imaginary) pairs read as a trailing axis of 2
+}
+
+// widened maps the descr kinds read as another dtype: int8 and int16 widen
+// exactly to int32; complex64 and complex128 become float32 and float64
+// with a trailing (real, imaginary) axis.
+var widened = map[string]struct {
+	dtype  sdk.DType
+	stored storedType
+}{
+	"i1":  {sdk.Int32, storedType{size: 1}},
+	"i2":  {sdk.Int32, storedType{size: 2}},
+	"c8":  {sdk.Float32, storedType{size: 8, complex: true}},
+	"c16": {sdk.Float64, storedType{size: 16, complex: true}},
+}
+
+// dtypeOf maps a numpy descr to the dtype it is read as, and how it is
+// stored when that differs; '=' and '<' are little-endian here.
+func dtypeOf(descr string) (sdk.DType, storedType, error) {
 	if len(descr) < 3 {
-		return "", fmt.Errorf("descr %q is not supported", descr)
+		return "", storedType{}, fmt.Errorf("descr %q is not supported", descr)
 	}
 	order, kind := descr[0], descr[1:]
 	m := map[string]sdk.DType{"f8": sdk.Float64, "f4": sdk.Float32, "f2": sdk.Float16,
 		"i8": sdk.Int64, "i4": sdk.Int32, "u1": sdk.Uint8, "b1": sdk.Bool}
 	d, ok := m[kind]
+	var st storedType
+	size := d.Size()
+	if w, isWide := widened[kind]; isWide {
+		d, st, ok, size = w.dtype, w.stored, true, w.stored.size
+	}
 	if !ok {
-		return "", fmt.Errorf("descr %q is not supported (float64/32/16, int64/32, uint8, bool are)", descr)
+		return "", storedType{}, fmt.Errorf("descr %q is not supported (float64/32/16, int64/32/16/8, uint8, bool, complex128/64 are)", descr)
 	}
 	switch {
-	case order == '>' && d.Size() > 1:
-		return "", fmt.Errorf("descr %q is big-endian, which is not supported", descr)
+	case order == '>' && size > 1:
+		return "", storedType{}, fmt.Errorf("descr %q is big-endian, which is not supported", descr)
 	case order != '<' && order != '=' && order != '|' && order != '>':
-		return "", fmt.Errorf("descr %q has an unknown byte order", descr)
+		return "", storedType{}, fmt.Errorf("descr %q has an unknown byte order", descr)
 	}
-	return d, nil
+	return d, st, nil
+}
+
+// widen converts n stored signed integers of size bytes in src into dst's
+// int32 elements.
+func widen(dst []int32, src []byte, size int) {
+	for i := range dst {
+		switch size {
+		case 1:
+			dst[i] = int32(int8(src[i]))
+		case 2:
+			dst[i] = int32(int16(binary.LittleEndian.Uint16(src[2*i:])))
+		}
+	}
 }
 
 // pyLit scans the subset of Python literals a .npy header uses.

@@ -274,23 +274,20 @@ func TestReadPythonWritten(t *testing.T) {
 	}
 }
 
-// docLoader returns the numpy-only load_safetensors function shown in
-// docs/python.md, so that the loader the docs give researchers is the one
-// tested against files Go writes.
+// docLoader returns the numpy-only safetensors reader of the tdw Python
+// package (python/tdw/safetensors.py, self-contained: json, struct, numpy),
+// which docs/python.md gives researchers, so that it is tested against files
+// Go writes.
 func docLoader(t *testing.T) string {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "python.md"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "python", "tdw", "safetensors.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, block := range strings.Split(string(doc), "```python\n")[1:] {
-		code, _, _ := strings.Cut(block, "```")
-		if strings.Contains(code, "def load_safetensors(") {
-			return code
-		}
+	if !strings.Contains(string(src), "def load_safetensors(") {
+		t.Fatal("python/tdw/safetensors.py has no load_safetensors")
 	}
-	t.Fatal("docs/python.md has no load_safetensors code block")
-	return ""
+	return string(src)
 }
 
 // readerPy prints what load_safetensors returns as JSON: dtype, shape and

@@ -18,8 +18,9 @@ type AnalyzerManifest struct {
 	Name        string
 	Version     string
 	Description string
-	// Command is the plugin executable as written, relative to Dir; Args are
-	// passed to it.
+	// Command is the plugin executable as written, relative to Dir, or the
+	// program of an array command (e.g. "python3"); Args are passed to it:
+	// the rest of an array command, then "args".
 	Command string
 	Args    []string
 	Kind    sdk.Kind
@@ -132,18 +133,10 @@ func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, e
 	if m.Description, _ = o.str("description", true); o.has("description") && strings.TrimSpace(m.Description) == "" {
 		p.add("description", "is empty")
 	}
-	if cmd, ok := o.str("command", true); ok {
-		m.Command = cmd
-		if !resolve {
-			err = checkCommandName(cmd)
-		} else {
-			m.CommandPath, err = resolveCommand(m.Dir, cmd)
-		}
-		if err != nil {
-			p.add("command", "%v", err)
-		}
-	}
-	m.Args, _ = o.strings("args", false)
+	var cmdArgs []string
+	m.Command, m.CommandPath, cmdArgs = parseCommand(o, m.Dir, resolve)
+	args, _ := o.strings("args", false)
+	m.Args = append(cmdArgs, args...)
 	if kind, ok := o.str("kind", true); ok {
 		switch sdk.Kind(kind) {
 		case sdk.PerCheckpoint, sdk.CrossEpoch:

@@ -18,7 +18,9 @@ type FamilyManifest struct {
 	DisplayName string
 	Description string
 	Version     string
-	// Command is the family plugin executable as written, relative to Dir.
+	// Command is the family plugin executable as written, relative to Dir,
+	// or the program of an array command; Args are passed to it (the rest of
+	// an array command, then "args").
 	Command string
 	Args    []string
 	// Architecture holds the architecture keys the family fixes; the plugin
@@ -142,13 +144,10 @@ func ParseFamily(file string, data []byte) (*FamilyManifest, error) {
 	if f.Version, _ = o.str("version", true); f.Version != "" {
 		checkVersion(p, "version", f.Version)
 	}
-	if cmd, ok := o.str("command", true); ok {
-		f.Command = cmd
-		if f.CommandPath, err = resolveCommand(f.Dir, cmd); err != nil {
-			p.add("command", "%v", err)
-		}
-	}
-	f.Args, _ = o.strings("args", false)
+	var cmdArgs []string
+	f.Command, f.CommandPath, cmdArgs = parseCommand(o, f.Dir, true)
+	args, _ := o.strings("args", false)
+	f.Args = append(cmdArgs, args...)
 	if raw, path, ok := o.field("architecture", true); ok {
 		f.Architecture = parseArchitecture(p, path, raw)
 	}

@@ -60,7 +60,8 @@ type TrainingSettings struct {
 // Metadata is the content of metadata.json. Per-epoch arrays have one entry
 // per trained epoch e = 0..EpochsCompleted-1, for the weights at epoch e
 // (before step e+1); the model after the last step is evaluated in the
-// final checkpoint's record.
+// final checkpoint's record. TestAccuracies is empty when not recorded (a
+// variant imported from the reference project).
 type Metadata struct {
 	FormatVersion int `json:"format_version"`
 	// TDWVersion is the tdw that created the variant or started its
@@ -159,8 +160,9 @@ func (m *Metadata) check() error {
 		return fmt.Errorf("train_losses has %d entries, want epochs_completed = %d", len(m.TrainLosses), m.EpochsCompleted)
 	case len(m.TestLosses) != m.EpochsCompleted:
 		return fmt.Errorf("test_losses has %d entries, want epochs_completed = %d", len(m.TestLosses), m.EpochsCompleted)
-	case len(m.TestAccuracies) != m.EpochsCompleted:
-		return fmt.Errorf("test_accuracies has %d entries, want epochs_completed = %d", len(m.TestAccuracies), m.EpochsCompleted)
+	case len(m.TestAccuracies) != m.EpochsCompleted && len(m.TestAccuracies) != 0:
+		// Empty: not recorded, as in a variant imported from the reference project.
+		return fmt.Errorf("test_accuracies has %d entries, want epochs_completed = %d (or none)", len(m.TestAccuracies), m.EpochsCompleted)
 	case len(m.CheckpointEpochs) != len(m.Checkpoints):
 		return fmt.Errorf("checkpoint_epochs has %d entries but checkpoints has %d", len(m.CheckpointEpochs), len(m.Checkpoints))
 	case m.Status == StatusComplete && m.EpochsCompleted != m.NumEpochs:

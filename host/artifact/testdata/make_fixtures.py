@@ -31,6 +31,21 @@ def arrays():
     }
 
 
+def reference_arrays():
+    """The dtypes the reference project's artifacts hold beyond tdw's own:
+    read by tdw as int32 (int16, int8) or as a trailing (real, imag) axis
+    (complex)."""
+    v = vals(6)
+    return {
+        "i16": (v * 8).astype(np.int16).reshape(2, 3),
+        "i8": (v * 8).astype(np.int8),
+        "c128": (v + 1j * (v + 1)).reshape(3, 2),
+        "c64": (v[:2] - 2j).astype(np.complex64),
+        "f16_scalar": np.float16(1.5) * np.ones((), dtype=np.float16),
+        "bool_scalar": np.array(True),
+    }
+
+
 def main():
     a = arrays()
     np.savez(os.path.join(HERE, "numpy_savez.npz"), **a)
@@ -39,7 +54,8 @@ def main():
     # Fortran order: numpy writes the transposed memory and fortran_order True.
     np.save(os.path.join(HERE, "numpy_fortran.npy"), np.asfortranarray(a["f32"]))
     np.save(os.path.join(HERE, "numpy_bigendian.npy"), a["f32"].astype(">f4"))
-    np.save(os.path.join(HERE, "numpy_complex.npy"), np.zeros(2, dtype=np.complex64))
+    np.save(os.path.join(HERE, "numpy_uint16.npy"), np.zeros(2, dtype=np.uint16))
+    np.savez_compressed(os.path.join(HERE, "numpy_reference.npz"), **reference_arrays())
 
 
 if __name__ == "__main__":
