@@ -12,6 +12,12 @@ const (
 	// CrossEpoch analyzers run once per analysis run, after every
 	// per-checkpoint analyzer, on other analyzers' artifacts stacked over epochs.
 	CrossEpoch Kind = "cross-epoch"
+	// Secondary analyzers run once per epoch, after the per-checkpoint
+	// ones, on other analyzers' artifacts of that epoch (no model): artifact
+	// to artifact. They implement CrossEpochAnalyzer: AnalyzeAcross receives
+	// the sources with a leading epoch axis of length 1 and returns every
+	// array and summary statistic with the same leading axis.
+	Secondary Kind = "secondary"
 )
 
 // AnalyzerInfo is an analyzer's self-description. The host checks it against

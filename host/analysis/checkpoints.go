@@ -3,11 +3,8 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/tdw-workbench/tdw/host/artifact"
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -267,26 +264,5 @@ func (r *Run) analyzeOne(ctx context.Context, a *active, cp *sdk.Checkpoint, sha
 	if err := a.contract.check(res.Arrays, res.Summary, nil, prior); err != nil {
 		return nil, fmt.Errorf("analyzer %s epoch %d returned %w", a.m.Name, cp.Epoch, err)
 	}
-	rel := results.EpochRel(a.m.Name, cp.Epoch)
-	path := r.art.Path(rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	if err := artifact.WriteNPZ(path, res.Arrays, artifact.WriteOptions{}); err != nil {
-		return nil, err
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	sum, err := results.FileSHA256(path)
-	if err != nil {
-		return nil, err
-	}
-	er := &results.EpochRecord{File: rel, CheckpointSHA256: sha, Seconds: time.Since(t0).Seconds(), Bytes: st.Size(), SHA256: sum,
-		Summary: map[string]results.SummaryValue{}}
-	for name, t := range res.Summary {
-		er.Summary[name] = summaryValue(t)
-	}
-	return er, nil
+	return r.writeEpoch(a, cp.Epoch, res.Arrays, res.Summary, sha, t0)
 }

@@ -18,7 +18,7 @@ import (
 // each once its inputs are final (dependency order), on the stacked
 // artifacts it declares.
 func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
-	order, err := crossOrder(cross)
+	order, err := dependencyOrder(cross)
 	if err != nil {
 		return err
 	}
@@ -100,12 +100,24 @@ func (r *Run) crossInputs(rd *results.Reader, a *active) (map[string]*sdk.Stacke
 	fmt.Fprintf(h, "%s|%s|%s\n", a.m.Name, a.m.Version, a.key)
 	for _, ref := range a.m.Inputs.Artifacts {
 		src, ok := man.Analyzers[ref.Analyzer]
+		if ref.Cross {
+			st, err := crossInput(rd, a, ref.Analyzer, src)
+			if err != nil {
+				return nil, "", err
+			}
+			fmt.Fprintf(h, "%s %s %s %s\n", ref, src.Version, src.SettingsKey, src.Cross.InputsKey)
+			in[ref.String()] = st
+			continue
+		}
 		if !ok || len(src.Epochs) == 0 {
 			return nil, "", fmt.Errorf("analyzer %s needs artifacts of %s, which has none for this variant (run it first or add it to the run)", a.m.Name, ref.Analyzer)
 		}
 		fmt.Fprintf(h, "%s %s %s", ref, src.Version, src.SettingsKey)
 		for _, e := range src.CompletedEpochs() {
 			fmt.Fprintf(h, " %d:%s", e, src.Epochs[e].CheckpointSHA256)
+			if k := src.Epochs[e].InputsKey; k != "" { // a secondary source
+				fmt.Fprintf(h, ":%s", k)
+			}
 		}
 		h.Write([]byte("\n"))
 		var st *sdk.Stacked
@@ -123,39 +135,21 @@ func (r *Run) crossInputs(rd *results.Reader, a *active) (map[string]*sdk.Stacke
 	return in, hex.EncodeToString(h.Sum(nil)[:12]), nil
 }
 
-// crossOrder sorts cross-epoch analyzers so that each comes after the
-// cross-epoch analyzers whose artifacts it reads; a cycle is an error.
-func crossOrder(cross []*active) ([]*active, error) {
-	byName := map[string]*active{}
-	for _, a := range cross {
-		byName[a.m.Name] = a
+// crossInput loads another cross-epoch analyzer's arrays for a chained one:
+// its epochs are those of its "epochs" array, when it has one.
+func crossInput(rd *results.Reader, a *active, name string, src *results.AnalyzerRecord) (*sdk.Stacked, error) {
+	if src == nil || src.Cross == nil {
+		return nil, fmt.Errorf("analyzer %s needs the cross-epoch artifact of %s, which this variant does not have (run it first or add it to the run)", a.m.Name, name)
 	}
-	var out []*active
-	state := map[string]int{} // 1 visiting, 2 done
-	var visit func(a *active, path []string) error
-	visit = func(a *active, path []string) error {
-		switch state[a.m.Name] {
-		case 1:
-			return fmt.Errorf("cross-epoch analyzers depend on each other in a cycle: %v", append(path, a.m.Name))
-		case 2:
-			return nil
-		}
-		state[a.m.Name] = 1
-		for _, ref := range a.m.Inputs.Artifacts {
-			if dep, ok := byName[ref.Analyzer]; ok {
-				if err := visit(dep, append(path, a.m.Name)); err != nil {
-					return err
-				}
-			}
-		}
-		state[a.m.Name] = 2
-		out = append(out, a)
-		return nil
+	arrays, err := rd.CrossEpoch(name)
+	if err != nil {
+		return nil, fmt.Errorf("analyzer %s input %s/cross_epoch: %w", a.m.Name, name, err)
 	}
-	for _, a := range cross {
-		if err := visit(a, nil); err != nil {
-			return nil, err
+	st := &sdk.Stacked{Arrays: arrays}
+	if ep, ok := arrays["epochs"]; ok && ep.Rank() == 1 {
+		for _, v := range ep.AsFloat64() {
+			st.Epochs = append(st.Epochs, int(v))
 		}
 	}
-	return out, nil
+	return st, nil
 }

@@ -200,7 +200,7 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	}
 	// Every analyzer is resolved before a checkpoint is touched, so that a
 	// bad declaration fails fast and names its analyzer.
-	per, cross, err := r.resolveAnalyzers(s, rep)
+	per, sec, cross, err := r.resolveAnalyzers(s, rep)
 	if err != nil {
 		return rep, err
 	}
@@ -212,6 +212,12 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	defer func() { err = r.finish(ctx, s.man, rep, start, err) }()
 
 	if err := r.perCheckpoint(ctx, s, per); err != nil {
+		return rep, err
+	}
+	if ctx.Err() != nil {
+		return rep, nil
+	}
+	if err := r.secondaryPhase(ctx, s, sec); err != nil {
 		return rep, err
 	}
 	if ctx.Err() != nil {

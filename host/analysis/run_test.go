@@ -22,7 +22,7 @@ import (
 )
 
 // The analyzers these tests run, as real plugin binaries built once.
-var testAnalyzers = []string{"parameter_snapshot", "input_trace", "neuron_freq_norm", "neuron_dynamics", "landscape_flatness"}
+var testAnalyzers = []string{"parameter_snapshot", "input_trace", "neuron_freq_norm", "neuron_dynamics", "landscape_flatness", "neuron_fourier", "transient_frequency"}
 
 var (
 	pluginDir string // analyzers folder holding the built plugins

@@ -62,6 +62,16 @@ func (r *Run) prepare(ctx context.Context) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The probe itself is context any analyzer may declare (e.g. to know a
+	// and b of each row), unless the family names its own entries so.
+	for k, t := range map[string]*sdk.Tensor{"probe_tokens": probe.Tokens, "probe_labels": probe.Labels} {
+		if _, taken := context_[k]; !taken && t != nil {
+			if context_ == nil {
+				context_ = map[string]*sdk.Tensor{}
+			}
+			context_[k] = t
+		}
+	}
 	host, err := newHostService(*probe, meta.TrainIndices, meta.TestIndices)
 	if err != nil {
 		return nil, fmt.Errorf("variant %s: %w", r.v.Name, err)
@@ -73,7 +83,7 @@ func (r *Run) prepare(ctx context.Context) (*setup, error) {
 // resolveAnalyzers turns every registered analyzer into an active one, its
 // settings, inputs and epochs to compute resolved, and adds its report to
 // rep. It returns the per-checkpoint and the cross-epoch analyzers.
-func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, cross []*active, err error) {
+func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, sec, cross []*active, err error) {
 	ctxKeys := map[string]bool{}
 	for k := range s.context {
 		ctxKeys[k] = true
@@ -86,15 +96,18 @@ func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, cross []*active, err
 		a := &active{m: m, todo: map[int]bool{}, rep: &AnalyzerReport{Failures: map[int]string{}}}
 		rep.Analyzers[m.Name] = a.rep
 		if err := r.activate(s, a, weightNames, ctxKeys); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if m.Kind == sdk.CrossEpoch {
+		switch m.Kind {
+		case sdk.CrossEpoch:
 			cross = append(cross, a)
-		} else {
+		case sdk.Secondary:
+			sec = append(sec, a)
+		default:
 			per = append(per, a)
 		}
 	}
-	return per, cross, nil
+	return per, sec, cross, nil
 }
 
 // activate resolves one analyzer's settings and inputs, resets its record
@@ -121,7 +134,7 @@ func (r *Run) activate(s *setup, a *active, weightNames []string, ctxKeys map[st
 		*rec = results.AnalyzerRecord{Version: m.Version, Kind: m.Kind, SettingsKey: a.key, Settings: a.settings,
 			Epochs: map[int]*results.EpochRecord{}, Errors: map[int]string{}}
 	}
-	if m.Kind == sdk.CrossEpoch {
+	if m.Kind != sdk.PerCheckpoint { // their inputs decide, in their phase
 		return nil
 	}
 	for _, e := range s.epochs {

@@ -42,7 +42,7 @@ func LaunchAnalyzer(ctx context.Context, spec Spec, opts Options) (*Analyzer, er
 		return nil, fmt.Errorf("%s (%s) describes itself as %q version %q (%s), but its description expects %q version %q (%s)",
 			proc.label(), proc.path, info.Name, info.Version, info.Kind, spec.Name, spec.Version, spec.Kind)
 	}
-	if info.Kind != sdk.PerCheckpoint && info.Kind != sdk.CrossEpoch {
+	if info.Kind != sdk.PerCheckpoint && info.Kind != sdk.CrossEpoch && info.Kind != sdk.Secondary {
 		a.Close()
 		return nil, fmt.Errorf("%s (%s) describes itself with unknown kind %q", proc.label(), proc.path, info.Kind)
 	}

@@ -64,17 +64,22 @@ type HookInput struct {
 	Positions model.Positions
 }
 
-// ArtifactRef names another analyzer's per-epoch arrays ("name") or its
-// summary statistics ("name/summary").
+// ArtifactRef names another analyzer's per-epoch arrays ("name"), its
+// summary statistics ("name/summary") or a cross-epoch analyzer's arrays
+// ("name/cross_epoch").
 type ArtifactRef struct {
 	Analyzer string
 	Summary  bool
+	Cross    bool
 }
 
 // String writes the reference as in analyzer.json.
 func (r ArtifactRef) String() string {
-	if r.Summary {
+	switch {
+	case r.Summary:
 		return r.Analyzer + "/summary"
+	case r.Cross:
+		return r.Analyzer + "/cross_epoch"
 	}
 	return r.Analyzer
 }
@@ -139,10 +144,10 @@ func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, e
 	m.Args = append(cmdArgs, args...)
 	if kind, ok := o.str("kind", true); ok {
 		switch sdk.Kind(kind) {
-		case sdk.PerCheckpoint, sdk.CrossEpoch:
+		case sdk.PerCheckpoint, sdk.CrossEpoch, sdk.Secondary:
 			m.Kind = sdk.Kind(kind)
 		default:
-			p.add("kind", "%q is not a kind (want %q or %q)", kind, sdk.PerCheckpoint, sdk.CrossEpoch)
+			p.add("kind", "%q is not a kind (want %q, %q or %q)", kind, sdk.PerCheckpoint, sdk.Secondary, sdk.CrossEpoch)
 		}
 	}
 	m.Families = []string{"*"}
@@ -204,21 +209,26 @@ func checkKindRules(p *problems, m *AnalyzerManifest, o *object) {
 		if len(m.Inputs.Artifacts) > 0 {
 			p.add("inputs.artifacts", "a per-checkpoint analyzer may not depend on artifacts (make it kind %q)", sdk.CrossEpoch)
 		}
-	case sdk.CrossEpoch:
+	case sdk.CrossEpoch, sdk.Secondary:
 		if len(m.Inputs.Artifacts) == 0 && !hasProblemUnder(p, "inputs") {
-			p.add("inputs.artifacts", "a cross-epoch analyzer must declare the artifacts it reads")
+			p.add("inputs.artifacts", "a %s analyzer must declare the artifacts it reads", m.Kind)
 		}
 		if len(m.Inputs.Hooks) > 0 {
-			p.add("inputs.hooks", "a cross-epoch analyzer reads artifacts, not activations")
+			p.add("inputs.hooks", "a %s analyzer reads artifacts, not activations", m.Kind)
 		}
 		if m.Inputs.Logits != nil {
-			p.add("inputs.logits", "a cross-epoch analyzer reads artifacts, not logits")
+			p.add("inputs.logits", "a %s analyzer reads artifacts, not logits", m.Kind)
 		}
 		if len(m.Inputs.Weights) > 0 {
-			p.add("inputs.weights", "a cross-epoch analyzer reads artifacts, not weights")
+			p.add("inputs.weights", "a %s analyzer reads artifacts, not weights", m.Kind)
 		}
-		if o.has("summary") {
+		if m.Kind == sdk.CrossEpoch && o.has("summary") {
 			p.add("summary", "a cross-epoch analyzer has no per-epoch summary; declare its arrays under outputs")
+		}
+		for i, ref := range m.Inputs.Artifacts {
+			if m.Kind == sdk.Secondary && ref.Cross {
+				p.add(joinIndex("inputs.artifacts", i), "%q: a secondary analyzer reads one epoch at a time, not cross-epoch artifacts", ref)
+			}
 		}
 	}
 }
@@ -310,9 +320,11 @@ func parseInputs(p *problems, path string, v any) Inputs {
 			ref := ArtifactRef{Analyzer: a}
 			if name, ok := strings.CutSuffix(a, "/summary"); ok {
 				ref = ArtifactRef{Analyzer: name, Summary: true}
+			} else if name, ok := strings.CutSuffix(a, "/cross_epoch"); ok {
+				ref = ArtifactRef{Analyzer: name, Cross: true}
 			}
 			if !ValidName(ref.Analyzer) {
-				p.add(joinIndex(ap, i), "%q is not an analyzer name or NAME/summary", a)
+				p.add(joinIndex(ap, i), "%q is not an analyzer name, NAME/summary or NAME/cross_epoch", a)
 				continue
 			}
 			in.Artifacts = append(in.Artifacts, ref)

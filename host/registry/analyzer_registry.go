@@ -40,7 +40,7 @@ func (r *AnalyzerRegistry) Discover(dir string) ([]*DiscoveryError, error) {
 		return nil, err
 	}
 	// Dependencies are checked once every folder is in, so order of folders
-	// does not matter; a cross-epoch analyzer only reads per-checkpoint ones.
+	// does not matter; then cycles, among what is left.
 	for _, m := range loaded {
 		if err := r.checkDeps(m); err != nil {
 			delete(r.c.items, m.Name)
@@ -48,6 +48,21 @@ func (r *AnalyzerRegistry) Discover(dir string) ([]*DiscoveryError, error) {
 			r.c.problems[m.Name] = p
 			probs = append(probs, p)
 		}
+	}
+	cycles := map[*AnalyzerManifest][]string{}
+	for _, m := range loaded {
+		if _, ok := r.c.items[m.Name]; ok {
+			if cycle := dependencyCycle(r.c.items, m.Name); cycle != nil {
+				cycles[m] = cycle
+			}
+		}
+	}
+	for m, cycle := range cycles {
+		delete(r.c.items, m.Name)
+		p := &DiscoveryError{Name: m.Name, File: m.File,
+			Err: fmt.Errorf("%s: inputs.artifacts: analyzers read each other's artifacts in a cycle: %s", m.File, strings.Join(cycle, " -> "))}
+		r.c.problems[m.Name] = p
+		probs = append(probs, p)
 	}
 	sortProblems(probs)
 	return probs, nil
@@ -88,8 +103,10 @@ func (r *AnalyzerRegistry) checkDeps(m *AnalyzerManifest) error {
 			bad = append(bad, fmt.Sprintf("%s: analyzer %q failed to load", path, ref.Analyzer))
 		case !ok:
 			bad = append(bad, fmt.Sprintf("%s: analyzer %q is not installed", path, ref.Analyzer))
-		case dep.Kind != sdk.PerCheckpoint:
-			bad = append(bad, fmt.Sprintf("%s: analyzer %q is %s; only per-checkpoint artifacts stack over epochs", path, ref.Analyzer, dep.Kind))
+		case ref.Cross && dep.Kind != sdk.CrossEpoch:
+			bad = append(bad, fmt.Sprintf("%s: analyzer %q is %s; only a cross-epoch analyzer has cross_epoch arrays", path, ref.Analyzer, dep.Kind))
+		case !ref.Cross && dep.Kind == sdk.CrossEpoch:
+			bad = append(bad, fmt.Sprintf("%s: analyzer %q is cross-epoch; read its arrays as %q", path, ref.Analyzer, ref.Analyzer+"/cross_epoch"))
 		case ref.Summary && len(dep.Summary) == 0:
 			bad = append(bad, fmt.Sprintf("%s: analyzer %q declares no summary", path, ref.Analyzer))
 		}
@@ -171,4 +188,32 @@ func orNone(names []string) string {
 
 func sortProblems(p []*DiscoveryError) {
 	sort.Slice(p, func(i, j int) bool { return p[i].Name < p[j].Name })
+}
+
+// dependencyCycle returns the chain of analyzers from name back to name
+// through the artifacts they read, or nil when name is in no cycle.
+func dependencyCycle(items map[string]*AnalyzerManifest, name string) []string {
+	seen := map[string]bool{}
+	var walk func(cur string, path []string) []string
+	walk = func(cur string, path []string) []string {
+		m, ok := items[cur]
+		if !ok {
+			return nil
+		}
+		for _, ref := range m.Inputs.Artifacts {
+			next := append(append([]string(nil), path...), ref.Analyzer)
+			if ref.Analyzer == name {
+				return next
+			}
+			if seen[ref.Analyzer] {
+				continue
+			}
+			seen[ref.Analyzer] = true
+			if c := walk(ref.Analyzer, next); c != nil {
+				return c
+			}
+		}
+		return nil
+	}
+	return walk(name, []string{name})
 }

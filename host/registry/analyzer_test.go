@@ -69,7 +69,7 @@ func TestLoadAnalyzerGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x.Kind != sdk.CrossEpoch || len(x.Inputs.Artifacts) != 2 || x.Inputs.Artifacts[1] != (ArtifactRef{"dep", true}) ||
+	if x.Kind != sdk.CrossEpoch || len(x.Inputs.Artifacts) != 2 || x.Inputs.Artifacts[1] != (ArtifactRef{Analyzer: "dep", Summary: true}) ||
 		x.Inputs.Artifacts[1].String() != "dep/summary" {
 		t.Errorf("cross-epoch = %+v", x.Inputs)
 	}
@@ -159,7 +159,7 @@ func TestLoadAnalyzerBad(t *testing.T) {
 		"cross_with_logits":            {"inputs.logits", "not logits"},
 		"cross_with_weights":           {"inputs.weights", "not weights"},
 		"cross_with_summary":           {"summary", "no per-epoch summary"},
-		"cross_bad_artifact_ref":       {"inputs.artifacts[0]", "not an analyzer name or NAME/summary"},
+		"cross_bad_artifact_ref":       {"inputs.artifacts[0]", "not an analyzer name, NAME/summary or NAME/cross_epoch"},
 		"syntax_truncated":             {"", "unexpected end of file"},
 		"syntax_trailing":              {"", "unexpected data after the top-level value"},
 		"syntax_dup_key":               {"", "version: duplicate key"},

@@ -188,3 +188,56 @@ func TestDiscoveryLinkedFolder(t *testing.T) {
 		t.Errorf("Get(dep) = %+v, %v", m, err)
 	}
 }
+
+// TestAnalyzerDiscoveryChainsAndCycles: a cross-epoch analyzer may read
+// another's cross_epoch arrays and a secondary analyzer per-epoch ones;
+// analyzers that read each other in a cycle are refused at load, naming the
+// cycle, and the rest load.
+func TestAnalyzerDiscoveryChainsAndCycles(t *testing.T) {
+	cross := func(name, reads string) []byte {
+		return []byte(`{"name": "` + name + `", "version": "1.0.0", "description": "d", "command": "./` + name + `", "kind": "cross-epoch",
+		  "inputs": {"artifacts": ["` + reads + `"]}, "outputs": [{"name": "x", "dtype": "float32", "shape": "(n_epochs,)", "description": "d"}]}`)
+	}
+	secondary := func(name, reads string) []byte {
+		return []byte(`{"name": "` + name + `", "version": "1.0.0", "description": "d", "command": "./` + name + `", "kind": "secondary",
+		  "inputs": {"artifacts": ["` + reads + `"]}, "outputs": [{"name": "y", "dtype": "float32", "shape": "(d_mlp,)", "description": "d"}]}`)
+	}
+	root := t.TempDir()
+	installData(t, root, "dep", AnalyzerFile, renamed(t, "testdata/analyzer/good/minimal.json", "dep"))
+	installData(t, root, "sec", AnalyzerFile, secondary("sec", "dep"))
+	installData(t, root, "sec2", AnalyzerFile, secondary("sec2", "sec"))
+	installData(t, root, "across", AnalyzerFile, cross("across", "sec2"))
+	installData(t, root, "chained", AnalyzerFile, cross("chained", "across/cross_epoch"))
+	installData(t, root, "loop_a", AnalyzerFile, cross("loop_a", "loop_b/cross_epoch"))
+	installData(t, root, "loop_b", AnalyzerFile, cross("loop_b", "loop_a/cross_epoch"))
+	installData(t, root, "sec_cross", AnalyzerFile, secondary("sec_cross", "across/cross_epoch"))
+	installData(t, root, "wrong_ref", AnalyzerFile, cross("wrong_ref", "across"))
+	r := NewAnalyzerRegistry()
+	probs, err := r.Discover(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range probs {
+		got[p.Name] = p.Error()
+	}
+	want := map[string]string{
+		"loop_a":    "analyzers read each other's artifacts in a cycle: loop_a -> loop_b -> loop_a",
+		"loop_b":    "in a cycle: loop_b -> loop_a -> loop_b",
+		"sec_cross": `"across/cross_epoch": a secondary analyzer reads one epoch at a time`,
+		"wrong_ref": `analyzer "across" is cross-epoch; read its arrays as "across/cross_epoch"`,
+	}
+	for name, msg := range want {
+		if !strings.Contains(got[name], msg) {
+			t.Errorf("%s: problem %q, want %q", name, got[name], msg)
+		}
+	}
+	if len(probs) != len(want) {
+		t.Errorf("problems %v", probs)
+	}
+	for _, name := range []string{"dep", "sec", "sec2", "across", "chained"} {
+		if _, err := r.Get(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -88,6 +88,9 @@ type EpochRecord struct {
 	// manifests written before tdw recorded them.
 	Bytes  int64  `json:"bytes,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	// InputsKey identifies, for a secondary analyzer, the source artifacts
+	// the epoch was computed from; other sources make it stale.
+	InputsKey string `json:"inputs_key,omitempty"`
 	// Summary holds the analyzer's per-epoch statistics; summary.npz is
 	// rebuilt from these, so a resumed run loses none of them.
 	Summary map[string]SummaryValue `json:"summary,omitempty"`

@@ -4,7 +4,7 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/plugins/pending/centroid_dmd/centroiddmd"
+	"github.com/tdw-workbench/tdw/plugins/analyzers/centroid_dmd/centroiddmd"
 	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 

@@ -3,7 +3,7 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/plugins/pending/neuron_fourier/neuronfourier"
+	"github.com/tdw-workbench/tdw/plugins/analyzers/neuron_fourier/neuronfourier"
 	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 

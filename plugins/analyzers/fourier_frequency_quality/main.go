@@ -4,7 +4,7 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/plugins/pending/fourier_frequency_quality/freqquality"
+	"github.com/tdw-workbench/tdw/plugins/analyzers/fourier_frequency_quality/freqquality"
 	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 

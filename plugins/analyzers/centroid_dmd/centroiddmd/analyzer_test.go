@@ -122,7 +122,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestThroughPlugin(t *testing.T) {
-	m, err := manifestcheck.Load("../analyzer.json")
+	m, err := manifestcheck.Load("../../../../analyzers/centroid_dmd/analyzer.json")
 	if err != nil {
 		t.Fatal(err)
 	}

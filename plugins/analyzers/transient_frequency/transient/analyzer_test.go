@@ -130,7 +130,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestThroughPlugin(t *testing.T) {
-	m, err := manifestcheck.Load("../analyzer.json")
+	m, err := manifestcheck.Load("../../../../analyzers/transient_frequency/analyzer.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestThroughPlugin(t *testing.T) {
-	m, err := manifestcheck.Load("../analyzer.json")
+	m, err := manifestcheck.Load("../../../../analyzers/neuron_fourier/analyzer.json")
 	if err != nil {
 		t.Fatal(err)
 	}

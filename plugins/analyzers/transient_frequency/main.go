@@ -4,7 +4,7 @@
 package main
 
 import (
-	"github.com/tdw-workbench/tdw/plugins/pending/transient_frequency/transient"
+	"github.com/tdw-workbench/tdw/plugins/analyzers/transient_frequency/transient"
 	"github.com/tdw-workbench/tdw/sdk/plugin"
 )
 

@@ -91,7 +91,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestThroughPlugin(t *testing.T) {
-	m, err := manifestcheck.Load("../analyzer.json")
+	m, err := manifestcheck.Load("../../../../analyzers/fourier_frequency_quality/analyzer.json")
 	if err != nil {
 		t.Fatal(err)
 	}
