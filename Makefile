@@ -44,6 +44,7 @@ test-slow: build
 bench: build
 	$(GO) test $(TAGFLAG) -run '^$$' -bench . -benchmem ./...
 	$(GO) run $(TAGFLAG) ./bench/calibration
+	$(GO) run ./bench/catalog
 
 run: build
 	./bin/tdw-host run
