@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tdw-workbench/tdw/host/registry"
@@ -92,7 +93,7 @@ func (c *contract) check(arrays, summary map[string]*sdk.Tensor, extra map[strin
 		return nil
 	}
 	for _, name := range sortedKeys(summary) {
-		if shape, epoch, ok := prior(name); ok && !equalShape(shape, summary[name].Shape()) {
+		if shape, epoch, ok := prior(name); ok && !slices.Equal(shape, summary[name].Shape()) {
 			return fmt.Errorf("summary statistic %q has shape %s, but %s at epoch %d: a statistic keeps its shape across epochs",
 				name, sdk.ShapeString(summary[name].Shape()), sdk.ShapeString(shape), epoch)
 		}
@@ -172,18 +173,6 @@ func shapeWords(s string) string {
 		}
 	}
 	return s
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // runSymbols sizes the names declared shapes may use in a run: the model

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/checkpoint"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
@@ -178,7 +179,7 @@ func (r *Run) writeEpoch(a *active, epoch int, arrays, summary map[string]*sdk.T
 	if err != nil {
 		return nil, err
 	}
-	sum, err := results.FileSHA256(path)
+	sum, err := checkpoint.FileSHA256(path)
 	if err != nil {
 		return nil, err
 	}

@@ -1,16 +1,13 @@
 package results
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/tdw-workbench/tdw/host/artifact"
+	"github.com/tdw-workbench/tdw/host/checkpoint"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -115,24 +112,10 @@ func (a *Artifacts) EpochIntact(analyzer string, epoch int, er *EpochRecord, ver
 		}
 	}
 	if verify && er.SHA256 != "" {
-		sum, err := FileSHA256(p)
+		sum, err := checkpoint.FileSHA256(p)
 		return err == nil && sum == er.SHA256
 	}
 	return true
-}
-
-// FileSHA256 returns the hex sha256 of a file's bytes.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (a *Artifacts) onDisk(p string) bool {
