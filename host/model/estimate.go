@@ -43,37 +43,64 @@ func ForwardBytes(c sdk.ModelConfig, B, n int, opts ForwardOptions) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	cache := int64(sdk.NumElements(hookShape(c, kindLogits, B, n, opts.Logits)))
+	cache, _ := CacheBytes(c, B, n, opts.Hooks)
+	bs := opts.BatchSize
+	if bs <= 0 {
+		bs = DefaultForwardBatch
+	}
+	return cache + LogitsBytes(c, B, n, opts.Logits) + RunnerBytes(c, n, max(1, min(bs, B)), RunSpec{Hooks: hooks, Logits: opts.Logits}), nil
+}
+
+// CacheBytes returns the bytes of the hooks a forward pass over B sequences
+// of n positions keeps for the given requests (the logits aside). A pattern
+// that matches no hook is an error naming it.
+func CacheBytes(c sdk.ModelConfig, B, n int, reqs []HookRequest) (int64, error) {
+	hooks, err := resolveHooks(c, reqs)
+	if err != nil {
+		return 0, err
+	}
+	var cache int64
 	for _, h := range Hooks(c) {
 		if p, ok := hooks[h.Name]; ok {
 			cache += int64(sdk.NumElements(hookShape(c, h.kind, B, n, p)))
 		}
 	}
-	bs := opts.BatchSize
-	if bs <= 0 {
-		bs = DefaultForwardBatch
-	}
-	return 4*cache + RunnerBytes(c, n, max(1, min(bs, B)), RunSpec{Hooks: hooks, Logits: opts.Logits}), nil
+	return 4 * cache, nil
 }
 
-// TrainingBytes estimates the engine's memory while a Trainer trains on
-// train sequences of n positions and evaluates them and eval more each
-// epoch: the parameters with their gradients and AdamW moments, the
-// training runner (one batch of tc.BatchSize, or all of train), the
-// evaluation runner and the token and label matrices.
-func TrainingBytes(c sdk.ModelConfig, n, train, eval int, tc TrainConfig) int64 {
+// LogitsBytes returns the bytes of the logits of B sequences of n positions
+// kept at pos.
+func LogitsBytes(c sdk.ModelConfig, B, n int, pos Positions) int64 {
+	return 4 * int64(sdk.NumElements(hookShape(c, kindLogits, B, n, pos)))
+}
+
+// TrainingBytes estimates the memory of a Trainer's epochs over train
+// sequences of n positions: the parameters with their gradients and AdamW
+// moments, the training runner (one batch of tc.BatchSize, or all of
+// train) and the token and label matrices.
+func TrainingBytes(c sdk.ModelConfig, n, train int, tc TrainConfig) int64 {
 	bs := tc.BatchSize
 	if bs <= 0 || bs >= train {
 		bs = train
 	}
+	params := 4 * 4 * ParamCount(c) // weights, gradients, two moments
+	return params + dataBytes(n, train, tc.lossPos()) + RunnerBytes(c, n, bs, RunSpec{Logits: tc.lossPos(), Train: true})
+}
+
+// EvalBytes estimates the memory of evaluating a model on rows sequences of
+// n positions at pos with a runner kept for them (as Trainer.Evaluate and
+// host/variant do): the runner of one batch of at most 4096 and the data.
+func EvalBytes(c sdk.ModelConfig, n, rows int, pos Positions) int64 {
+	return dataBytes(n, rows, pos) + RunnerBytes(c, n, min(rows, evalBatch), RunSpec{Logits: pos})
+}
+
+// dataBytes is the size of int64 tokens and labels of rows sequences.
+func dataBytes(n, rows int, pos Positions) int64 {
 	labels := 1
-	if tc.LossAllPositions {
+	if pos.Select == AllPositions {
 		labels = n
 	}
-	params := 4 * 4 * ParamCount(c) // weights, gradients, two moments
-	data := 8 * int64(train+eval) * int64(n+labels)
-	return params + data + RunnerBytes(c, n, bs, RunSpec{Logits: tc.lossPos(), Train: true}) +
-		RunnerBytes(c, n, min(max(train, eval), evalBatch), RunSpec{Logits: tc.lossPos()})
+	return 8 * int64(rows) * int64(n+labels)
 }
 
 // passRows are the rows per sequence at which one block computes its queries

@@ -132,18 +132,23 @@ func TestActivationFloatsMatchEngine(t *testing.T) {
 	}
 }
 
-// TestTrainingBytes checks the parts TrainingBytes adds up for the
-// modular-addition model at p = 113 and half the pairs for training.
+// TestTrainingBytes checks the parts TrainingBytes and EvalBytes add up for
+// the modular-addition model at p = 113 and half the pairs for training.
 func TestTrainingBytes(t *testing.T) {
 	c := calibrationConfig(113)
 	train, eval := 6384, 6385
 	tc := TrainConfig{AdamW: AdamW{LR: 1e-3, Beta1: 0.9, Beta2: 0.98, Eps: 1e-8, WeightDecay: 1}}
-	got := TrainingBytes(c, 3, train, eval, tc)
-	want := 16*ParamCount(c) + 8*int64(train+eval)*4 +
-		4*int64(train)*activationFloats(c, 3, RunSpec{Logits: PosLast, Train: true}) +
-		4*evalBatch*activationFloats(c, 3, RunSpec{Logits: PosLast})
-	if got != want {
+	if got, want := TrainingBytes(c, 3, train, tc),
+		16*ParamCount(c)+8*int64(train)*4+4*int64(train)*activationFloats(c, 3, RunSpec{Logits: PosLast, Train: true}); got != want {
 		t.Errorf("TrainingBytes = %d, want %d", got, want)
+	}
+	tc.BatchSize = 512
+	if got, want := TrainingBytes(c, 3, train, tc),
+		16*ParamCount(c)+8*int64(train)*4+4*512*activationFloats(c, 3, RunSpec{Logits: PosLast, Train: true}); got != want {
+		t.Errorf("TrainingBytes with batches of 512 = %d, want %d", got, want)
+	}
+	if got, want := EvalBytes(c, 3, eval, PosLast), 8*int64(eval)*4+4*evalBatch*activationFloats(c, 3, RunSpec{Logits: PosLast}); got != want {
+		t.Errorf("EvalBytes = %d, want %d", got, want)
 	}
 	// The step's activations: 6540 values per sequence plus the logits and
 	// their gradient (2 d_vocab_out), counted by hand from net.go.
@@ -159,13 +164,13 @@ func TestTrainingBytes(t *testing.T) {
 // batch's runner.
 func TestForwardBytes(t *testing.T) {
 	c := calibrationConfig(113)
-	opts := ForwardOptions{Hooks: []HookRequest{{"blocks.0.mlp.hook_post", PosLast}}, Logits: PosLast}
+	opts := ForwardOptions{Hooks: []HookRequest{{"blocks.0.mlp.hook_post", PosLast}, {"blocks.0.attn.hook_pattern", PosAll}}, Logits: PosLast}
 	got, err := ForwardBytes(c, 12769, 3, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hooks, _ := resolveHooks(c, opts.Hooks)
-	want := 4*int64(12769)*(512+113) + RunnerBytes(c, 3, DefaultForwardBatch, RunSpec{Hooks: hooks, Logits: PosLast})
+	want := 4*int64(12769)*(512+4*3*3+113) + RunnerBytes(c, 3, DefaultForwardBatch, RunSpec{Hooks: hooks, Logits: PosLast})
 	if got != want {
 		t.Errorf("ForwardBytes = %d, want %d", got, want)
 	}
