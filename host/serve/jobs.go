@@ -107,10 +107,11 @@ func (s *Server) checkWrite(r *http.Request) error {
 func jobError(err error) error {
 	var re *job.RequestError
 	var busy *job.BusyError
+	var large *job.TooLargeError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &re):
+	case errors.As(err, &re), errors.As(err, &large):
 		return &httpError{code: http.StatusBadRequest, msg: err.Error()}
 	case errors.As(err, &busy):
 		return &httpError{code: http.StatusConflict, msg: err.Error()}
@@ -143,6 +144,7 @@ type trainOptions struct {
 	Resume      bool   `json:"resume"`
 	ExtendTo    *int   `json:"extend_to"`
 	Force       bool   `json:"force"`
+	AllowLarge  bool   `json:"allow_large"`
 }
 
 // counts returns the epoch counts, 0 where not given, refusing a given
@@ -171,6 +173,7 @@ type analyzeOptions struct {
 	Settings    map[string]paramValues `json:"settings"`
 	Force       bool                   `json:"force"`
 	SaveEvery   int                    `json:"save_every"`
+	AllowLarge  bool                   `json:"allow_large"`
 }
 
 // paramValues are parameter values as JSON strings, numbers or booleans,
@@ -249,7 +252,7 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 			return 0, nil, cerr
 		}
 		in, err = s.jobs.StartTrain(job.TrainRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
-			Epochs: epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: extendTo, Force: o.Force})
+			Epochs: epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: extendTo, Force: o.Force, AllowLarge: o.AllowLarge})
 	case string(job.KindAnalyze):
 		var o analyzeOptions
 		if err := decodeStrict("options", opts, &o); err != nil {
@@ -263,7 +266,8 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 			settings[a] = ps
 		}
 		in, err = s.jobs.StartAnalyze(job.AnalyzeRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
-			Analyzers: o.Analyzers, Checkpoints: o.Checkpoints, Settings: settings, Force: o.Force, SaveEvery: o.SaveEvery})
+			Analyzers: o.Analyzers, Checkpoints: o.Checkpoints, Settings: settings, Force: o.Force, SaveEvery: o.SaveEvery,
+			AllowLarge: o.AllowLarge})
 	default:
 		return 0, nil, errBadRequest("kind: %q is not a job kind (train, analyze)", req.Kind)
 	}

@@ -44,7 +44,7 @@ func closedWithin(t *testing.T, c net.Conn, limit time.Duration) time.Duration {
 // a time is cut off once the read timeout has passed, not held for as long
 // as it keeps sending.
 func TestSlowBodyIsCutOff(t *testing.T) {
-	ts, _ := jobServerWith(t, fixture.families, shortTimeouts)
+	ts, _ := jobServerWith(t, fixture.families, shortTimeouts, nil)
 	c := dial(t, ts)
 	fmt.Fprintf(c, "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
 	stop := make(chan struct{})
@@ -70,7 +70,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 // TestIdleConnectionIsClosed: a keep-alive connection with no next request
 // is closed after the idle timeout.
 func TestIdleConnectionIsClosed(t *testing.T) {
-	ts, _ := jobServerWith(t, fixture.families, shortTimeouts)
+	ts, _ := jobServerWith(t, fixture.families, shortTimeouts, nil)
 	c := dial(t, ts)
 	fmt.Fprintf(c, "GET /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -90,7 +90,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 // TestBodyLimitEverywhere: every endpoint refuses a body over the limit,
 // declared or chunked, with 413, including those that read none.
 func TestBodyLimitEverywhere(t *testing.T) {
-	ts, _ := jobServerWith(t, fixture.families, shortTimeouts)
+	ts, _ := jobServerWith(t, fixture.families, shortTimeouts, nil)
 	big := strings.Repeat(" ", maxRequestBody+1)
 	for _, c := range []struct {
 		method, path string
@@ -123,7 +123,7 @@ func TestBodyLimitEverywhere(t *testing.T) {
 func TestEventStreamOutlivesTimeouts(t *testing.T) {
 	defer func(d time.Duration) { sseHeartbeat = d }(sseHeartbeat)
 	sseHeartbeat = 100 * time.Millisecond
-	ts, _ := jobServerWith(t, realFamilies(t), shortTimeouts)
+	ts, _ := jobServerWith(t, realFamilies(t), shortTimeouts, nil)
 	code, started := post(t, ts, "/api/jobs", `{"kind":"train","family":"modulo_addition_1layer","params":{"prime":17,"train_fraction":0.5,"seed":6},
 		"options":{"epochs":100000,"checkpoints":"0:100000:50000"}}`, nil)
 	if code != http.StatusAccepted {
