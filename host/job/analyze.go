@@ -194,11 +194,7 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 	}
 	defer plugin.Close()
 	if !r.AllowLarge {
-		est, err := p.estimate(ctx, env, plugin)
-		if err != nil {
-			return nil, err
-		}
-		if err := est.Check(); err != nil {
+		if err := checkEstimate(env, func() (*Estimate, error) { return p.estimate(ctx, env, plugin) }); err != nil {
 			return nil, err
 		}
 	}

@@ -20,6 +20,18 @@ const (
 	pluginBaseBytes = 24 << 20
 )
 
+// checkEstimate refuses a job whose estimate exceeds what the machine has
+// (a *TooLargeError). An estimate that cannot be made refuses nothing: the
+// job then meets, and reports in its own words, what stopped the estimate.
+func checkEstimate(env Env, estimate func() (*Estimate, error)) error {
+	est, err := estimate()
+	if err != nil {
+		env.logger().Debug("no resource estimate", "error", err)
+		return nil
+	}
+	return est.Check()
+}
+
 // Estimate is what a job is expected to need at its peak.
 type Estimate struct {
 	// Job says what is estimated: "training of VARIANT" or "analysis of

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -77,10 +79,11 @@ func (p *trainPlan) run(env Env, r TrainRequest) (*variant.TrainingSettings, int
 	if p.settings != nil {
 		return p.settings, 0, nil
 	}
-	v, err := variant.Open(env.Results, p.fam.Name, p.name)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(env.Results, p.fam.Name, p.name)); errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, fmt.Errorf("train %s: nothing to resume or extend: the variant has never been trained", p.name)
-	} else if err != nil {
+	}
+	v, err := variant.Open(env.Results, p.fam.Name, p.name)
+	if err != nil {
 		return nil, 0, err
 	}
 	return v.PlannedRun(variant.TrainOptions{Resume: r.Resume, ExtendTo: r.ExtendTo, Schedule: r.Checkpoints})

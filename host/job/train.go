@@ -159,11 +159,7 @@ func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.P
 	}
 	defer plugin.Close()
 	if !r.AllowLarge {
-		est, err := p.estimate(ctx, env, r, plugin)
-		if err != nil {
-			return nil, err
-		}
-		if err := est.Check(); err != nil {
+		if err := checkEstimate(env, func() (*Estimate, error) { return p.estimate(ctx, env, r, plugin) }); err != nil {
 			return nil, err
 		}
 	}
