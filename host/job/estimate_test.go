@@ -168,3 +168,26 @@ func TestOutputBytes(t *testing.T) {
 		t.Errorf("outputBytes = %d, want %d", got, want)
 	}
 }
+
+// TestEstimateExtension: extending a finished run counts only the
+// checkpoints still to write; resuming a finished run is refused in Train's
+// words.
+func TestEstimateExtension(t *testing.T) {
+	env := testEnv(t)
+	r := tiny(6, 10)
+	if _, err := Train(context.Background(), env, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	ext := TrainRequest{Family: r.Family, Params: r.Params, ExtendTo: 20, Checkpoints: "12:20:4"}
+	est, err := EstimateTrain(context.Background(), env, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := est.Parts[2]; !strings.HasPrefix(p.What, "3 checkpoints of ") {
+		t.Errorf("extension to 20 with checkpoints 12, 16, 20: %+v", p)
+	}
+	res := TrainRequest{Family: r.Family, Params: r.Params, Resume: true}
+	if _, err := EstimateTrain(context.Background(), env, res); err == nil || !strings.Contains(err.Error(), "already trained to 10 epochs") {
+		t.Errorf("resume of a finished run: %v", err)
+	}
+}
