@@ -189,8 +189,10 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 		return rep, err
 	}
 	lock, err := lockfile.Acquire(r.v.LockPath(), "tdw-host "+r.opts.Command)
-	if err != nil {
+	if errors.Is(err, lockfile.ErrHeld) {
 		return rep, fmt.Errorf("variant %s is busy: %w", r.v.Name, err)
+	} else if err != nil {
+		return rep, fmt.Errorf("variant %s: %w", r.v.Name, err) // e.g. a read-only results folder
 	}
 	defer lock.Release()
 

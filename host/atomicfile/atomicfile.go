@@ -3,7 +3,8 @@
 //
 // Content goes to a temporary file in the destination's directory, is synced,
 // and is renamed over the destination; the directory is synced so the rename
-// survives a power cut.
+// survives a power cut. A temporary file that a killed process left behind is
+// removed by the next write of the same destination (leftover.go).
 package atomicfile
 
 import (
@@ -22,10 +23,11 @@ type File struct {
 }
 
 // Create starts writing dest atomically with the given permissions. Nothing
-// is visible at dest until Commit.
+// is visible at dest until Commit. Temporary files of dest left by processes
+// that no longer run are removed first.
 func Create(dest string, perm os.FileMode) (*File, error) {
-	dir := filepath.Dir(dest)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".tmp-*")
+	removeLeftovers(dest)
+	f, err := os.CreateTemp(filepath.Dir(dest), tempPattern(dest))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", dest, err)
 	}

@@ -33,6 +33,9 @@ type AnalyzeRequest struct {
 	Force bool `json:"force,omitempty"`
 	// SaveEvery flushes the manifest every this many checkpoints (0: 1).
 	SaveEvery int `json:"save_every,omitempty"`
+	// AllowLarge runs the analysis even when its estimate exceeds the
+	// machine's available memory or free disk (estimate.go).
+	AllowLarge bool `json:"allow_large,omitempty"`
 }
 
 // analyzePlan is a resolved AnalyzeRequest.
@@ -178,7 +181,8 @@ func (r AnalyzeRequest) VariantKey(env Env) (string, error) {
 // even with an error (failing analyzers are recorded in it and the error
 // wraps analysis.ErrFailures). Cancelling ctx stops after the checkpoint in
 // hand and keeps finished work; the error then says so. A bad request
-// returns a *RequestError.
+// returns a *RequestError; an analysis whose estimate exceeds the machine's
+// memory or disk a *TooLargeError unless r.AllowLarge.
 func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analysis.Progress)) (*analysis.Report, error) {
 	p, err := r.plan(env)
 	if err != nil {
@@ -189,6 +193,11 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 		return nil, err
 	}
 	defer plugin.Close()
+	if !r.AllowLarge {
+		if err := checkEstimate(env, func() (*Estimate, error) { return p.estimate(ctx, env, plugin) }); err != nil {
+			return nil, err
+		}
+	}
 	run := analysis.New(p.v, plugin, p.cfg, analysis.Options{
 		Launch:       analysis.PluginLauncher(env.pluginOptions()),
 		Logger:       env.logger(),

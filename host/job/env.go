@@ -22,6 +22,25 @@ type Env struct {
 	Logger hclog.Logger
 	// TDWVersion is recorded in metadata.json and checkpoint files.
 	TDWVersion string
+	// Budget, if set, bounds what a job may use instead of what the machine
+	// has now (its non-zero fields replace the available memory and the
+	// free disk that the resource guard compares an estimate with): a
+	// share of a machine others use too.
+	Budget *Machine
+}
+
+// machine is what a job may use: the machine's, within the budget.
+func (e Env) machine() Machine {
+	m := readMachine(e.Results)
+	if b := e.Budget; b != nil {
+		if b.Memory > 0 {
+			m.Memory, m.MemorySource = b.Memory, "the jobs' memory budget"
+		}
+		if b.Disk > 0 {
+			m.Disk = b.Disk
+		}
+	}
+	return m
 }
 
 func (e Env) logger() hclog.Logger {

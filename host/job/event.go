@@ -98,6 +98,9 @@ type Info struct {
 	Summary string `json:"summary,omitempty"`
 	// Request is the TrainRequest or AnalyzeRequest the job runs.
 	Request any `json:"request"`
+	// Estimate is the job's memory and disk estimate made when it was
+	// started (nil when it could not be made then, or AllowLarge skipped it).
+	Estimate *Estimate `json:"estimate,omitempty"`
 	// Events is the job's recent event history, oldest first (set by Get
 	// only).
 	Events []Event `json:"events,omitempty"`

@@ -33,7 +33,7 @@ func TestManagerPublishing(t *testing.T) {
 	m := NewManager(testEnv(t), Options{History: 2, MinInterval: time.Hour})
 	defer shutdown(t, m)
 	gate := make(chan struct{})
-	in, err := m.start(KindTrain, "f", "v", nil, gated(gate, 100, "a", "b"))
+	in, err := m.start(KindTrain, "f", "v", nil, nil, gated(gate, 100, "a", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestManagerSlowSubscriber(t *testing.T) {
 	m := NewManager(testEnv(t), Options{MinInterval: time.Nanosecond})
 	defer shutdown(t, m)
 	gate := make(chan struct{})
-	in, err := m.start(KindTrain, "f", "v", nil, gated(gate, 10000, "a", "b"))
+	in, err := m.start(KindTrain, "f", "v", nil, nil, gated(gate, 10000, "a", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestManagerSlowSubscriber(t *testing.T) {
 func TestManagerPanic(t *testing.T) {
 	m := NewManager(testEnv(t), Options{})
 	defer shutdown(t, m)
-	in, err := m.start(KindAnalyze, "f", "v", nil, func(context.Context, func(Event)) (string, error) { panic("boom") })
+	in, err := m.start(KindAnalyze, "f", "v", nil, nil, func(context.Context, func(Event)) (string, error) { panic("boom") })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestManagerPanic(t *testing.T) {
 	// The variant is free and the manager runs the next job.
 	gate := make(chan struct{})
 	close(gate)
-	next, err := m.start(KindAnalyze, "f", "v", nil, gated(gate, 1, "a", "b"))
+	next, err := m.start(KindAnalyze, "f", "v", nil, nil, gated(gate, 1, "a", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +120,14 @@ func TestManagerPanic(t *testing.T) {
 func TestManagerQueueBound(t *testing.T) {
 	m := NewManager(testEnv(t), Options{MaxQueued: 1})
 	gate := make(chan struct{})
-	if _, err := m.start(KindTrain, "f", "a", nil, gated(gate, 1, "a", "b")); err != nil {
+	if _, err := m.start(KindTrain, "f", "a", nil, nil, gated(gate, 1, "a", "b")); err != nil {
 		t.Fatal(err)
 	}
-	q, err := m.start(KindTrain, "f", "b", nil, gated(gate, 1, "a", "b"))
+	q, err := m.start(KindTrain, "f", "b", nil, nil, gated(gate, 1, "a", "b"))
 	if err != nil || q.State != Queued {
 		t.Fatalf("second job: %+v %v", q, err)
 	}
-	if _, err := m.start(KindTrain, "f", "c", nil, gated(gate, 1, "a", "b")); !errors.Is(err, ErrQueueFull) {
+	if _, err := m.start(KindTrain, "f", "c", nil, nil, gated(gate, 1, "a", "b")); !errors.Is(err, ErrQueueFull) {
 		t.Errorf("third job with MaxQueued 1: %v", err)
 	}
 	close(gate)
@@ -144,7 +144,7 @@ func TestManagerKeepFinished(t *testing.T) {
 	close(gate)
 	var ids []string
 	for _, v := range []string{"a", "b", "c", "d"} {
-		in, err := m.start(KindTrain, "f", v, nil, gated(gate, 1, "a", "b"))
+		in, err := m.start(KindTrain, "f", v, nil, nil, gated(gate, 1, "a", "b"))
 		if err != nil {
 			t.Fatal(err)
 		}

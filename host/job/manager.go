@@ -110,7 +110,11 @@ func (m *Manager) StartTrain(r TrainRequest) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return m.start(KindTrain, p.fam.Name, p.name, r, func(ctx context.Context, emit func(Event)) (string, error) {
+	est, err := m.guard(r.AllowLarge, func(ctx context.Context) (*Estimate, error) { return EstimateTrain(ctx, m.env, r) })
+	if err != nil {
+		return Info{}, err
+	}
+	return m.start(KindTrain, p.fam.Name, p.name, r, est, func(ctx context.Context, emit func(Event)) (string, error) {
 		out, err := Train(ctx, m.env, r, func(p variant.Progress) { emit(trainEvent(p)) })
 		if err != nil {
 			return "", err
@@ -134,7 +138,11 @@ func (m *Manager) StartAnalyze(r AnalyzeRequest) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return m.start(KindAnalyze, p.fam.Name, p.v.Name, r, func(ctx context.Context, emit func(Event)) (string, error) {
+	est, err := m.guard(r.AllowLarge, func(ctx context.Context) (*Estimate, error) { return EstimateAnalyze(ctx, m.env, r) })
+	if err != nil {
+		return Info{}, err
+	}
+	return m.start(KindAnalyze, p.fam.Name, p.v.Name, r, est, func(ctx context.Context, emit func(Event)) (string, error) {
 		rep, err := Analyze(ctx, m.env, r, func(p analysis.Progress) { emit(analyzeEvent(p)) })
 		if err == nil && ctx.Err() != nil {
 			// Execute stops quietly between steps; the job was still cut short.
@@ -150,7 +158,25 @@ func (m *Manager) StartAnalyze(r AnalyzeRequest) (Info, error) {
 	})
 }
 
-func (m *Manager) start(kind Kind, family, name string, req any, fn func(context.Context, func(Event)) (string, error)) (Info, error) {
+// guard estimates a job as it is started, so that one the machine cannot
+// hold is refused at once (a *TooLargeError) rather than when it runs; the
+// job checks again when it starts. An estimate that cannot be made is the
+// job's to report when it runs: guard then returns no estimate and no error.
+func (m *Manager) guard(allowLarge bool, estimate func(context.Context) (*Estimate, error)) (*Estimate, error) {
+	if allowLarge {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	est, err := estimate(ctx)
+	if err != nil {
+		m.env.logger().Debug("no estimate at start", "error", err)
+		return nil, nil
+	}
+	return est, est.Check()
+}
+
+func (m *Manager) start(kind Kind, family, name string, req any, est *Estimate, fn func(context.Context, func(Event)) (string, error)) (Info, error) {
 	key := family + "/" + name
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -168,7 +194,7 @@ func (m *Manager) start(kind Kind, family, name string, req any, fn func(context
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	j := &job{m: m, key: key, ctx: ctx, cancel: cancel, fn: fn, subs: map[chan Event]struct{}{},
-		info: Info{ID: id, Kind: kind, Family: family, Variant: name, State: Queued, Created: time.Now().UTC(), Request: req}}
+		info: Info{ID: id, Kind: kind, Family: family, Variant: name, State: Queued, Created: time.Now().UTC(), Request: req, Estimate: est}}
 	m.jobs[id] = j
 	m.order = append(m.order, j)
 	m.active[key] = j

@@ -32,6 +32,9 @@ type TrainRequest struct {
 	ExtendTo int `json:"extend_to,omitempty"`
 	// Force discards an existing run and trains from scratch.
 	Force bool `json:"force,omitempty"`
+	// AllowLarge runs the training even when its estimate exceeds the
+	// machine's available memory or free disk (estimate.go).
+	AllowLarge bool `json:"allow_large,omitempty"`
 }
 
 // Check refuses contradictory options; messages name fields as the
@@ -142,7 +145,9 @@ type TrainOutcome struct {
 // calling progress (if not nil) after every epoch. Cancelling ctx stops the
 // run after saving its state (the error wraps variant.ErrInterrupted; resume
 // with Resume). A bad request returns a *RequestError; the variant's lock
-// held by another run returns an error wrapping lockfile.ErrHeld.
+// held by another run returns an error wrapping lockfile.ErrHeld; a run
+// whose estimate exceeds the machine's memory or disk returns a
+// *TooLargeError unless r.AllowLarge.
 func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.Progress)) (*TrainOutcome, error) {
 	p, err := r.plan(env)
 	if err != nil {
@@ -153,6 +158,11 @@ func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.P
 		return nil, err
 	}
 	defer plugin.Close()
+	if !r.AllowLarge {
+		if err := checkEstimate(env, func() (*Estimate, error) { return p.estimate(ctx, env, r, plugin) }); err != nil {
+			return nil, err
+		}
+	}
 
 	v, err := variant.Create(ctx, env.Results, p.fam, plugin, p.params, env.TDWVersion)
 	if err != nil {

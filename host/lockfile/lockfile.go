@@ -37,6 +37,26 @@ type Holder struct {
 // the lock.
 var ErrHeld = errors.New("locked by another process")
 
+// ReadOnlyError is the error Acquire returns when the lock file cannot be
+// created or opened for writing because its folder (or the file itself, or
+// the file system) is read-only: a state of the folder to report as such,
+// not a lock held by another process.
+type ReadOnlyError struct {
+	// What names what is read-only: "folder DIR" or "lock file FILE".
+	What string
+	// Lock is the lock file's path.
+	Lock string
+	// Err is the system's error (EROFS, EACCES or EPERM).
+	Err error
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("%s is read-only: cannot take the lock %s: %v", e.What, e.Lock, e.Err)
+}
+
+// Unwrap returns the system's error.
+func (e *ReadOnlyError) Unwrap() error { return e.Err }
+
 // Lock is a held lock. Release it with Release.
 type Lock struct {
 	f    *os.File
@@ -46,14 +66,15 @@ type Lock struct {
 // Acquire takes the lock file at path without waiting, creating it if needed.
 // what says what the caller is doing (e.g. "tdw-host analyze") and is shown to
 // a process that is refused. If another live process holds the lock, the
-// returned error wraps ErrHeld and names the holder.
+// returned error wraps ErrHeld and names the holder; if the folder or the
+// file is read-only, it is a *ReadOnlyError.
 func Acquire(path, what string) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+		return nil, openError(path, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
@@ -69,6 +90,32 @@ func Acquire(path, what string) (*Lock, error) {
 		_, _ = f.WriteAt(append(b, '\n'), 0)
 	}
 	return &Lock{f: f, path: path}, nil
+}
+
+// openError says why the lock file at path could not be created or opened:
+// a *ReadOnlyError naming the folder or file that refused the write, or err
+// as it is.
+func openError(path string, err error) error {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) || (errno != syscall.EROFS && errno != syscall.EACCES && errno != syscall.EPERM) {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	// The file that failed (the lock file, or a folder MkdirAll created) if
+	// it exists is what refused the write; otherwise the folder it was to be
+	// created in.
+	failed := path
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		failed = pe.Path
+	}
+	what := "folder " + filepath.Dir(failed)
+	if fi, serr := os.Stat(failed); serr == nil {
+		what = "lock file " + failed
+		if fi.IsDir() {
+			what = "folder " + failed
+		}
+	}
+	return &ReadOnlyError{What: what, Lock: path, Err: errno}
 }
 
 // describe reads the holder record for an error message.

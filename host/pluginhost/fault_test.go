@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -199,6 +200,9 @@ func TestLaunchFaults(t *testing.T) {
 			nil, `plugin "early" (` + faultPlugin + `) wrote "starting up!" to stdout instead of the plugin handshake`},
 		{"other protocol version", Spec{Name: "version", Command: faultPlugin, Args: []string{"version"}},
 			nil, `plugin "version" (` + faultPlugin + `) speaks protocol version 2; this host speaks 1`},
+		{"exit before handshake", Spec{Name: "early-exit", Command: faultPlugin, Args: []string{"exit-early"}},
+			nil, `plugin "early-exit" (` + faultPlugin + `) exited before the plugin handshake (exit status 4); its stderr ends:
+  faultplugin: cannot start: no model here`},
 		{"slow start", Spec{Name: "slow", Command: faultPlugin, Args: []string{"slow-start"}},
 			func(o *Options) { o.StartTimeout = 300 * time.Millisecond }, `plugin "slow" (` + faultPlugin + `) did not start within 300ms`},
 		{"missing binary", Spec{Name: "ghost", Command: "/nonexistent/ghost"},
@@ -264,6 +268,62 @@ func TestCloseKillsPlugin(t *testing.T) {
 	if err := a.Err(); err == nil || !strings.Contains(err.Error(), `plugin "rowsum" was closed`) {
 		t.Fatalf("Err after Close = %v", err)
 	}
+}
+
+// childPlugin launches faultplugin in a child mode and returns it with the
+// pid of the sleep it started, checked to be running.
+func childPlugin(t *testing.T, mode string) (*Analyzer, int) {
+	t.Helper()
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	spec := rowSumSpec(mode)
+	spec.Args = append(spec.Args, pidFile)
+	a, err := LaunchAnalyzer(context.Background(), spec, quietOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
+	child, err := strconv.Atoi(string(b))
+	if err != nil || !alive(child) {
+		a.Close()
+		t.Fatalf("child %q not running", b)
+	}
+	return a, child
+}
+
+// TestCloseKillsPluginChildren: a process the plugin started, holding the
+// plugin's stderr, is killed with it when the plugin is closed.
+func TestCloseKillsPluginChildren(t *testing.T) {
+	a, child := childPlugin(t, "child")
+	pid := a.Pid()
+	closed := make(chan struct{})
+	go func() { a.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(2 * closeGrace):
+		t.Fatal("Close still waiting for the plugin's child")
+	}
+	waitGone(t, pid)
+	waitGone(t, child)
+}
+
+// TestKillKillsPluginChildren: a plugin killed for a fault (a hang past its
+// deadline) takes the processes it started with it.
+func TestKillKillsPluginChildren(t *testing.T) {
+	a, child := childPlugin(t, "child-hang")
+	defer a.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	cp, _ := checkpoint(rng, 2, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := a.Analyze(ctx, cp); err == nil || !strings.Contains(err.Error(), "killed it") {
+		t.Fatalf("Analyze of a hung plugin: %v", err)
+	}
+	waitGone(t, a.Pid())
+	waitGone(t, child)
 }
 
 // TestPluginDiesWithKilledHost runs this test binary as a host that launches

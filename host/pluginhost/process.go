@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,6 +37,9 @@ type process struct {
 	// onClose frees what the host side holds for the plugin (shared-memory
 	// staging); it runs once the process is stopped.
 	onClose func()
+	// group is the plugin's process group (its pid), set once go-plugin has
+	// started it; 0 before. Atomic: CloseAll may read it during a launch.
+	group atomic.Int64
 
 	mu     sync.Mutex
 	failed error // why the plugin can no longer be called
@@ -80,6 +84,7 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 		cmd.Dir = filepath.Dir(spec.Command)
 	}
 	diesWithHost(cmd)
+	ownGroup(cmd)
 	timeout := spec.CallTimeout
 	if timeout <= 0 {
 		timeout = DefaultCallTimeout
@@ -119,9 +124,12 @@ func launch(ctx context.Context, spec Spec, opts Options, pluginName string, pl 
 	var r result
 	select {
 	case r = <-done:
+		p.started()
 	case <-ctx.Done():
 		p.close()
 		<-done
+		p.started()
+		p.kill() // in case it started after close
 		return nil, nil, fmt.Errorf("%s (%s): launch: %w", p.label(), p.path, ctx.Err())
 	}
 	if r.err != nil {
@@ -150,11 +158,16 @@ func (p *process) startError(err error, pluginName string) error {
 		return fmt.Errorf("%s (%s) speaks protocol version %s; this host speaks %d: rebuild it against this sdk", p.label(), p.path, v, rpc.ProtocolVersion)
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		if first == "" {
+			// Its stdout closed with nothing on it: it exited (or closed
+			// stdout) before the handshake.
+			return p.exitedBeforeHandshake()
+		}
 		return fmt.Errorf("%s (%s) wrote %q to stdout instead of the plugin handshake: a plugin must not write to stdout (is it a tdw plugin built with sdk/plugin's Serve*?)", p.label(), p.path, first)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return fmt.Errorf("%s (%s) did not start within %s", p.label(), p.path, p.opts.StartTimeout)
 	case strings.Contains(msg, "exited before we could connect"):
-		return fmt.Errorf("%s (%s) exited during start%s", p.label(), p.path, p.stderrNote())
+		return p.exitedBeforeHandshake()
 	case strings.Contains(msg, "unknown plugin type"), strings.Contains(msg, "unknown service tdw.v1."):
 		return fmt.Errorf("%s (%s) does not serve an %s: it is another kind of plugin", p.label(), p.path, pluginName)
 	}
@@ -163,6 +176,16 @@ func (p *process) startError(err error, pluginName string) error {
 		return fmt.Errorf("%s: cannot run %s: %v", p.label(), p.path, err)
 	}
 	return fmt.Errorf("%s (%s): start: %v%s", p.label(), p.path, err, p.stderrNote())
+}
+
+// exitedBeforeHandshake describes a plugin whose stdout closed before it
+// wrote the handshake: its exit status and the end of its stderr, once
+// go-plugin has reaped it (after reading all of its stderr).
+func (p *process) exitedBeforeHandshake() error {
+	if exited, state := p.waitExit(codes.Unavailable); exited {
+		return fmt.Errorf("%s (%s) exited before the plugin handshake (%s)%s", p.label(), p.path, state, p.stderrNote())
+	}
+	return fmt.Errorf("%s (%s) closed its stdout before the plugin handshake%s", p.label(), p.path, p.stderrNote())
 }
 
 // callerDeadlinePassed reports whether ctx's own deadline has passed. It
@@ -304,21 +327,48 @@ func (p *process) setFailed(err error) bool {
 	return true
 }
 
-// kill SIGKILLs the process (a misbehaving plugin gets no grace) and lets
-// go-plugin clean up its side.
+// started records the plugin's process group once go-plugin's start has
+// returned, when cmd.Process may be read.
+func (p *process) started() {
+	if p.cmd.Process != nil {
+		p.group.Store(int64(p.cmd.Process.Pid))
+	}
+}
+
+// kill SIGKILLs the process and the processes it started (a misbehaving
+// plugin gets no grace) and lets go-plugin clean up its side.
 func (p *process) kill() {
+	killGroup(int(p.group.Load()))
 	if p.cmd.Process != nil {
 		_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	}
 	p.close()
 }
 
+// closeGrace is how long close waits for go-plugin to stop the plugin
+// before it kills the plugin's process group: go-plugin gives a plugin 2 s
+// to exit, then kills it, then waits for its stdout and stderr to close,
+// which never happens while a child of the plugin holds them.
+const closeGrace = 3 * time.Second
+
 // close stops the plugin: gracefully through go-plugin when it is healthy,
-// which also force-kills it after a grace period.
+// which also force-kills it after a grace period; then it kills what is
+// left of the plugin's process group, the processes the plugin started.
 func (p *process) close() {
 	p.closeMu.Lock()
 	defer p.closeMu.Unlock()
-	p.client.Kill()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		p.client.Kill()
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(closeGrace):
+		killGroup(int(p.group.Load()))
+		<-stopped
+	}
+	killGroup(int(p.group.Load()))
 	if p.onClose != nil {
 		p.onClose()
 		p.onClose = nil

@@ -20,9 +20,6 @@ import (
 // /api/jobs), lists them, follows one's progress as server-sent events and
 // cancels it. docs/dashboard.md "Jobs" documents the API and its guards.
 
-// maxJobBody bounds a job request's body.
-const maxJobBody = 64 << 10
-
 // sseHeartbeat is how often an event stream with nothing to say sends a
 // comment line, so that proxies and the browser keep the connection.
 var sseHeartbeat = 15 * time.Second
@@ -110,10 +107,11 @@ func (s *Server) checkWrite(r *http.Request) error {
 func jobError(err error) error {
 	var re *job.RequestError
 	var busy *job.BusyError
+	var large *job.TooLargeError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &re):
+	case errors.As(err, &re), errors.As(err, &large):
 		return &httpError{code: http.StatusBadRequest, msg: err.Error()}
 	case errors.As(err, &busy):
 		return &httpError{code: http.StatusConflict, msg: err.Error()}
@@ -146,6 +144,7 @@ type trainOptions struct {
 	Resume      bool   `json:"resume"`
 	ExtendTo    *int   `json:"extend_to"`
 	Force       bool   `json:"force"`
+	AllowLarge  bool   `json:"allow_large"`
 }
 
 // counts returns the epoch counts, 0 where not given, refusing a given
@@ -174,6 +173,7 @@ type analyzeOptions struct {
 	Settings    map[string]paramValues `json:"settings"`
 	Force       bool                   `json:"force"`
 	SaveEvery   int                    `json:"save_every"`
+	AllowLarge  bool                   `json:"allow_large"`
 }
 
 // paramValues are parameter values as JSON strings, numbers or booleans,
@@ -223,8 +223,13 @@ func decodeStrict(what string, data []byte, v any) error {
 
 // startJob answers POST /api/jobs: 202 and the queued or running job.
 func (s *Server) startJob(r *http.Request) (int, any, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxJobBody))
-	if err != nil {
+	// ServeHTTP has bounded the body (maxRequestBody).
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return 0, nil, errBodyTooLarge(-1)
+	case err != nil:
 		return 0, nil, errBadRequest("request body: %v", err)
 	}
 	var req jobRequest
@@ -247,7 +252,7 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 			return 0, nil, cerr
 		}
 		in, err = s.jobs.StartTrain(job.TrainRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
-			Epochs: epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: extendTo, Force: o.Force})
+			Epochs: epochs, Checkpoints: o.Checkpoints, Resume: o.Resume, ExtendTo: extendTo, Force: o.Force, AllowLarge: o.AllowLarge})
 	case string(job.KindAnalyze):
 		var o analyzeOptions
 		if err := decodeStrict("options", opts, &o); err != nil {
@@ -261,7 +266,8 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 			settings[a] = ps
 		}
 		in, err = s.jobs.StartAnalyze(job.AnalyzeRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
-			Analyzers: o.Analyzers, Checkpoints: o.Checkpoints, Settings: settings, Force: o.Force, SaveEvery: o.SaveEvery})
+			Analyzers: o.Analyzers, Checkpoints: o.Checkpoints, Settings: settings, Force: o.Force, SaveEvery: o.SaveEvery,
+			AllowLarge: o.AllowLarge})
 	default:
 		return 0, nil, errBadRequest("kind: %q is not a job kind (train, analyze)", req.Kind)
 	}
@@ -288,6 +294,20 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer unsubscribe()
 	rc := http.NewResponseController(w)
+	// The stream lasts as long as its job, past the server's read and write
+	// timeouts: no read deadline (the request has been read; a client that
+	// goes away still ends the request's context), and each write gets the
+	// write timeout afresh, so a client that stops reading is still cut off.
+	if err := rc.SetReadDeadline(time.Time{}); err != nil {
+		s.log.Debug("event stream read deadline", "id", id, "error", err)
+	}
+	write := func(format string, args ...any) bool {
+		rc.SetWriteDeadline(time.Now().Add(s.timeouts.Write))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
@@ -297,15 +317,11 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("job event", "id", id, "error", err)
 			return false
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
+		return write("event: %s\ndata: %s\n\n", event, b)
 	}
 	// The browser's EventSource reconnects after 2 s if the stream breaks
 	// before "end".
-	fmt.Fprint(w, "retry: 2000\n\n")
-	if !send("state", first) {
+	if !write("retry: 2000\n\n") || !send("state", first) {
 		return
 	}
 	tick := time.NewTicker(sseHeartbeat)
@@ -327,7 +343,7 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
+			if !write(": heartbeat\n\n") {
 				return
 			}
 		}

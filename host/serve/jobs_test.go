@@ -70,9 +70,19 @@ func realFamilies(t *testing.T) *registry.FamilyRegistry {
 // family plugin; the manager is shut down at the end of the test.
 func jobServer(t *testing.T) (*httptest.Server, string) {
 	t.Helper()
-	fams := realFamilies(t)
+	return jobServerWith(t, realFamilies(t), Timeouts{}, nil)
+}
+
+// jobServerWith is jobServer over the given families, served by the
+// server's own http.Server (HTTPServer) with the given timeouts, its jobs
+// within budget if it is not nil.
+func jobServerWith(t *testing.T, fams *registry.FamilyRegistry, timeouts Timeouts, budget *job.Machine) (*httptest.Server, string) {
+	t.Helper()
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
 	results := t.TempDir()
-	m := job.NewManager(job.Env{Results: results, Families: fams, Analyzers: fixture.analyzers, TDWVersion: "test"}, job.Options{})
+	m := job.NewManager(job.Env{Results: results, Families: fams, Analyzers: fixture.analyzers, TDWVersion: "test", Budget: budget}, job.Options{})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -80,11 +90,13 @@ func jobServer(t *testing.T) (*httptest.Server, string) {
 			t.Error(err)
 		}
 	})
-	s, err := New(results, fams, fixture.analyzers, Options{Jobs: m})
+	s, err := New(results, fams, fixture.analyzers, Options{Jobs: m, Timeouts: timeouts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	ts := httptest.NewUnstartedServer(s)
+	ts.Config = s.HTTPServer()
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts, results
 }

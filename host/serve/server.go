@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
 
@@ -27,6 +28,7 @@ type Server struct {
 	log       hclog.Logger
 	mux       *http.ServeMux
 	jobs      *job.Manager // nil: read-only
+	timeouts  Timeouts     // defaults filled in
 
 	// Parsed files, reread when they change: manifests by manifest path,
 	// opened variants and their metadata by family/variant.
@@ -42,7 +44,44 @@ type Options struct {
 	// Jobs runs the training and analysis jobs the page starts (jobs.go);
 	// nil makes every job endpoint answer 403: a read-only dashboard.
 	Jobs *job.Manager
+	// Timeouts bound each connection (HTTPServer); zero fields take the
+	// defaults.
+	Timeouts Timeouts
 }
+
+// Timeouts bound how long one connection may hold the server, so that a
+// client sending a body a byte at a time, or reading the answer as slowly,
+// or keeping an idle connection open, cannot hold it indefinitely.
+type Timeouts struct {
+	// ReadHeader bounds reading a request's header (default 10 s).
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included (default 30 s).
+	Read time.Duration
+	// Write bounds answering a request, from the end of its header to the
+	// last byte written (default 2 min). An event stream extends it before
+	// each event it writes, so it may last as long as its job.
+	Write time.Duration
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request (default 2 min).
+	Idle time.Duration
+}
+
+// withDefaults returns t with its zero fields set to the defaults.
+func (t Timeouts) withDefaults() Timeouts {
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&t.ReadHeader, 10 * time.Second}, {&t.Read, 30 * time.Second}, {&t.Write, 2 * time.Minute}, {&t.Idle, 2 * time.Minute}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	return t
+}
+
+// maxRequestBody bounds the body of every request: only a job request
+// (POST /api/jobs) has one, a small JSON object.
+const maxRequestBody = 64 << 10
 
 // New returns a server over the results folder, resolving families and
 // analyzers through the given registries. It returns an error if resultsDir
@@ -55,7 +94,8 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{tree: tree, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs}
+	s := &Server{tree: tree, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs,
+		timeouts: opts.Timeouts.withDefaults()}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))
@@ -91,8 +131,16 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	return s, nil
 }
 
+// HTTPServer returns an http.Server that serves s with its Timeouts. The
+// caller sets its listener and, if it wants, its BaseContext.
+func (s *Server) HTTPServer() *http.Server {
+	t := s.timeouts
+	return &http.Server{Handler: s, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+}
+
 // ServeHTTP refuses paths with dot-dot, empty or backslash segments before
-// routing (the mux would otherwise redirect them), then serves the request.
+// routing (the mux would otherwise redirect them) and bodies over
+// maxRequestBody on every endpoint, then serves the request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Nothing the page loads may come from elsewhere.
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
@@ -105,6 +153,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &httpError{code: http.StatusBadRequest, msg: msg})
 		return
 	}
+	if r.ContentLength > maxRequestBody {
+		writeError(w, errBodyTooLarge(r.ContentLength))
+		return
+	}
+	// A chunked body has no length to check up front; reading past the
+	// limit fails (status maps it to 413) and closes the connection.
+	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -152,6 +207,15 @@ func errBadRequest(format string, args ...any) error {
 	return &httpError{code: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
+// errBodyTooLarge refuses a request body of n bytes (-1: unknown length).
+func errBodyTooLarge(n int64) error {
+	size := "a request body"
+	if n >= 0 {
+		size = fmt.Sprintf("a request body of %d bytes", n)
+	}
+	return &httpError{code: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("%s is over the limit of %d bytes", size, maxRequestBody)}
+}
+
 func errNotFound(format string, args ...any) error {
 	return &httpError{code: http.StatusNotFound, msg: fmt.Sprintf(format, args...)}
 }
@@ -181,15 +245,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// status is the HTTP status err answers with: an httpError's own; 404 for
+// status is the HTTP status err answers with: an httpError's own; 413 for a
+// body over maxRequestBody; 404 for
 // what the results tree does not hold or a missing file; 400 for a path out
 // of the results folder or a selection that does not fit an array; 500 for
 // anything else.
 func status(err error) int {
 	var he *httpError
+	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
 		return he.code
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, results.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return http.StatusNotFound
 	case errors.Is(err, results.ErrEscape), errors.Is(err, results.ErrSelection):

@@ -140,6 +140,22 @@ func (v *Variant) Train(ctx context.Context, opts TrainOptions) (*TrainingResult
 	return v.run(ctx, tr, m, plan, cfg, data, opts, log)
 }
 
+// PlannedRun returns what Train with opts would run, without training: the
+// settings (epochs and checkpoint epochs) and the epoch it would start from.
+// It refuses what Train would refuse on the recorded state, as Train words
+// it. opts.Family is not used.
+func (v *Variant) PlannedRun(opts TrainOptions) (settings *TrainingSettings, start int, err error) {
+	m, err := v.Metadata()
+	if err != nil {
+		return nil, 0, err
+	}
+	plan, err := v.plan(m, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	return plan.settings, plan.start, nil
+}
+
 // trainPlan is what one Train call will do.
 type trainPlan struct {
 	fresh    bool

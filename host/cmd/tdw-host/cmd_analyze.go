@@ -70,6 +70,8 @@ type analyzeFlags struct {
 	force       bool
 	saveEvery   int
 	quiet       bool
+	dryRun      bool
+	allowLarge  bool
 }
 
 func (o *analyzeFlags) register(cmd *cobra.Command) {
@@ -80,13 +82,16 @@ func (o *analyzeFlags) register(cmd *cobra.Command) {
 	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")
 	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints (0: every one)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the memory and disk estimate against what this machine has, and run nothing")
+	f.BoolVar(&o.allowLarge, "allow-large", false, "run even when the estimate exceeds this machine's available memory or free disk")
 }
 
 // request turns the flags into an analysis request for the variant v of
 // family fam. It only parses; host/job validates the request (and jobError
 // words its complaints as flags).
 func (o *analyzeFlags) request(fam, v string) (job.AnalyzeRequest, error) {
-	r := job.AnalyzeRequest{Family: fam, Variant: v, Analyzers: analyzerNames(o.analyzers), Force: o.force, SaveEvery: o.saveEvery}
+	r := job.AnalyzeRequest{Family: fam, Variant: v, Analyzers: analyzerNames(o.analyzers), Force: o.force, SaveEvery: o.saveEvery,
+		AllowLarge: o.allowLarge}
 	if o.checkpoints != "" {
 		for _, s := range strings.Split(o.checkpoints, ",") {
 			e, err := strconv.Atoi(strings.TrimSpace(s))
@@ -140,6 +145,14 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	ans, _, err := a.discoverAnalyzers()
 	if err != nil {
 		return err
+	}
+	if o.dryRun {
+		est, err := job.EstimateAnalyze(ctx, a.jobEnv(fams, ans), req)
+		if err != nil {
+			return jobError(err)
+		}
+		a.printEstimates("nothing analyzed", est)
+		return nil
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

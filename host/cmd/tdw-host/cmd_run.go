@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -97,7 +98,7 @@ func (a *app) runMain(ctx context.Context, o runFlags) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	tf := trainFlags{params: o.params, preset: preset, epochs: o.epochs, quiet: o.analyze.quiet}
+	tf := trainFlags{params: o.params, preset: preset, epochs: o.epochs, quiet: o.analyze.quiet, allowLarge: o.analyze.allowLarge}
 	if v, err := variant.Open(a.cfg.ResultsDir, fam.Name, name); err == nil {
 		st, err := v.State()
 		if err != nil {
@@ -105,10 +106,21 @@ func (a *app) runMain(ctx context.Context, o runFlags) error {
 		}
 		if st != variant.Untrained {
 			fmt.Fprintf(a.stdout, "variant %s is %s; not training\n", v.Name, st)
+			if o.analyze.dryRun {
+				return a.analyze(ctx, fam, v, o.analyze)
+			}
 			return a.analyzeAndPoint(ctx, fam, v, o)
 		}
 		if m, err := v.Metadata(); err == nil && m.Status == variant.StatusTraining {
 			tf.resume, tf.epochs = true, 0 // a stopped run: continue it as recorded
+		}
+	}
+	if o.analyze.dryRun || !o.analyze.allowLarge {
+		if err := a.checkRun(ctx, fam, given, tf, o); err != nil {
+			return err
+		}
+		if o.analyze.dryRun {
+			return nil
 		}
 	}
 	fmt.Fprintf(a.stdout, "training %s (preset %s)\n", name, preset)
@@ -120,6 +132,34 @@ func (a *app) runMain(ctx context.Context, o runFlags) error {
 		return err
 	}
 	return a.analyzeAndPoint(ctx, fam, v, o)
+}
+
+// checkRun estimates the training tf asks for and the analysis of the
+// checkpoints it will write, before anything runs: a dry run prints both; a
+// run refuses either one the machine cannot hold now, not after hours of
+// training.
+func (a *app) checkRun(ctx context.Context, fam *registry.FamilyManifest, given map[string]string, tf trainFlags, o runFlags) error {
+	fams := registry.NewFamilyRegistry()
+	if err := fams.Register(fam); err != nil {
+		return err
+	}
+	ans, _, err := a.discoverAnalyzers()
+	if err != nil {
+		return err
+	}
+	req := job.TrainRequest{Family: fam.Name, Preset: tf.preset, Params: given, Epochs: tf.epochs, Resume: tf.resume}
+	train, analysis, err := job.EstimateTrainAndAnalyze(ctx, a.jobEnv(fams, ans), req, analyzerNames(o.analyze.analyzers))
+	if err != nil {
+		return jobError(err)
+	}
+	if o.analyze.dryRun {
+		a.printEstimates("nothing trained or analyzed", train, analysis)
+		return nil
+	}
+	if err := train.Check(); err != nil {
+		return err
+	}
+	return analysis.Check()
 }
 
 // analyzeAndPoint analyzes v and tells the researcher where to look.

@@ -70,8 +70,8 @@ variant); Ctrl-C cancels them and waits for them to save their state.
 				// streams stop instead of holding the server open.
 				base, endRequests := context.WithCancel(context.Background())
 				defer endRequests()
-				hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
-					BaseContext: func(net.Listener) context.Context { return base }}
+				hs := srv.HTTPServer()
+				hs.BaseContext = func(net.Listener) context.Context { return base }
 				hs.RegisterOnShutdown(endRequests)
 				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 				defer stop()

@@ -61,6 +61,8 @@ the summary to stdout.`,
 		positiveIntVar(f, &o.extendTo, "extend-to", "train a finished run further, to this many epochs")
 		f.BoolVar(&o.force, "force", false, "discard an existing run of the variant (checkpoints and analysis) and train from scratch")
 		f.BoolVar(&o.quiet, "quiet", false, "no progress line")
+		f.BoolVar(&o.dryRun, "dry-run", false, "print the run's memory and disk estimate against what this machine has, and train nothing")
+		f.BoolVar(&o.allowLarge, "allow-large", false, "train even when the estimate exceeds this machine's available memory or free disk")
 		return cmd
 	})
 }
@@ -75,6 +77,8 @@ type trainFlags struct {
 	extendTo    int
 	force       bool
 	quiet       bool
+	dryRun      bool
+	allowLarge  bool
 }
 
 // parseParamFlags turns NAME=VALUE flags into a map, refusing repeats.
@@ -101,7 +105,7 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 	}
 	req := job.TrainRequest{
 		Family: family, Preset: o.preset, Params: given, Epochs: o.epochs, Checkpoints: o.checkpoints,
-		Resume: o.resume, ExtendTo: o.extendTo, Force: o.force,
+		Resume: o.resume, ExtendTo: o.extendTo, Force: o.force, AllowLarge: o.allowLarge,
 	}
 	// Refuse contradictory flags before discovering anything, worded with
 	// the flags (job.Train checks the same again).
@@ -111,6 +115,14 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 	fams, _, err := a.discoverFamilies()
 	if err != nil {
 		return err
+	}
+	if o.dryRun {
+		est, err := job.EstimateTrain(ctx, a.jobEnv(fams, nil), req)
+		if err != nil {
+			return jobError(err)
+		}
+		a.printEstimates("nothing trained", est)
+		return nil
 	}
 	// Ctrl-C and SIGTERM cancel the run, which then saves its state.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -139,6 +151,18 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 		v.Name, res.VariantDir, m.NumEpochs, len(res.CheckpointEpochs), res.FinalTrainLoss, res.FinalTestLoss, grok,
 		(time.Duration(m.WallTimeSeconds * float64(time.Second))).Round(time.Second))
 	return err
+}
+
+// printEstimates prints a dry run's estimates, each with the refusal the
+// real run would meet, and what the dry run did not do.
+func (a *app) printEstimates(notDone string, ests ...*job.Estimate) {
+	for _, e := range ests {
+		fmt.Fprint(a.stdout, e)
+		if err := e.Check(); err != nil {
+			fmt.Fprintf(a.stdout, "  would be refused: %v\n", err)
+		}
+	}
+	fmt.Fprintf(a.stdout, "dry run: %s\n", notDone)
 }
 
 // jobEnv is what host/job runs against: this invocation's folders,

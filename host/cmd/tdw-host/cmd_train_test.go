@@ -147,3 +147,43 @@ func TestTrainCommandBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainDryRunAndGuard: --dry-run prints the estimate against the
+// machine and trains nothing; a run the machine cannot hold (p = 1009 with
+// 99% of the pairs for training: about 35 GB) is refused with the estimate
+// and the flag that overrides it, where the machine has less memory.
+func TestTrainDryRunAndGuard(t *testing.T) {
+	root := modaddFamilies(t)
+	results := filepath.Join(root, "results")
+	env := map[string]string{"TDW_FAMILIES": filepath.Join(root, "model_families"), "TDW_RESULTS": results,
+		"TDW_ANALYZERS": filepath.Join(root, "analyzers")}
+	r := run(t, env, "train", "modulo_addition_1layer", "-p", "prime=17", "--epochs", "20", "--dry-run")
+	if r.code != exitOK {
+		t.Fatalf("dry run: code %d, stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"training of modulo_addition_1layer_p17_seed999_dseed598_frac0.3: about ", " of memory (available: ",
+		"memory: engine: ", "disk: 21 checkpoints of ", "dry run: nothing trained"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if _, err := os.Stat(results); !os.IsNotExist(err) {
+		t.Errorf("a dry run wrote the results folder: %v", err)
+	}
+	huge := []string{"train", "modulo_addition_1layer", "-p", "prime=1009", "-p", "train_fraction=0.99", "--epochs", "10"}
+	r = run(t, env, append(huge, "--dry-run")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "dry run: nothing trained") {
+		t.Fatalf("dry run of p=1009: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "would be refused") {
+		t.Skipf("this machine could train p=1009 on 99%% of the pairs:\n%s", r.stdout)
+	}
+	r = run(t, env, huge...)
+	if r.code != exitRuntime {
+		t.Fatalf("p=1009: code %d, want %d (stderr %q)", r.code, exitRuntime, r.stderr)
+	}
+	oneErrorLine(t, r, "training of modulo_addition_1layer_p1009_seed999_dseed598_frac0.99 needs about ")
+	if !strings.Contains(r.stderr, "allow_large (tdw-host --allow-large) runs it anyway") {
+		t.Errorf("refusal does not name the override: %q", r.stderr)
+	}
+}

@@ -135,13 +135,23 @@ async function startJob(body, msg) {
   msg.textContent = "starting…";
   try {
     const info = await postJob("/api/jobs", body);
-    msg.textContent = `job ${info.id} ${info.state}`;
+    const est = info.estimate;
+    msg.textContent = `job ${info.id} ${info.state}` +
+      (est ? ` (estimate: ${fmtBytes(est.memory_bytes)} of memory, ${fmtBytes(est.disk_bytes)} of disk)` : "");
     updateJob(info);
     follow(info.id);
   } catch (e) {
     msg.className = "jobmsg err";
     msg.textContent = e.message;
   }
+}
+
+// fmtBytes writes a byte count with a binary unit, as the server's estimates do.
+function fmtBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return u ? `${n.toFixed(1)} ${units[u]}` : `${n} B`;
 }
 
 // ---------------------------------------------------------------- controls
@@ -187,6 +197,7 @@ function trainForm(families) {
   const epochs = el("input", { type: "number", min: 1, id: "train-epochs" });
   const ckpts = el("input", { type: "text", id: "train-checkpoints", size: 24 });
   const force = el("input", { type: "checkbox", id: "train-force" });
+  const large = el("input", { type: "checkbox", id: "train-allow-large" });
   const msg = el("div", { class: "jobmsg", id: "train-msg" });
   const fam = () => families.find(f => f.name === famSel.value);
   const fill = () => {
@@ -210,14 +221,15 @@ function trainForm(families) {
   start.addEventListener("click", () => {
     const given = {};
     for (const inp of params.querySelectorAll("input[data-param]")) if (inp.value.trim() !== "") given[inp.dataset.param] = inp.value.trim();
-    const options = { force: force.checked };
+    const options = { force: force.checked, allow_large: large.checked };
     if (epochs.value) options.epochs = +epochs.value;
     if (ckpts.value.trim()) options.checkpoints = ckpts.value.trim();
     startJob({ kind: "train", family: famSel.value, preset: presetSel.value, params: given, options }, msg);
   });
   form.append(el("label", {}, "family ", famSel), el("label", {}, "preset ", presetSel), params, el("br"),
     el("label", {}, "epochs ", epochs), el("label", { title: "comma-separated E, A:B:S or final" }, "checkpoints ", ckpts),
-    el("label", { title: "discard an existing run of the variant" }, force, " start over"), start, msg);
+    el("label", { title: "discard an existing run of the variant" }, force, " start over"),
+    el("label", { title: "train even when the estimate exceeds this machine's available memory or free disk" }, large, " allow large"), start, msg);
   return form;
 }
 

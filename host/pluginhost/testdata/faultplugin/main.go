@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -54,7 +56,7 @@ func (analyzer) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, e
 		<-done
 	case "panic":
 		panic("faultplugin: boom")
-	case "hang":
+	case "hang", "child-hang":
 		select {}
 	case "stdout":
 		fmt.Println("hello from a plugin's stdout")
@@ -118,6 +120,12 @@ func main() {
 		plugin.ServeAnalyzer(analyzer{})
 	case "slow-start":
 		time.Sleep(time.Minute)
+	case "exit-early":
+		fmt.Fprintln(os.Stderr, "faultplugin: cannot start: no model here")
+		os.Exit(4)
+	case "child", "child-hang":
+		startChild()
+		plugin.ServeAnalyzer(analyzer{})
 	case "version":
 		hs := rpc.Handshake
 		hs.ProtocolVersion = rpc.ProtocolVersion + 1
@@ -128,5 +136,25 @@ func main() {
 		})
 	default:
 		plugin.ServeAnalyzer(analyzer{})
+	}
+}
+
+// startChild starts a long sleep that shares the plugin's stderr, as a
+// helper process a plugin runs might, and writes its pid to the file named
+// by the second argument.
+func startChild() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "faultplugin: child modes want a pid file argument")
+		os.Exit(2)
+	}
+	c := exec.Command("sleep", "300")
+	c.Stderr = os.Stderr
+	if err := c.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "faultplugin:", err)
+		os.Exit(2)
+	}
+	if err := os.WriteFile(os.Args[2], []byte(strconv.Itoa(c.Process.Pid)), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "faultplugin:", err)
+		os.Exit(2)
 	}
 }
