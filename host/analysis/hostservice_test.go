@@ -48,7 +48,7 @@ func (a *gradAnalyzer) Info() sdk.AnalyzerInfo {
 	return sdk.AnalyzerInfo{Name: "grad", Version: "0.1.0", Kind: sdk.PerCheckpoint}
 }
 func (a *gradAnalyzer) Begin(_ context.Context, run *sdk.Run) error { a.host = run.Host; return nil }
-func (a *gradAnalyzer) End(context.Context) error                    { return nil }
+func (a *gradAnalyzer) End(context.Context) error                   { return nil }
 func (a *gradAnalyzer) Analyze(ctx context.Context, _ *sdk.Checkpoint) (*sdk.Result, error) {
 	g, err := a.host.Gradient(ctx, sdk.GradRequest{Names: a.names, Split: sdk.SplitTrain})
 	if err != nil {
