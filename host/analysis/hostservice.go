@@ -80,6 +80,18 @@ func (h *hostService) model() (*model.Model, int, error) {
 	return h.current, h.epoch, nil
 }
 
+// split returns the probe rows of a split ("" is all).
+func (h *hostService) split(split sdk.Split) (sdk.Dataset, error) {
+	if split == "" {
+		split = sdk.SplitAll
+	}
+	ds, ok := h.splits[split]
+	if !ok {
+		return sdk.Dataset{}, fmt.Errorf("split %q is not known for this variant (have all, and train/test when metadata.json records them)", split)
+	}
+	return ds, nil
+}
+
 // Evaluate implements sdk.Host: the loss and accuracy of the current
 // checkpoint with some weights replaced. The checkpoint itself is not changed.
 func (h *hostService) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.EvalResult, error) {
@@ -89,13 +101,9 @@ func (h *hostService) Evaluate(ctx context.Context, req sdk.EvalRequest) (*sdk.E
 	}
 	h.callMu.Lock()
 	defer h.callMu.Unlock()
-	split := req.Split
-	if split == "" {
-		split = sdk.SplitAll
-	}
-	ds, ok := h.splits[split]
-	if !ok {
-		return nil, fmt.Errorf("split %q is not known for this variant (have all, and train/test when metadata.json records them)", split)
+	ds, err := h.split(req.Split)
+	if err != nil {
+		return nil, err
 	}
 	sd := m.StateDict()
 	for name, t := range req.Replace {
@@ -178,4 +186,32 @@ func (h *hostService) Forward(ctx context.Context, hooks []string, positions str
 		out["logits"] = c.Logits
 	}
 	return out, nil
+}
+
+// Gradient implements sdk.Host: d(mean cross-entropy on the split)/dW of the
+// current checkpoint for the named weights (all when none are named), by the
+// engine's backward pass (the one training uses). No optimizer step is taken;
+// the checkpoint is not changed.
+func (h *hostService) Gradient(ctx context.Context, req sdk.GradRequest) (*sdk.GradResult, error) {
+	m, epoch, err := h.model()
+	if err != nil {
+		return nil, err
+	}
+	h.callMu.Lock()
+	defer h.callMu.Unlock()
+	ds, err := h.split(req.Split)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if h.eval == nil {
+		h.eval = model.NewEvaluator(m.Config)
+	}
+	loss, grads, err := h.eval.Gradient(m, ds, model.PosLast, req.Names)
+	if err != nil {
+		return nil, fmt.Errorf("gradient epoch %d: %w", epoch, err)
+	}
+	return &sdk.GradResult{Loss: loss, Grads: grads}, nil
 }

@@ -102,3 +102,29 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGradient is one gradient of the mean loss over half of the p²
+// inputs (the quick preset's train split) for the five weights
+// gradient_site asks the host for once per checkpoint, with a reused
+// Evaluator.
+func BenchmarkGradient(b *testing.B) {
+	for _, p := range []int{59, 113} {
+		for _, be := range benchBackends {
+			b.Run(fmt.Sprintf("p=%d/%s", p, be.name), func(b *testing.B) {
+				m, err := New(calibrationConfig(p))
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Backend = be.b
+				ds := firstRows(calibrationData(p), p*p/2)
+				ev := NewEvaluator(m.Config)
+				names := []string{"embed.W_E", "blocks.0.attn.W_Q", "blocks.0.attn.W_K", "blocks.0.attn.W_V", "blocks.0.mlp.W_in"}
+				for i := 0; i < b.N; i++ {
+					if _, _, err := ev.Gradient(m, ds, PosLast, names); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -32,6 +32,10 @@ func (h *sumHost) Forward(_ context.Context, hooks []string, positions string) (
 	return map[string]*sdk.Tensor{hooks[0]: sdk.FromInt64([]int64{int64(len(positions))}, 1)}, nil
 }
 
+func (h *sumHost) Gradient(context.Context, sdk.GradRequest) (*sdk.GradResult, error) {
+	return nil, errors.New("sumHost: no gradient")
+}
+
 // TestHostCallbackAcrossProcesses: a plugin process calls the host's
 // Evaluate and Forward through the go-plugin broker during Analyze.
 func TestHostCallbackAcrossProcesses(t *testing.T) {

@@ -60,6 +60,12 @@ func (a *rowSum) Analyze(ctx context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 			return nil, err
 		}
 		res.Arrays["resid"] = fw["blocks.0.hook_resid_post"]
+		gr, err := a.run.Host.Gradient(ctx, sdk.GradRequest{Names: []string{"W", "b"}, Split: sdk.SplitTrain})
+		if err != nil {
+			return nil, err
+		}
+		res.Summary["grad_loss"] = sdk.Scalar(gr.Loss)
+		res.Arrays["grad_W"], res.Arrays["grad_b"] = gr.Grads["W"], gr.Grads["b"]
 	}
 	return res, nil
 }
@@ -83,6 +89,20 @@ func (h *fakeHost) Forward(_ context.Context, hooks []string, positions string) 
 		return nil, fmt.Errorf("positions %q", positions)
 	}
 	return map[string]*sdk.Tensor{hooks[0]: sdk.FromFloat64([]float64{7}, 1)}, nil
+}
+
+// Gradient answers one tensor per name, of the name's length, filled with
+// the split's length, and the number of names as the loss.
+func (h *fakeHost) Gradient(_ context.Context, req sdk.GradRequest) (*sdk.GradResult, error) {
+	g := map[string]*sdk.Tensor{}
+	for _, name := range req.Names {
+		x := make([]float32, len(name))
+		for i := range x {
+			x[i] = float32(len(req.Split))
+		}
+		g[name] = sdk.FromFloat32(x, len(name))
+	}
+	return &sdk.GradResult{Loss: float64(len(req.Names)), Grads: g}, nil
 }
 
 func randomTensor(rng *rand.Rand, rows, cols int) *sdk.Tensor {
@@ -175,6 +195,10 @@ func TestAnalyzerRoundTrip(t *testing.T) {
 				}
 				if res.Arrays["logits"].String() != "float32(1, 3)" || res.Arrays["resid"].Float64s()[0] != 7 {
 					t.Fatalf("host replies: %v %v", res.Arrays["logits"], res.Arrays["resid"])
+				}
+				gw, gb := res.Arrays["grad_W"], res.Arrays["grad_b"]
+				if l := res.Summary["grad_loss"].Float64s()[0]; l != 2 || gw.String() != "float32(1,)" || gb.String() != "float32(1,)" || gw.Float32s()[0] != 5 {
+					t.Fatalf("host Gradient: loss %v, W %v, b %v", l, gw, gb)
 				}
 			}
 			if err := c.End(ctx); err != nil {

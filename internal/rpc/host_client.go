@@ -71,3 +71,32 @@ func (h *hostClient) Forward(ctx context.Context, hooks []string, positions stri
 	}
 	return g["hooks"], nil
 }
+
+func (h *hostClient) Gradient(ctx context.Context, req sdk.GradRequest) (*sdk.GradResult, error) {
+	stream, err := h.client.Gradient(ctx, &tdwv1.GradientRequest{Split: string(req.Split), Names: req.Names})
+	if err != nil {
+		return nil, err
+	}
+	var res *sdk.GradResult
+	outcome := func(r *tdwv1.GradientReply) (bool, error) {
+		o := r.GetOutcome()
+		if o == nil {
+			return false, nil
+		}
+		res = &sdk.GradResult{Loss: o.GetLoss()}
+		return true, nil
+	}
+	ts, err := readReply("host Gradient reply", stream.Recv, outcome, 0)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("host Gradient reply holds no outcome")
+	}
+	g, err := groupTensors(ts, false, "gradients")
+	if err != nil {
+		return nil, fmt.Errorf("host Gradient reply: %w", err)
+	}
+	res.Grads = g["gradients"]
+	return res, nil
+}

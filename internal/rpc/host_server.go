@@ -55,3 +55,17 @@ func (s *hostServer) Forward(req *tdwv1.ForwardRequest, stream tdwv1.Host_Forwar
 	}
 	return sendAll(stream.Send, sortedTensors("hooks", out), nil)
 }
+
+func (s *hostServer) Gradient(req *tdwv1.GradientRequest, stream tdwv1.Host_GradientServer) error {
+	res, err := s.impl.Gradient(stream.Context(), sdk.GradRequest{Names: req.GetNames(), Split: sdk.Split(req.GetSplit())})
+	if err != nil {
+		return status.Errorf(codes.Unknown, "Gradient: %v", err)
+	}
+	if err := stream.Send(&tdwv1.GradientReply{Kind: &tdwv1.GradientReply_Outcome{Outcome: &tdwv1.GradientOutcome{Loss: res.Loss}}}); err != nil {
+		return err
+	}
+	send := func(f *tdwv1.TensorFrame) error {
+		return stream.Send(&tdwv1.GradientReply{Kind: &tdwv1.GradientReply_Tensor{Tensor: f}})
+	}
+	return sendAll(send, sortedTensors("gradients", res.Grads), nil)
+}

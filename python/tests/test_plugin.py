@@ -11,7 +11,7 @@ import unittest
 import grpc
 import numpy as np
 
-from tdw.plugin import Analyzer, CrossEpochAnalyzer, EvalResult, ModelConfig, Result, Stacked
+from tdw.plugin import Analyzer, CrossEpochAnalyzer, EvalResult, GradResult, ModelConfig, Result, Stacked
 from tdw.plugin.testing import AnalyzerHarness, PluginError
 
 
@@ -56,8 +56,10 @@ class CallsHost(Analyzer):
     def analyze(self, cp):
         f = self.host.forward(["blocks.0.hook_resid_post"], "last")
         e = self.host.evaluate(replace={"embed.W_E": np.ones((4, 2), np.float32)}, split="test", return_logits=True)
-        return Result(arrays={"resid": f["blocks.0.hook_resid_post"], "logits": e.logits},
-                      summary={"loss": e.loss, "acc": e.accuracy})
+        g = self.host.gradient(["embed.W_E", "unembed.W_U"], split="train")
+        return Result(arrays={"resid": f["blocks.0.hook_resid_post"], "logits": e.logits,
+                              "grad_W_E": g.grads["embed.W_E"], "grad_W_U": g.grads["unembed.W_U"]},
+                      summary={"loss": e.loss, "acc": e.accuracy, "grad_loss": g.loss, "n_grads": len(g.grads)})
 
 
 class FakeHost:
@@ -72,6 +74,11 @@ class FakeHost:
         self.replaced = {k: v.copy() for k, v in replace.items()}
         return EvalResult(loss=float(replace["embed.W_E"].sum()), accuracy=0.5 if split == "test" else 0.0,
                           logits=np.arange(6, dtype=np.float32).reshape(2, 3) if return_logits else None)
+
+    def gradient(self, names, split):
+        self.gradient_args = (names, split)
+        return GradResult(loss=float(len(split)),
+                          grads={n: np.full((len(n), 2), i + 0.5, np.float32) for i, n in enumerate(names)})
 
 
 class Trajectory(CrossEpochAnalyzer):
@@ -150,6 +157,11 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(float(res.summary["loss"]), 8.0)
         self.assertEqual(float(res.summary["acc"]), 0.5)
         np.testing.assert_array_equal(host.replaced["embed.W_E"], np.ones((4, 2), np.float32))
+        self.assertEqual(host.gradient_args, (["embed.W_E", "unembed.W_U"], "train"))
+        self.assertEqual(float(res.summary["grad_loss"]), 5.0)
+        self.assertEqual(int(res.summary["n_grads"]), 2)
+        np.testing.assert_array_equal(res.arrays["grad_W_E"], np.full((9, 2), 0.5, np.float32))
+        np.testing.assert_array_equal(res.arrays["grad_W_U"], np.full((11, 2), 1.5, np.float32))
 
     def test_cross_epoch(self):
         x = self.rng.standard_normal((3, 100_000)).astype(np.float32)  # 1.2 MB: several chunks

@@ -347,6 +347,187 @@ func (x *ForwardRequest) GetPositions() string {
 	return ""
 }
 
+type GradientRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// split is "all", "train" or "test".
+	Split string `protobuf:"bytes,1,opt,name=split,proto3" json:"split,omitempty"`
+	// names are state-dict names of the weights wanted; empty means all.
+	Names         []string `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GradientRequest) Reset() {
+	*x = GradientRequest{}
+	mi := &file_tdw_v1_host_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GradientRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GradientRequest) ProtoMessage() {}
+
+func (x *GradientRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_host_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GradientRequest.ProtoReflect.Descriptor instead.
+func (*GradientRequest) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_host_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GradientRequest) GetSplit() string {
+	if x != nil {
+		return x.Split
+	}
+	return ""
+}
+
+func (x *GradientRequest) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+type GradientOutcome struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// loss is the mean cross-entropy on the split.
+	Loss          float64 `protobuf:"fixed64,1,opt,name=loss,proto3" json:"loss,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GradientOutcome) Reset() {
+	*x = GradientOutcome{}
+	mi := &file_tdw_v1_host_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GradientOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GradientOutcome) ProtoMessage() {}
+
+func (x *GradientOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_host_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GradientOutcome.ProtoReflect.Descriptor instead.
+func (*GradientOutcome) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_host_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GradientOutcome) GetLoss() float64 {
+	if x != nil {
+		return x.Loss
+	}
+	return 0
+}
+
+type GradientReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*GradientReply_Outcome
+	//	*GradientReply_Tensor
+	Kind          isGradientReply_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GradientReply) Reset() {
+	*x = GradientReply{}
+	mi := &file_tdw_v1_host_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GradientReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GradientReply) ProtoMessage() {}
+
+func (x *GradientReply) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_host_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GradientReply.ProtoReflect.Descriptor instead.
+func (*GradientReply) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_host_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GradientReply) GetKind() isGradientReply_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *GradientReply) GetOutcome() *GradientOutcome {
+	if x != nil {
+		if x, ok := x.Kind.(*GradientReply_Outcome); ok {
+			return x.Outcome
+		}
+	}
+	return nil
+}
+
+func (x *GradientReply) GetTensor() *TensorFrame {
+	if x != nil {
+		if x, ok := x.Kind.(*GradientReply_Tensor); ok {
+			return x.Tensor
+		}
+	}
+	return nil
+}
+
+type isGradientReply_Kind interface {
+	isGradientReply_Kind()
+}
+
+type GradientReply_Outcome struct {
+	Outcome *GradientOutcome `protobuf:"bytes,1,opt,name=outcome,proto3,oneof"`
+}
+
+type GradientReply_Tensor struct {
+	Tensor *TensorFrame `protobuf:"bytes,2,opt,name=tensor,proto3,oneof"`
+}
+
+func (*GradientReply_Outcome) isGradientReply_Kind() {}
+
+func (*GradientReply_Tensor) isGradientReply_Kind() {}
+
 var File_tdw_v1_host_proto protoreflect.FileDescriptor
 
 const file_tdw_v1_host_proto_rawDesc = "" +
@@ -368,10 +549,20 @@ const file_tdw_v1_host_proto_rawDesc = "" +
 	"\x04kind\"D\n" +
 	"\x0eForwardRequest\x12\x14\n" +
 	"\x05hooks\x18\x01 \x03(\tR\x05hooks\x12\x1c\n" +
-	"\tpositions\x18\x02 \x01(\tR\tpositions2~\n" +
+	"\tpositions\x18\x02 \x01(\tR\tpositions\"=\n" +
+	"\x0fGradientRequest\x12\x14\n" +
+	"\x05split\x18\x01 \x01(\tR\x05split\x12\x14\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\"%\n" +
+	"\x0fGradientOutcome\x12\x12\n" +
+	"\x04loss\x18\x01 \x01(\x01R\x04loss\"{\n" +
+	"\rGradientReply\x123\n" +
+	"\aoutcome\x18\x01 \x01(\v2\x17.tdw.v1.GradientOutcomeH\x00R\aoutcome\x12-\n" +
+	"\x06tensor\x18\x02 \x01(\v2\x13.tdw.v1.TensorFrameH\x00R\x06tensorB\x06\n" +
+	"\x04kind2\xbc\x01\n" +
 	"\x04Host\x12<\n" +
 	"\bEvaluate\x12\x15.tdw.v1.EvaluateFrame\x1a\x15.tdw.v1.EvaluateReply(\x010\x01\x128\n" +
-	"\aForward\x12\x16.tdw.v1.ForwardRequest\x1a\x13.tdw.v1.TensorFrame0\x01B1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3"
+	"\aForward\x12\x16.tdw.v1.ForwardRequest\x1a\x13.tdw.v1.TensorFrame0\x01\x12<\n" +
+	"\bGradient\x12\x17.tdw.v1.GradientRequest\x1a\x15.tdw.v1.GradientReply0\x01B1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3"
 
 var (
 	file_tdw_v1_host_proto_rawDescOnce sync.Once
@@ -385,29 +576,36 @@ func file_tdw_v1_host_proto_rawDescGZIP() []byte {
 	return file_tdw_v1_host_proto_rawDescData
 }
 
-var file_tdw_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_tdw_v1_host_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_tdw_v1_host_proto_goTypes = []any{
 	(*EvaluateInfo)(nil),    // 0: tdw.v1.EvaluateInfo
 	(*EvaluateFrame)(nil),   // 1: tdw.v1.EvaluateFrame
 	(*EvaluateOutcome)(nil), // 2: tdw.v1.EvaluateOutcome
 	(*EvaluateReply)(nil),   // 3: tdw.v1.EvaluateReply
 	(*ForwardRequest)(nil),  // 4: tdw.v1.ForwardRequest
-	(*TensorFrame)(nil),     // 5: tdw.v1.TensorFrame
+	(*GradientRequest)(nil), // 5: tdw.v1.GradientRequest
+	(*GradientOutcome)(nil), // 6: tdw.v1.GradientOutcome
+	(*GradientReply)(nil),   // 7: tdw.v1.GradientReply
+	(*TensorFrame)(nil),     // 8: tdw.v1.TensorFrame
 }
 var file_tdw_v1_host_proto_depIdxs = []int32{
 	0, // 0: tdw.v1.EvaluateFrame.info:type_name -> tdw.v1.EvaluateInfo
-	5, // 1: tdw.v1.EvaluateFrame.tensor:type_name -> tdw.v1.TensorFrame
+	8, // 1: tdw.v1.EvaluateFrame.tensor:type_name -> tdw.v1.TensorFrame
 	2, // 2: tdw.v1.EvaluateReply.outcome:type_name -> tdw.v1.EvaluateOutcome
-	5, // 3: tdw.v1.EvaluateReply.tensor:type_name -> tdw.v1.TensorFrame
-	1, // 4: tdw.v1.Host.Evaluate:input_type -> tdw.v1.EvaluateFrame
-	4, // 5: tdw.v1.Host.Forward:input_type -> tdw.v1.ForwardRequest
-	3, // 6: tdw.v1.Host.Evaluate:output_type -> tdw.v1.EvaluateReply
-	5, // 7: tdw.v1.Host.Forward:output_type -> tdw.v1.TensorFrame
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	8, // 3: tdw.v1.EvaluateReply.tensor:type_name -> tdw.v1.TensorFrame
+	6, // 4: tdw.v1.GradientReply.outcome:type_name -> tdw.v1.GradientOutcome
+	8, // 5: tdw.v1.GradientReply.tensor:type_name -> tdw.v1.TensorFrame
+	1, // 6: tdw.v1.Host.Evaluate:input_type -> tdw.v1.EvaluateFrame
+	4, // 7: tdw.v1.Host.Forward:input_type -> tdw.v1.ForwardRequest
+	5, // 8: tdw.v1.Host.Gradient:input_type -> tdw.v1.GradientRequest
+	3, // 9: tdw.v1.Host.Evaluate:output_type -> tdw.v1.EvaluateReply
+	8, // 10: tdw.v1.Host.Forward:output_type -> tdw.v1.TensorFrame
+	7, // 11: tdw.v1.Host.Gradient:output_type -> tdw.v1.GradientReply
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_tdw_v1_host_proto_init() }
@@ -424,13 +622,17 @@ func file_tdw_v1_host_proto_init() {
 		(*EvaluateReply_Outcome)(nil),
 		(*EvaluateReply_Tensor)(nil),
 	}
+	file_tdw_v1_host_proto_msgTypes[7].OneofWrappers = []any{
+		(*GradientReply_Outcome)(nil),
+		(*GradientReply_Tensor)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tdw_v1_host_proto_rawDesc), len(file_tdw_v1_host_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

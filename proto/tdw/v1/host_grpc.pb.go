@@ -25,6 +25,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Host_Evaluate_FullMethodName = "/tdw.v1.Host/Evaluate"
 	Host_Forward_FullMethodName  = "/tdw.v1.Host/Forward"
+	Host_Gradient_FullMethodName = "/tdw.v1.Host/Gradient"
 )
 
 // HostClient is the client API for Host service.
@@ -37,6 +38,9 @@ type HostClient interface {
 	Evaluate(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EvaluateFrame, EvaluateReply], error)
 	// Forward streams the requested hooks back (group "hooks").
 	Forward(ctx context.Context, in *ForwardRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TensorFrame], error)
+	// Gradient streams a GradientOutcome first, then d(loss)/dW for the
+	// requested weights (group "gradients").
+	Gradient(ctx context.Context, in *GradientRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GradientReply], error)
 }
 
 type hostClient struct {
@@ -79,6 +83,25 @@ func (c *hostClient) Forward(ctx context.Context, in *ForwardRequest, opts ...gr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_ForwardClient = grpc.ServerStreamingClient[TensorFrame]
 
+func (c *hostClient) Gradient(ctx context.Context, in *GradientRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GradientReply], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[2], Host_Gradient_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[GradientRequest, GradientReply]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_GradientClient = grpc.ServerStreamingClient[GradientReply]
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -89,6 +112,9 @@ type HostServer interface {
 	Evaluate(grpc.BidiStreamingServer[EvaluateFrame, EvaluateReply]) error
 	// Forward streams the requested hooks back (group "hooks").
 	Forward(*ForwardRequest, grpc.ServerStreamingServer[TensorFrame]) error
+	// Gradient streams a GradientOutcome first, then d(loss)/dW for the
+	// requested weights (group "gradients").
+	Gradient(*GradientRequest, grpc.ServerStreamingServer[GradientReply]) error
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -104,6 +130,9 @@ func (UnimplementedHostServer) Evaluate(grpc.BidiStreamingServer[EvaluateFrame, 
 }
 func (UnimplementedHostServer) Forward(*ForwardRequest, grpc.ServerStreamingServer[TensorFrame]) error {
 	return status.Errorf(codes.Unimplemented, "method Forward not implemented")
+}
+func (UnimplementedHostServer) Gradient(*GradientRequest, grpc.ServerStreamingServer[GradientReply]) error {
+	return status.Errorf(codes.Unimplemented, "method Gradient not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -144,6 +173,17 @@ func _Host_Forward_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_ForwardServer = grpc.ServerStreamingServer[TensorFrame]
 
+func _Host_Gradient_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GradientRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(HostServer).Gradient(m, &grpc.GenericServerStream[GradientRequest, GradientReply]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_GradientServer = grpc.ServerStreamingServer[GradientReply]
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -161,6 +201,11 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Forward",
 			Handler:       _Host_Forward_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Gradient",
+			Handler:       _Host_Gradient_Handler,
 			ServerStreams: true,
 		},
 	},

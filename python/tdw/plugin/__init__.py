@@ -17,8 +17,8 @@ tdw.plugin.testing runs an analyzer in-process through the real protocol.
 
 from ._serve import serve_analyzer, serve_cross_epoch
 from ._server import PROTOCOL_VERSION
-from ._types import (CROSS_EPOCH, PER_CHECKPOINT, Analyzer, Checkpoint, CrossEpochAnalyzer, EvalResult, Host,
-                     ModelConfig, Result, Run, Stacked)
+from ._types import (CROSS_EPOCH, PER_CHECKPOINT, Analyzer, Checkpoint, CrossEpochAnalyzer, EvalResult, GradResult,
+                     Host, ModelConfig, Result, Run, Stacked)
 
 __all__ = ["serve_analyzer", "serve_cross_epoch", "Analyzer", "CrossEpochAnalyzer", "Run", "Checkpoint", "Result",
-           "Stacked", "Host", "EvalResult", "ModelConfig", "PER_CHECKPOINT", "CROSS_EPOCH", "PROTOCOL_VERSION"]
+           "Stacked", "Host", "EvalResult", "GradResult", "ModelConfig", "PER_CHECKPOINT", "CROSS_EPOCH", "PROTOCOL_VERSION"]

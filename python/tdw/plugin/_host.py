@@ -8,7 +8,7 @@ import grpc
 from tdw.v1 import host_pb2, host_pb2_grpc
 
 from . import _frames
-from ._types import EvalResult, Host
+from ._types import EvalResult, GradResult, Host
 
 # Limits matching the host's (internal/rpc/options.go).
 CHANNEL_OPTIONS = [
@@ -89,6 +89,20 @@ class HostClient(Host):
         for f in self._stub.Forward(host_pb2.ForwardRequest(hooks=list(hooks), positions=positions)):
             asm.add(f)
         return _frames.group_tensors(asm.finish(), ["hooks"], copy=True)["hooks"]
+
+    def gradient(self, names=None, split="all"):
+        if isinstance(names, str):
+            names = [names]
+        outcome, asm = None, _frames.Assembler()
+        for reply in self._stub.Gradient(host_pb2.GradientRequest(names=list(names or []), split=split)):
+            if reply.WhichOneof("kind") == "outcome":
+                outcome = reply.outcome
+            else:
+                asm.add(reply.tensor)
+        if outcome is None:
+            raise _frames.MalformedStream("host Gradient reply holds no outcome")
+        grads = _frames.group_tensors(asm.finish(), ["gradients"], copy=True)["gradients"]
+        return GradResult(loss=outcome.loss, grads=grads)
 
     def close(self):
         self.channel.close()

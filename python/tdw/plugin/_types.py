@@ -78,6 +78,14 @@ class EvalResult:
     logits: Optional[np.ndarray] = None
 
 
+@dataclass
+class GradResult:
+    """The outcome of Host.gradient: the mean cross-entropy on the split and
+    {state-dict name: d(loss)/dW}, float32 arrays shaped like the weights."""
+    loss: float
+    grads: Dict[str, np.ndarray] = field(default_factory=dict)
+
+
 class Host:
     """The host's callbacks during a run (``run.host``): the model of the
     current checkpoint, run by tdw's engine."""
@@ -91,6 +99,13 @@ class Host:
     def forward(self, hooks, positions="all"):
         """{hook name: ndarray} of the current checkpoint over the probe
         ("logits" for the logits) at ``positions`` ("all" or "last")."""
+        raise NotImplementedError
+
+    def gradient(self, names=None, split="all"):
+        """The gradient of the mean cross-entropy on ``split`` with respect to
+        the weights named in ``names`` (state-dict names; all when None or
+        empty), by the engine's backward pass with no optimizer step.
+        Returns a GradResult."""
         raise NotImplementedError
 
 

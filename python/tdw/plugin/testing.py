@@ -11,7 +11,7 @@ Python side of sdk/sdktest).
 The harness plays the host: it serves the analyzer on a Unix socket with the
 same gRPC server a plugin process uses, sends tensors as frames (or, with
 ``shared_memory``, through a shared-memory region the plugin attaches), and
-serves ``host`` (an object with forward and evaluate) as the host callback
+serves ``host`` (an object with forward, evaluate and gradient) as the host callback
 service through go-plugin's broker stream.
 """
 
@@ -87,6 +87,12 @@ class _HostServicer(host_pb2_grpc.HostServicer):
 
     def Forward(self, request, context):
         yield from _frames.group_frames("hooks", self.impl.forward(list(request.hooks), request.positions))
+
+    def Gradient(self, request, context):
+        res = self.impl.gradient(names=list(request.names), split=request.split)
+        yield host_pb2.GradientReply(outcome=host_pb2.GradientOutcome(loss=res.loss))
+        for f in _frames.group_frames("gradients", res.grads):
+            yield host_pb2.GradientReply(tensor=f)
 
 
 class _Region:

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from tdw.v1 import tensor_pb2 as tdw_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11tdw/v1/host.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"4\n\x0c\x45valuateInfo\x12\r\n\x05split\x18\x01 \x01(\t\x12\x15\n\rreturn_logits\x18\x02 \x01(\x08\"d\n\rEvaluateFrame\x12$\n\x04info\x18\x01 \x01(\x0b\x32\x14.tdw.v1.EvaluateInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"1\n\x0f\x45valuateOutcome\x12\x0c\n\x04loss\x18\x01 \x01(\x01\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\"j\n\rEvaluateReply\x12*\n\x07outcome\x18\x01 \x01(\x0b\x32\x17.tdw.v1.EvaluateOutcomeH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"2\n\x0e\x46orwardRequest\x12\r\n\x05hooks\x18\x01 \x03(\t\x12\x11\n\tpositions\x18\x02 \x01(\t2~\n\x04Host\x12<\n\x08\x45valuate\x12\x15.tdw.v1.EvaluateFrame\x1a\x15.tdw.v1.EvaluateReply(\x01\x30\x01\x12\x38\n\x07\x46orward\x12\x16.tdw.v1.ForwardRequest\x1a\x13.tdw.v1.TensorFrame0\x01\x42\x31Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11tdw/v1/host.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"4\n\x0c\x45valuateInfo\x12\r\n\x05split\x18\x01 \x01(\t\x12\x15\n\rreturn_logits\x18\x02 \x01(\x08\"d\n\rEvaluateFrame\x12$\n\x04info\x18\x01 \x01(\x0b\x32\x14.tdw.v1.EvaluateInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"1\n\x0f\x45valuateOutcome\x12\x0c\n\x04loss\x18\x01 \x01(\x01\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\"j\n\rEvaluateReply\x12*\n\x07outcome\x18\x01 \x01(\x0b\x32\x17.tdw.v1.EvaluateOutcomeH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"2\n\x0e\x46orwardRequest\x12\r\n\x05hooks\x18\x01 \x03(\t\x12\x11\n\tpositions\x18\x02 \x01(\t\"/\n\x0fGradientRequest\x12\r\n\x05split\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\"\x1f\n\x0fGradientOutcome\x12\x0c\n\x04loss\x18\x01 \x01(\x01\"j\n\rGradientReply\x12*\n\x07outcome\x18\x01 \x01(\x0b\x32\x17.tdw.v1.GradientOutcomeH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind2\xbc\x01\n\x04Host\x12<\n\x08\x45valuate\x12\x15.tdw.v1.EvaluateFrame\x1a\x15.tdw.v1.EvaluateReply(\x01\x30\x01\x12\x38\n\x07\x46orward\x12\x16.tdw.v1.ForwardRequest\x1a\x13.tdw.v1.TensorFrame0\x01\x12<\n\x08Gradient\x12\x17.tdw.v1.GradientRequest\x1a\x15.tdw.v1.GradientReply0\x01\x42\x31Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tdw.v1.host_pb2', globals())
@@ -32,6 +32,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _EVALUATEREPLY._serialized_end=363
   _FORWARDREQUEST._serialized_start=365
   _FORWARDREQUEST._serialized_end=415
-  _HOST._serialized_start=417
-  _HOST._serialized_end=543
+  _GRADIENTREQUEST._serialized_start=417
+  _GRADIENTREQUEST._serialized_end=464
+  _GRADIENTOUTCOME._serialized_start=466
+  _GRADIENTOUTCOME._serialized_end=497
+  _GRADIENTREPLY._serialized_start=499
+  _GRADIENTREPLY._serialized_end=605
+  _HOST._serialized_start=608
+  _HOST._serialized_end=796
 # @@protoc_insertion_point(module_scope)

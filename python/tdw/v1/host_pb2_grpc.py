@@ -25,6 +25,11 @@ class HostStub(object):
                 request_serializer=tdw_dot_v1_dot_host__pb2.ForwardRequest.SerializeToString,
                 response_deserializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
                 )
+        self.Gradient = channel.unary_stream(
+                '/tdw.v1.Host/Gradient',
+                request_serializer=tdw_dot_v1_dot_host__pb2.GradientRequest.SerializeToString,
+                response_deserializer=tdw_dot_v1_dot_host__pb2.GradientReply.FromString,
+                )
 
 
 class HostServicer(object):
@@ -46,6 +51,14 @@ class HostServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Gradient(self, request, context):
+        """Gradient streams a GradientOutcome first, then d(loss)/dW for the
+        requested weights (group "gradients").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -58,6 +71,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.Forward,
                     request_deserializer=tdw_dot_v1_dot_host__pb2.ForwardRequest.FromString,
                     response_serializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.SerializeToString,
+            ),
+            'Gradient': grpc.unary_stream_rpc_method_handler(
+                    servicer.Gradient,
+                    request_deserializer=tdw_dot_v1_dot_host__pb2.GradientRequest.FromString,
+                    response_serializer=tdw_dot_v1_dot_host__pb2.GradientReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -100,5 +118,22 @@ class Host(object):
         return grpc.experimental.unary_stream(request, target, '/tdw.v1.Host/Forward',
             tdw_dot_v1_dot_host__pb2.ForwardRequest.SerializeToString,
             tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Gradient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/tdw.v1.Host/Gradient',
+            tdw_dot_v1_dot_host__pb2.GradientRequest.SerializeToString,
+            tdw_dot_v1_dot_host__pb2.GradientReply.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -68,6 +68,10 @@ func (b *bowl) Forward(context.Context, []string, string) (map[string]*sdk.Tenso
 	return nil, errors.New("bowl: no forward pass")
 }
 
+func (b *bowl) Gradient(context.Context, sdk.GradRequest) (*sdk.GradResult, error) {
+	return nil, errors.New("bowl: no gradient")
+}
+
 // model returns small float32 weights with the calibration model's names,
 // biases included, and a bowl around them with the given curvatures (1 for
 // names not listed).
@@ -346,6 +350,9 @@ func (constantHost) Evaluate(context.Context, sdk.EvalRequest) (*sdk.EvalResult,
 }
 func (constantHost) Forward(context.Context, []string, string) (map[string]*sdk.Tensor, error) {
 	return nil, errors.New("no forward")
+}
+func (constantHost) Gradient(context.Context, sdk.GradRequest) (*sdk.GradResult, error) {
+	return nil, errors.New("no gradient")
 }
 
 func BenchmarkAnalyze(b *testing.B) {
