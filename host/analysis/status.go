@@ -109,3 +109,31 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 	}
 	return out, nil
 }
+
+// Partial is the state of a trained variant whose analysis is not complete:
+// some analyzer of the set asked about is missing, stale or failed at some
+// checkpoint (or its cross-epoch artifact is). `tdw-host artifacts` says
+// which.
+const Partial variant.State = "PARTIAL"
+
+// VariantState is the variant's state as a researcher reads it: ANALYZED
+// only when every analyzer of analyzers (the family's default set) is
+// complete and up to date at every checkpoint, PARTIAL when an analysis ran
+// but is not; UNTRAINED and TRAINED as variant.State says. The missing and
+// stale counts say what a rerun would compute.
+func VariantState(v *variant.Variant, analyzers []*registry.AnalyzerManifest) (variant.State, error) {
+	st, err := v.State()
+	if err != nil || st != variant.Analyzed {
+		return st, err
+	}
+	sts, err := Status(v, analyzers)
+	if err != nil {
+		return st, err
+	}
+	for _, a := range sts {
+		if len(a.Missing)+len(a.Stale) > 0 || (a.Kind == string(sdk.CrossEpoch) && a.Cross != "done") {
+			return Partial, nil
+		}
+	}
+	return variant.Analyzed, nil
+}

@@ -115,6 +115,12 @@ func (s *Server) row(v *variant.Variant, ms []*registry.AnalyzerManifest) Varian
 		row.Error = err.Error()
 	}
 	row.State = string(st)
+	if st == variant.Analyzed {
+		// ANALYZED only when every default analyzer is complete and fresh.
+		if full, err := analysis.VariantState(v, ms); err == nil {
+			row.State = string(full)
+		}
+	}
 	md, err := s.metadata(v)
 	if err != nil {
 		row.Error = err.Error()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
@@ -46,8 +47,9 @@ then exits 1.`,
 				bad := 0
 				for _, f := range list {
 					vs, errs := variant.List(a.cfg.ResultsDir, f)
+					defaults := a.defaultAnalyzers(f)
 					for _, v := range vs {
-						row, err := variantRow(v)
+						row, err := variantRow(v, defaults)
 						if err != nil {
 							bad++
 							row = []string{f.Name, v.Name, "error: " + err.Error(), "-", "-", "-", "-", "-"}
@@ -73,8 +75,8 @@ then exits 1.`,
 }
 
 // variantRow is one line of the variants table.
-func variantRow(v *variant.Variant) ([]string, error) {
-	st, err := v.State()
+func variantRow(v *variant.Variant, defaults []*registry.AnalyzerManifest) ([]string, error) {
+	st, err := analysis.VariantState(v, defaults)
 	if err != nil {
 		return nil, err
 	}
@@ -98,4 +100,21 @@ func variantRow(v *variant.Variant) ([]string, error) {
 		grok = strconv.Itoa(e)
 	}
 	return []string{v.Family, v.Name, string(st), epochs, trainLoss, testLoss, strconv.Itoa(len(m.Checkpoints)), grok}, nil
+}
+
+// defaultAnalyzers returns the installed analyzers of f's default set (those
+// not installed cannot be run, so they do not hold a variant back from
+// ANALYZED; `tdw-host families` reports them).
+func (a *app) defaultAnalyzers(f *registry.FamilyManifest) []*registry.AnalyzerManifest {
+	reg, _, err := a.discoverAnalyzers()
+	if err != nil {
+		return nil
+	}
+	var out []*registry.AnalyzerManifest
+	for _, n := range f.Analyzers {
+		if m, err := reg.Get(n); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -243,7 +243,7 @@ async function variantActions(family, name, after) {
   catch (e) { box.textContent = e.message; return; }
   const msg = el("div", { class: "jobmsg", id: "job-msg" });
   const base = { family, variant: name };
-  const trained = info.state === "TRAINED" || info.state === "ANALYZED";
+  const trained = info.state === "TRAINED" || info.state === "ANALYZED" || info.state === "PARTIAL";
   if (trained) {
     const names = el("input", { type: "text", id: "analyze-analyzers", size: 30, placeholder: "the family's analyzers" });
     const force = el("input", { type: "checkbox", id: "analyze-force" });
