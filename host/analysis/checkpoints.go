@@ -111,7 +111,7 @@ func (r *Run) startPlugins(ctx context.Context, s *setup, per []*active) {
 	for _, a := range per {
 		if a.dead != nil {
 			a.rep.Failures[-1] = a.dead.Error()
-			record(s.man, a.m.Name).Errors[-1] = a.dead.Error()
+			record(s.man, a.m.Name).Errors[-1] = oneLine(a.dead.Error())
 			r.log.Error("analyzer unavailable", "analyzer", a.m.Name, "error", a.dead)
 		} else if len(a.todo) > 0 {
 			delete(record(s.man, a.m.Name).Errors, -1)
@@ -168,7 +168,7 @@ func (r *Run) checkpointFailed(man *results.Manifest, per []*active, l loaded) {
 	for _, a := range per {
 		if a.todo[l.epoch] {
 			a.rep.Failures[l.epoch] = l.err.Error()
-			record(man, a.m.Name).Errors[l.epoch] = l.err.Error()
+			record(man, a.m.Name).Errors[l.epoch] = oneLine(l.err.Error())
 		}
 	}
 	r.log.Error("checkpoint failed", "epoch", l.epoch, "error", l.err)
@@ -219,7 +219,7 @@ func (r *Run) checkpointInputs(man *results.Manifest, per []*active, l loaded, p
 		if err != nil {
 			msg := fmt.Sprintf("analyzer %s epoch %d: %v", a.m.Name, l.epoch, err)
 			a.rep.Failures[l.epoch] = msg
-			record(man, a.m.Name).Errors[l.epoch] = msg
+			record(man, a.m.Name).Errors[l.epoch] = oneLine(msg)
 			continue
 		}
 		ready = append(ready, a)
@@ -238,7 +238,7 @@ func (r *Run) recordOutcome(ctx context.Context, man *results.Manifest, a *activ
 			return
 		}
 		a.rep.Failures[epoch] = err.Error()
-		rec.Errors[epoch] = err.Error()
+		rec.Errors[epoch] = oneLine(err.Error())
 		if perr := a.plugin.Err(); perr != nil {
 			a.dead = perr
 		}

@@ -34,7 +34,7 @@ func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
 		inputs, key, err := r.crossInputs(rd, a)
 		if err != nil {
 			a.rep.Failures[-1] = err.Error()
-			record(man, a.m.Name).Errors[-1] = err.Error()
+			record(man, a.m.Name).Errors[-1] = oneLine(err.Error())
 			continue
 		}
 		rec := record(man, a.m.Name)
@@ -48,7 +48,7 @@ func (r *Run) crossEpoch(ctx context.Context, s *setup, cross []*active) error {
 				return nil
 			}
 			a.rep.Failures[-1] = err.Error()
-			rec.Errors[-1] = err.Error()
+			rec.Errors[-1] = oneLine(err.Error())
 			r.log.Error("cross-epoch analyzer failed", "analyzer", a.m.Name, "error", err)
 		} else {
 			rec.Cross = &results.CrossRecord{File: results.CrossRel(a.m.Name), Seconds: time.Since(t0).Seconds(), InputsKey: key}

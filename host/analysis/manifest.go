@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/atomicfile"
@@ -51,4 +52,14 @@ func record(m *results.Manifest, name string) *results.AnalyzerRecord {
 // summaryValue converts a summary tensor for the manifest.
 func summaryValue(t *sdk.Tensor) results.SummaryValue {
 	return results.SummaryValue{DType: t.DType(), Shape: append([]int{}, t.Shape()...), Values: t.AsFloat64()}
+}
+
+// oneLine is msg as the manifest records it: one line, a plugin's quoted
+// stderr lines joined by " | " (the terminal's log keeps them as they came).
+func oneLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, " | ")
 }

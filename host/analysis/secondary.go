@@ -57,7 +57,7 @@ func (r *Run) runSecondary(ctx context.Context, s *setup, a *active) {
 		key, err := r.secondaryKey(s.man, a, e)
 		if err != nil {
 			a.rep.Failures[e] = err.Error()
-			rec.Errors[e] = err.Error()
+			rec.Errors[e] = oneLine(err.Error())
 			continue
 		}
 		if er := rec.Epochs[e]; !r.cfg.Force && er != nil && er.InputsKey == key && r.art.EpochIntact(a.m.Name, e, er, true) {
@@ -67,7 +67,7 @@ func (r *Run) runSecondary(ctx context.Context, s *setup, a *active) {
 		if a.plugin == nil {
 			if a.plugin, a.dead = r.opts.Launch(ctx, a.m, a.contract.replyLimit()); a.dead != nil {
 				a.rep.Failures[-1] = a.dead.Error()
-				rec.Errors[-1] = a.dead.Error()
+				rec.Errors[-1] = oneLine(a.dead.Error())
 				return
 			}
 		}

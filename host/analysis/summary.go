@@ -19,7 +19,7 @@ func (r *Run) flush(man *results.Manifest, per []*active) error {
 		if err := r.writeSummary(record(man, a.m.Name), a.m.Name); err != nil {
 			msg := "summary.npz: " + err.Error()
 			a.rep.Failures[-1] = msg
-			record(man, a.m.Name).Errors[-1] = msg
+			record(man, a.m.Name).Errors[-1] = oneLine(msg)
 			r.log.Error("analyzer summary failed", "analyzer", a.m.Name, "error", err)
 		}
 	}
