@@ -309,7 +309,7 @@ func TestJobsTrainAndAnalyze(t *testing.T) {
 	}
 	_, body = get(t, ts, "/api/variants")
 	json.Unmarshal(body, &list)
-	if len(list.Variants) != 1 || list.Variants[0].State != "ANALYZED" {
+	if len(list.Variants) != 1 || list.Variants[0].State != "PARTIAL" {
 		t.Errorf("variants after the analysis job: %s", body)
 	}
 	var jobs struct {

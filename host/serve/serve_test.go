@@ -221,7 +221,8 @@ func TestAPI(t *testing.T) {
 					}
 				}
 			}
-			if r["state"] != "ANALYZED" || r["epochs"].(float64) != 30 || r["checkpoints"].(float64) != 4 {
+			// progress_measures has no artifacts in the fixture: not every default analyzer is complete.
+			if r["state"] != "PARTIAL" || r["epochs"].(float64) != 30 || r["checkpoints"].(float64) != 4 {
 				t.Errorf("row %v", r)
 			}
 			if _, ok := r["final_test_loss"].(float64); !ok {
