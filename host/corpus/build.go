@@ -31,6 +31,12 @@ func Columns(fam *registry.FamilyManifest) []Column {
 	return append(cols, windowColumns()...)
 }
 
+// OutcomeColumns returns the columns that come from a variant's state and
+// summary: Columns without "variant" and the parameters.
+func OutcomeColumns() []Column {
+	return append(append([]Column(nil), summaryColumns...), windowColumns()...)
+}
+
 // cell converts a parameter value to a cell.
 func cell(v any) any {
 	switch x := v.(type) {

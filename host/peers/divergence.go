@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path"
@@ -82,9 +83,13 @@ func (w *weights) at(epoch int) (map[string]*sdk.Tensor, error) {
 	return out, nil
 }
 
+// ErrNoCommonEpoch is wrapped by Diverge's error for two variants without a
+// checkpoint epoch in common (one not trained yet, or other schedules).
+var ErrNoCommonEpoch = errors.New("no checkpoint epoch in common")
+
 // Diverge measures the divergence of peer from anchor at every checkpoint
-// epoch both have. It returns an error when they share none or their
-// matrices differ in name or shape.
+// epoch both have. It returns an error when they share none (wrapping
+// ErrNoCommonEpoch) or their matrices differ in name or shape.
 func Diverge(anchor, peer *variant.Variant) (*Divergence, error) {
 	aw, aeps, err := newWeights(anchor)
 	if err != nil {
@@ -101,7 +106,7 @@ func Diverge(anchor, peer *variant.Variant) (*Divergence, error) {
 		}
 	}
 	if len(eps) == 0 {
-		return nil, fmt.Errorf("variants %s and %s have no checkpoint epoch in common", anchor.Name, peer.Name)
+		return nil, fmt.Errorf("variants %s and %s: %w", anchor.Name, peer.Name, ErrNoCommonEpoch)
 	}
 	d := &Divergence{Peer: peer.Name, Epochs: eps, Matrices: map[string][]float64{}}
 	for _, e := range eps {

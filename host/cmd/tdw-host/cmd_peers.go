@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -72,15 +73,23 @@ func (a *app) peers(arg string, o peersFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "anchor %s\n", anchor.Name)
 	var ds []*peers.Divergence
+	var shown []*variant.Variant
 	for _, p := range ps {
 		fmt.Fprintf(a.stdout, "peer   %s=%s  %s\n", o.by, registry.FormatValue(p.Params[o.by]), p.Name)
 		d, err := peers.Diverge(anchor, p)
+		if errors.Is(err, peers.ErrNoCommonEpoch) {
+			fmt.Fprintf(a.stdout, "       (no checkpoint epoch in common with the anchor: left out)\n")
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		ds = append(ds, d)
+		ds, shown = append(ds, d), append(shown, p)
 	}
-	if err := printDivergence(a.stdout, o, ps, ds); err != nil {
+	if len(ds) == 0 {
+		return fmt.Errorf("no peer of %s shares a checkpoint epoch with it", anchor.Name)
+	}
+	if err := printDivergence(a.stdout, o, shown, ds); err != nil {
 		return err
 	}
 	if o.outCSV != "" {
