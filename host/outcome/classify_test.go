@@ -161,3 +161,25 @@ func TestParseSettings(t *testing.T) {
 		t.Errorf("%d parameters declared for %d settings", len(Parameters), len(DefaultSettings().texts()))
 	}
 }
+
+// TestEarlyCrossover: PR(W_out) above PR(W_in) only at epoch 50 puts the
+// crossover at 100, before the cascade starts: the cascade then ends when
+// the committed frequencies are final, not before it starts.
+func TestEarlyCrossover(t *testing.T) {
+	in := syntheticInputs()
+	d := in.Dimensionality
+	for i, e := range d.Epochs {
+		d.WOut[i] = 50
+		if e == 50 {
+			d.WOut[i] = 60
+		}
+	}
+	sum, err := Compute(in, syntheticSettings(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sum.Windows.Cascade
+	if show(sum.EffectiveDimensionality.CrossoverEpoch) != "100" || c.Skipped || *c.StartEpoch != plantedCascade || *c.EndEpoch != plantedCommitted {
+		t.Errorf("crossover %s, cascade %s-%s (%s)", show(sum.EffectiveDimensionality.CrossoverEpoch), show(c.StartEpoch), show(c.EndEpoch), c.SkipReason)
+	}
+}

@@ -157,9 +157,9 @@ func pair(epochs []int, a, b int, analyzer string) (i, j int, why string) {
 
 // cascadeBounds returns the cascade's bounds: from the epoch the
 // first-mover frequency has first_mover_neurons specialized neurons to the
-// earlier of the effective-dimensionality crossover and the epoch from
-// which the committed frequencies are the final ones (whichever of the two
-// exists); or why it has none.
+// earlier of the effective-dimensionality crossover (when it comes after
+// that start) and the epoch from which the committed frequencies are the
+// final ones (whichever of the two exists); or why it has none.
 func cascadeBounds(sum *Summary, s Settings) (start, end *int, why string) {
 	n, d := sum.Neurons, sum.EffectiveDimensionality
 	switch {
@@ -169,11 +169,13 @@ func cascadeBounds(sum *Summary, s Settings) (start, end *int, why string) {
 		return nil, nil, fmt.Sprintf("no frequency reached first_mover_neurons %d specialized neurons", s.FirstMoverNeurons)
 	}
 	end = n.CommittedSetEpoch
-	if d != nil && d.CrossoverEpoch != nil && (end == nil || *d.CrossoverEpoch < *end) {
+	// A crossover before the cascade starts is the noise of initialization
+	// (PR(W_out) barely above PR(W_in)), not the end of a cascade.
+	if d != nil && d.CrossoverEpoch != nil && *d.CrossoverEpoch > *n.FirstMoverCountEpoch && (end == nil || *d.CrossoverEpoch < *end) {
 		end = d.CrossoverEpoch
 	}
 	if end == nil {
-		return nil, nil, "no frequency is committed at the end and PR(W_out) never fell back to PR(W_in)"
+		return nil, nil, "no frequency is committed at the end and PR(W_out) never fell back to PR(W_in) after the cascade started"
 	}
 	return n.FirstMoverCountEpoch, end, ""
 }
