@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/outcome"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/variant"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -120,7 +121,8 @@ func (r AnalyzeRequest) checkpoints(v *variant.Variant) ([]int, error) {
 }
 
 // settings checks the requested settings, so that a typo is refused before
-// anything runs: each must name an analyzer of the run and its parameters.
+// anything runs: each must name an analyzer of the run and its parameters,
+// or the variant summary (SummarySettings) and its settings.
 // It returns them parsed, as analysis.Config holds them.
 func (r AnalyzeRequest) settings(analyzers []*registry.AnalyzerManifest) (map[string]sdk.Params, error) {
 	if r.Settings == nil {
@@ -128,6 +130,12 @@ func (r AnalyzeRequest) settings(analyzers []*registry.AnalyzerManifest) (map[st
 	}
 	out := make(map[string]sdk.Params, len(r.Settings))
 	for an, given := range r.Settings {
+		if an == SummarySettings {
+			if _, err := outcome.ParseSettings(outcome.DefaultSettings(), given); err != nil {
+				return nil, &RequestError{Field: "settings", Err: err}
+			}
+			continue
+		}
 		i := slices.IndexFunc(analyzers, func(m *registry.AnalyzerManifest) bool { return m.Name == an })
 		if i < 0 {
 			return nil, requestErrorf("settings", "analyzer %q is not in this run", an)
@@ -177,7 +185,8 @@ func (r AnalyzeRequest) VariantKey(env Env) (string, error) {
 
 // Analyze runs r's analyzers over the variant's checkpoints: it resolves
 // the request, launches the family plugin and executes an analysis.Run,
-// calling progress (if not nil) after every step. The report comes back
+// then brings the variant summary up to date (outcome.Update), calling
+// progress (if not nil) after every step. The report comes back
 // even with an error (failing analyzers are recorded in it and the error
 // wraps analysis.ErrFailures). Cancelling ctx stops after the checkpoint in
 // hand and keeps finished work; the error then says so. A bad request
@@ -208,6 +217,9 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 		run.Register(m)
 	}
 	rep, err := run.Execute(ctx)
+	if serr := summarize(p, r, err, progress); serr != nil {
+		err = errors.Join(err, serr)
+	}
 	if err != nil && errors.Is(err, context.Canceled) {
 		err = &interruptedError{variant: p.v.Name, cause: err}
 	}

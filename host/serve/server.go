@@ -100,6 +100,7 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/manifest", s.api(s.manifestSummary))
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/peers", s.api(s.variantPeers))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/epochs/{epoch}", s.api(s.epochBatch))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/summary", s.api(s.summarySeries))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))

@@ -6,7 +6,10 @@ import (
 	"sort"
 
 	"github.com/tdw-workbench/tdw/host/analysis"
+	"github.com/tdw-workbench/tdw/host/corpus"
 	"github.com/tdw-workbench/tdw/host/job"
+	"github.com/tdw-workbench/tdw/host/outcome"
+	"github.com/tdw-workbench/tdw/host/peers"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -32,6 +35,10 @@ type VariantRow struct {
 	GrokkingEpoch int `json:"grokking_epoch"`
 	// Analyzers gives each of the family's installed analyzers' status.
 	Analyzers []AnalyzerState `json:"analyzers"`
+	// Outcome holds the variant summary's corpus cells by column name
+	// (corpus.OutcomeColumns: "summary" is fresh, stale or missing, the
+	// others null without a summary).
+	Outcome map[string]any `json:"outcome"`
 	// Error is set when the variant could not be read in full.
 	Error string `json:"error,omitempty"`
 	// Job is the dashboard job queued or running on the variant, if any.
@@ -121,6 +128,7 @@ func (s *Server) row(v *variant.Variant, ms []*registry.AnalyzerManifest) Varian
 			row.State = string(full)
 		}
 	}
+	row.Outcome = corpus.Cells(corpus.OutcomeColumns(), corpus.NewEntry(v))
 	md, err := s.metadata(v)
 	if err != nil {
 		row.Error = err.Error()
@@ -146,6 +154,13 @@ func (s *Server) row(v *variant.Variant, ms []*registry.AnalyzerManifest) Varian
 			Missing: nonNil(a.Missing), Stale: nonNil(a.Stale), Failed: a.Failed, Cross: a.Cross})
 	}
 	return row
+}
+
+func nonNilStrings(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
 }
 
 func nonNil(xs []int) []int {
@@ -215,6 +230,11 @@ type VariantInfo struct {
 	// CheckpointEpochs are the epochs with a checkpoint file.
 	CheckpointEpochs []int                     `json:"checkpoint_epochs"`
 	Training         *variant.TrainingSettings `json:"training,omitempty"`
+	// Summary is the variant summary (variant_summary.json), null when it
+	// has none; its windows are drawn on the page's time series.
+	Summary *outcome.Summary `json:"summary"`
+	// Seeds are the family's seed parameters, for the peer comparison.
+	Seeds []string `json:"seeds"`
 }
 
 // variantInfo answers GET /api/variants/{family}/{variant}.
@@ -231,7 +251,13 @@ func (s *Server) variantInfo(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum, err := outcome.Read(v)
+	if err != nil && !errors.Is(err, outcome.ErrNoSummary) {
+		return nil, err
+	}
 	return VariantInfo{
+		Summary:          sum,
+		Seeds:            nonNilStrings(peers.SeedParams(fam)),
 		VariantRow:       s.row(v, s.familyAnalyzers(fam)),
 		NumEpochs:        md.NumEpochs,
 		TrainLosses:      finite(md.TrainLosses),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/job"
+	"github.com/tdw-workbench/tdw/host/outcome"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -40,10 +42,16 @@ checkpoint. A rerun computes only what is missing or stale (the checkpoint
 changed, or the analyzer's version or settings); --force recomputes everything.
 Ctrl-C stops after the checkpoint in hand and keeps what is done. A failing
 analyzer is recorded in the manifest and the others go on; the command then
-exits 1 and says which failed.`,
+exits 1 and says which failed.
+
+After the analyzers, the variant's outcome summary (variant_summary.json:
+loss landmarks, training windows, learned frequencies, failure mode;
+docs/formats/variant-summary.md) is brought up to date; --set
+variant_summary.NAME=VALUE sets its thresholds.`,
 			Example: `  tdw-host analyze modulo_addition_1layer --preset quick
   tdw-host analyze modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --analyzers neuron_freq_norm,progress_measures
-  tdw-host analyze modulo_addition_1layer -p prime=59 --checkpoints 0,500,1000 --set landscape_flatness.n_directions=10`,
+  tdw-host analyze modulo_addition_1layer -p prime=59 --checkpoints 0,500,1000 --set landscape_flatness.n_directions=10
+  tdw-host analyze modulo_addition_1layer --preset quick --set variant_summary.test_loss_threshold=1e-6`,
 			Args: cobra.ExactArgs(1),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
 				fam, v, err := a.resolveVariant(args[0], o.variantArg)
@@ -78,7 +86,7 @@ func (o *analyzeFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.analyzers, "analyzers", "", "comma-separated analyzers to run (default: the family's); here the analyzers folder is --analyzers-dir or TDW_ANALYZERS")
 	f.StringVar(&o.checkpoints, "checkpoints", "", "comma-separated epochs to analyze (default: every checkpoint)")
-	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE (repeatable)")
+	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE, or variant_summary.SETTING=VALUE (repeatable)")
 	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")
 	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints (0: every one)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line")
@@ -172,7 +180,19 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	if rep != nil && len(rep.Analyzers) > 0 {
 		printReport(a, v, rep)
 	}
+	printSummaryLine(a, v)
 	return jobError(err)
+}
+
+// printSummaryLine names the variant summary and its verdicts, when there
+// is one.
+func printSummaryLine(a *app, v *variant.Variant) {
+	s, err := outcome.Read(v)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(a.stdout, "variant summary %s: failure mode %s (%s); performance class %s\n",
+		filepath.Join(v.Dir(), outcome.FileName), s.FailureMode, strings.Join(s.FailureModeReasons, "; "), s.PerformanceClass)
 }
 
 // printReport writes the per-analyzer outcome of a run to stdout.

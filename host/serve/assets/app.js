@@ -130,6 +130,8 @@ function lineChart(c, o) {
     g.strokeStyle = "#e4e6ea";
     for (const m of o.markers) { g.beginPath(); g.moveTo(px(m), T); g.lineTo(px(m), H - B); g.stroke(); }
   }
+  if (o.bands) drawWindows(g, o.bands, px, T, H - B);
+  c.dataset.windows = o.bands ? o.bands.length : 0;
   o.series.forEach((s, si) => {
     g.strokeStyle = s.color || COLORS[si % COLORS.length]; g.lineWidth = s.width || 1.5; g.setLineDash(s.dash || []); g.beginPath();
     let pen = false;
@@ -154,6 +156,31 @@ function lineChart(c, o) {
     o.onPick(x0 + (ev.clientX - r.left - L) / (W - L - R) * (x1 - x0));
   }) : null;
   c.style.cursor = o.onPick ? "crosshair" : "";
+}
+
+// The variant summary's windows (outcome.WindowNames): a strip along the
+// top of a time series (the cascade, which overlaps the others, in a second
+// row) and a dashed line where each starts.
+const WINDOWS = { first_descent: ["#6baed6", "1st descent"], plateau: ["#fd8d3c", "plateau"], cascade: ["#31a354", "cascade"],
+  second_descent: ["#9e9ac8", "2nd descent"], final: ["#969696", "final"] };
+function drawWindows(g, bands, px, top, bottom) {
+  g.save();
+  for (const b of bands) {
+    const [color, label] = WINDOWS[b.name] || ["#999", b.name];
+    const x0 = px(b.start), x1 = px(b.end), y = top + (b.name === "cascade" ? 8 : 0);
+    g.globalAlpha = 0.35; g.fillStyle = color; g.fillRect(x0, y, Math.max(1, x1 - x0), 7);
+    g.globalAlpha = 0.6; g.strokeStyle = color; g.setLineDash([3, 3]);
+    g.beginPath(); g.moveTo(x0, top); g.lineTo(x0, bottom); g.stroke();
+    g.globalAlpha = 1; g.setLineDash([]); g.fillStyle = "#333"; g.font = "9px sans-serif";
+    if (x1 - x0 > g.measureText(label).width + 4) g.fillText(label, x0 + 2, y + 7);
+  }
+  g.restore();
+}
+
+// windowBands returns the summary's windows that were placed, as bands.
+function windowBands(summary) {
+  if (!summary) return null;
+  return Object.entries(summary.windows).filter(([, w]) => !w.skipped).map(([name, w]) => ({ name, start: w.start_epoch, end: w.end_epoch }));
 }
 
 // colormap: viridis-like for non-negative data, blue-white-red when signed.
@@ -245,22 +272,24 @@ async function showVariants() {
       state: v.job ? `${v.state} (${v.job.kind} ${v.job.state})` : v.state, epochs: v.epochs, checkpoints: v.checkpoints, train: v.final_train_loss, test: v.final_test_loss,
       grok: v.grokking_epoch < 0 ? null : v.grokking_epoch,
       analyzers: v.analyzers.length ? `${done} done / ${missing} missing / ${stale} stale` : "–",
+      ...Object.fromEntries(OUTCOME_COLUMNS.map(([key]) => [key, v.outcome ? v.outcome[key] : null])),
       error: v.error || "",
     };
   });
   const cols = [["family", "family"], ["name", "variant"], ["params", "params"], ["state", "state"], ["epochs", "epochs"],
     ["checkpoints", "checkpoints"], ["train", "final train loss"], ["test", "final test loss"], ["grok", "grokking epoch"],
-    ["analyzers", "analyzers"]];
-  const filter = el("input", { type: "search", placeholder: "filter (any column)", id: "filter" });
+    ["analyzers", "analyzers"], ...OUTCOME_COLUMNS];
+  const filter = el("input", { type: "search", placeholder: "filter: text, or column=value; failure_mode!=healthy; grok<600", id: "filter",
+    title: "text in any column, or conditions COLUMN OP VALUE (OP: = != < > <= >=) separated by ;" });
   filter.value = tableState.filter;
   const table = el("table", { class: "variants", id: "variants" });
   const draw = () => {
-    const f = tableState.filter.toLowerCase();
-    const shown = rows.filter(r => (!f || Object.values(r).join(" ").toLowerCase().includes(f)) && sweepShows(r));
+    const match = rowFilter(tableState.filter, cols);
+    const shown = rows.filter(r => match(r) && sweepShows(r));
     const k = tableState.sort;
     shown.sort((a, b) => {
       const x = a[k], y = b[k];
-      const c = (x == null) - (y == null) || (typeof x === "number" ? x - y : String(x).localeCompare(String(y)));
+      const c = (x == null) - (y == null) || (typeof x === "number" ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true }));
       return tableState.desc ? -c : c;
     });
     const head = el("tr", {}, el("th", { title: "pick variants to compare" }, "✓"), ...cols.map(([key, label]) => el("th", {
@@ -291,6 +320,36 @@ async function showVariants() {
   setStatus("");
 }
 
+// The variant summary's columns in the variants table (corpus columns;
+// docs/formats/variant-summary.md).
+const OUTCOME_COLUMNS = [["summary", "summary"], ["failure_mode", "failure mode"], ["performance_class", "performance"],
+  ["second_descent_onset", "2nd descent onset"], ["first_descent", "1st descent"], ["plateau", "plateau"], ["cascade", "cascade"],
+  ["second_descent", "2nd descent"], ["final", "final"], ["first_mover_frequency", "first mover"], ["committed_frequencies", "committed freqs"]];
+
+// rowFilter turns the filter text into a row predicate: conditions
+// COLUMN OP VALUE separated by ";" (numbers compare as numbers, text in
+// natural order, an empty cell equals "" or "-"), else text searched in
+// every column.
+function rowFilter(text, cols) {
+  const keys = new Set(cols.map(([k]) => k));
+  const conds = text.split(";").map(t => t.trim()).filter(Boolean).map(t => t.match(/^(\w+)\s*(!=|<=|>=|=|<|>)\s*(.*)$/));
+  if (!conds.length || conds.some(c => !c || !keys.has(c[1]))) {
+    const f = text.toLowerCase();
+    return r => !f || Object.values(r).join(" ").toLowerCase().includes(f);
+  }
+  const cmp = (x, y) => {
+    const a = Number(x), b = Number(y);
+    if (typeof x === "number" && y !== "" && !isNaN(b)) return a - b;
+    return String(x).localeCompare(y, undefined, { numeric: true });
+  };
+  return r => conds.every(([, k, op, want]) => {
+    const v = r[k];
+    if (v == null || v === "–") return op === "=" ? (want === "" || want === "-") : op === "!=" ? !(want === "" || want === "-") : false;
+    const c = cmp(v, want);
+    return { "=": c === 0, "!=": c !== 0, "<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0 }[op];
+  });
+}
+
 // ---------------------------------------------------------------- variant view
 
 // Known outputs get named axes and dedicated drawings; everything else is
@@ -315,7 +374,7 @@ async function showVariant(family, name) {
   const analyzed = new Set();
   for (const a of manifest.analyzers) if (!a.cross) a.epochs.forEach(e => analyzed.add(e));
   const epochs = analyzed.size ? [...analyzed].sort((x, y) => x - y) : info.checkpoint_epochs;
-  view = { base, info, manifest, epochs, idx: 0, panels: [] };
+  view = { base, info, manifest, epochs, idx: 0, panels: [], windows: windowBands(info.summary) };
   const want = +new URLSearchParams(location.hash.split("?")[1] || "").get("epoch");
   view.idx = Math.max(0, epochs.indexOf(want));
 
@@ -332,6 +391,7 @@ async function showVariant(family, name) {
   const head = el("div", {},
     el("h2", {}, name),
     el("div", { class: "params" }, `${family} · ${Object.entries(info.params).map(([k, v]) => `${k}=${v}`).join(", ")} · ${info.state} · ${info.epochs} epochs · grokking epoch ${info.grokking_epoch < 0 ? "–" : info.grokking_epoch}`));
+  head.append(outcomeLine(family, name, info));
   const bar = el("div", { class: "epochbar" }, prev, slider, next, label);
 
   // Training curves.
@@ -341,9 +401,9 @@ async function showVariant(family, name) {
   const ck = info.checkpoint_records;
   view.panels.push({ update: () => {
     const pick = x => setEpochIndex(nearestIndex(epochs, x));
-    lineChart(lossC, { logY: true, xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, onPick: pick, series: [
+    lineChart(lossC, { logY: true, xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, bands: view.windows, onPick: pick, series: [
       { x: xs, y: info.train_losses, label: "train loss" }, { x: xs, y: info.test_losses, label: "test loss" }] });
-    lineChart(accC, { xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, onPick: pick, series: [
+    lineChart(accC, { xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, bands: view.windows, onPick: pick, series: [
       { x: ck.map(c => c.epoch), y: ck.map(c => c.train_accuracy), label: "train accuracy", dots: true },
       { x: xs, y: info.test_accuracies, label: "test accuracy" }] });
   } });
@@ -356,6 +416,21 @@ async function showVariant(family, name) {
   for (const a of manifest.analyzers) sections.push(analyzerSection(a));
   main.replaceChildren(head, bar, ...sections);
   setEpochIndex(view.idx, true);
+}
+
+// outcomeLine says what the variant summary concludes, names the windows
+// drawn on the time series and links to the peer comparisons.
+function outcomeLine(family, name, info) {
+  const peerLinks = info.seeds.flatMap(by => [" · ", el("a", { href: `#/peers/${encodeURIComponent(family)}/${encodeURIComponent(name)}?by=${by}` }, `${by} peers`)]);
+  const s = info.summary;
+  if (!s) return el("div", { class: "params", id: "outcome" }, "no variant summary (analyze the variant to compute it)", ...peerLinks);
+  const wins = windowBands(s).map(b => {
+    const sw = el("i"); sw.style.background = (WINDOWS[b.name] || ["#999"])[0];
+    return el("span", {}, sw, `${(WINDOWS[b.name] || [0, b.name])[1]} ${b.start}–${b.end}`);
+  });
+  return el("div", { class: "params", id: "outcome", title: [...s.failure_mode_reasons, ...s.performance_class_reasons].join("\n") },
+    `failure mode ${s.failure_mode} · performance ${s.performance_class}` + (info.outcome && info.outcome.summary === "stale" ? " (stale summary)" : ""),
+    el("span", { class: "legend windows" }, " · windows: ", ...wins), ...peerLinks);
 }
 
 function legend(labels) {
@@ -474,7 +549,7 @@ function arrayPanel(a, o) {
     if (sh.length === 1) {
       const n = Math.round(Math.sqrt(sh[0]));
       if (crossEpochs && sh[0] === crossEpochs.length)
-        lineChart(c, { xlabel: "epoch", mark: view.epoch, series: [{ x: crossEpochs, y: d, dots: true }] });
+        lineChart(c, { xlabel: "epoch", mark: view.epoch, bands: view.windows, series: [{ x: crossEpochs, y: d, dots: true }] });
       else if (n * n === sh[0] && n >= 8) heatmap(c, d, n, n, { readout, rowName: "a", colName: "b" });
       else bars(c, d, { readout });
     } else {
@@ -502,7 +577,7 @@ function summaryPanels(a, add) {
       const ser = sum.series[s.name];
       if (!ser) { readout.textContent = "not in summary.npz"; return; }
       const k = ser.shape.reduce((x, y) => x * y, 1);
-      if (k === 1) lineChart(c, { xlabel: "epoch", mark: view.epoch, series: [{ x: sum.epochs, y: ser.data, dots: true }],
+      if (k === 1) lineChart(c, { xlabel: "epoch", mark: view.epoch, bands: view.windows, series: [{ x: sum.epochs, y: ser.data, dots: true }],
         onPick: x => setEpochIndex(view.epochs.indexOf(sum.epochs[nearestIndex(sum.epochs, x)])) });
       else heatmap(c, ser.data, sum.epochs.length, k, { readout, markRow: sum.epochs.indexOf(view.epoch), rowName: "epoch row", colName: "component" });
     });
@@ -527,7 +602,7 @@ function progressPanels(a, add) {
       const sum = await api(`${view.base}/analyzers/${a.name}/summary`);
       present = names.filter(n => sum.series[n]);
       const series = present.map(n => ({ x: sum.epochs, y: sum.series[n].data, label: n }));
-      lineChart(c, { logY, xlabel: "epoch", mark: view.epoch, series,
+      lineChart(c, { logY, xlabel: "epoch", mark: view.epoch, bands: view.windows, series,
         onPick: x => setEpochIndex(view.epochs.indexOf(sum.epochs[nearestIndex(sum.epochs, x)])) });
     });
   }
@@ -581,9 +656,13 @@ async function route() {
   const h = location.hash.replace(/^#/, "").split("?")[0];
   const m = h.match(/^\/v\/([^/]+)\/([^/]+)$/);
   try {
+    const pm = h.match(/^\/peers\/([^/]+)\/([^/]+)$/);
     if (h === "/compare") {
       view = null;
       await showCompare(new URLSearchParams(location.hash.split("?")[1] || ""));
+    } else if (pm) {
+      view = null;
+      await showPeers(decodeURIComponent(pm[1]), decodeURIComponent(pm[2]), new URLSearchParams(location.hash.split("?")[1] || "").get("by") || "");
     } else if (m) {
       const [fam, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
       if (view && view.info.family === fam && view.info.name === name) return;
