@@ -7,8 +7,11 @@
 // only hardware does: the PTX, the JIT, warp scheduling, real concurrency.
 //
 // Blocks run one after another on the calling thread; the threads of a
-// block run one after another, as fibers (ucontext) for kernels that call
+// block run one after another, as fibers for kernels that call
 // __syncthreads: each runs until its next barrier, then the next thread.
+// The fiber switch is a few instructions of x86-64 assembly (swapcontext
+// makes two system calls per switch, which made a GEMM block cost
+// milliseconds).
 // Device memory is host memory, filled with 0xFF bytes (float NaN) when
 // allocated, so that a kernel reading what nothing wrote shows up.
 #include "cuda_emu.h"
@@ -19,7 +22,6 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <ucontext.h>
 #include <utility>
 #include <vector>
 
@@ -88,25 +90,67 @@ std::vector<Kernel>& kernels()
 
 std::mutex mu; // one launch or copy at a time
 
+// emu_switch saves the callee-saved registers on the current stack, stores
+// its stack pointer in *save and resumes the stack at next, which holds the
+// same layout (System V x86-64).
+extern "C" void emu_switch(void** save, void* next);
+asm(R"(
+	.text
+	.p2align 4
+	.type emu_switch,@function
+emu_switch:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.size emu_switch, .-emu_switch
+)");
+
 // Fibers of the block being run.
 struct Fiber {
-	ucontext_t ctx;
+	void* sp;
 	uint3 idx;
 	bool done;
 };
 const size_t fiberStack = 64 << 10;
 std::vector<Fiber> fibers;
 std::vector<char*> stacks;
-ucontext_t scheduler;
+void* scheduler; // the scheduler's saved stack pointer
 int current = -1; // fiber running, -1 outside fibers
 const Kernel* running;
 void** runningParams;
 
-void fiberMain()
+[[noreturn]] void fiberMain()
 {
 	running->run(runningParams);
 	fibers[current].done = true;
-	swapcontext(&fibers[current].ctx, &scheduler);
+	emu_switch(&fibers[current].sp, scheduler);
+	std::abort(); // a finished fiber is never resumed
+}
+
+// fiberStart lays out a fresh stack as emu_switch leaves one: six zero
+// registers under the address of fiberMain, which emu_switch's ret enters
+// with the stack aligned as after a call.
+void* fiberStart(char* stack)
+{
+	auto top = reinterpret_cast<uintptr_t>(stack + fiberStack) & ~uintptr_t(15);
+	auto* sp = reinterpret_cast<void**>(top);
+	*--sp = nullptr; // fiberMain's return address: never used
+	*--sp = reinterpret_cast<void*>(&fiberMain);
+	for (int i = 0; i < 6; i++)
+		*--sp = nullptr;
+	return sp;
 }
 
 uint3 threadOf(unsigned t)
@@ -130,13 +174,8 @@ void runBlock(const Kernel& k, void** params)
 	while (stacks.size() < n)
 		stacks.push_back(static_cast<char*>(std::malloc(fiberStack)));
 	for (unsigned t = 0; t < n; t++) {
-		Fiber& f = fibers[t];
-		getcontext(&f.ctx);
-		f.ctx.uc_stack.ss_sp = stacks[t];
-		f.ctx.uc_stack.ss_size = fiberStack;
-		f.ctx.uc_link = nullptr;
-		makecontext(&f.ctx, fiberMain, 0);
-		f.idx = threadOf(t);
+		fibers[t].sp = fiberStart(stacks[t]);
+		fibers[t].idx = threadOf(t);
 	}
 	// Each round runs every live thread to its next barrier or its end.
 	for (unsigned live = n; live > 0;) {
@@ -146,7 +185,7 @@ void runBlock(const Kernel& k, void** params)
 				continue;
 			current = int(t);
 			threadIdx = fibers[t].idx;
-			swapcontext(&scheduler, &fibers[t].ctx);
+			emu_switch(&scheduler, fibers[t].sp);
 			if (!fibers[t].done)
 				live++;
 		}
@@ -162,7 +201,7 @@ void __syncthreads()
 		std::fprintf(stderr, "cuda emulator: kernel %s calls __syncthreads but is not marked so in emu.cpp\n", running ? running->name : "?");
 		std::abort();
 	}
-	swapcontext(&fibers[current].ctx, &scheduler);
+	emu_switch(&fibers[current].sp, scheduler);
 }
 
 #define API extern "C" __attribute__((visibility("default")))
