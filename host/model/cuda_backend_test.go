@@ -76,6 +76,15 @@ func cudaConfigs(p int) []struct {
 	}
 }
 
+// cudaPrime is the calibration model's prime in the comparisons: 113 on a
+// GPU, 13 on the emulator.
+func cudaPrime(emulated bool) int {
+	if emulated {
+		return 13
+	}
+	return 113
+}
+
 // randomModel returns a model of c with every parameter random (biases and
 // LayerNorm weights too, so their paths are exercised).
 func randomModel(t testing.TB, c sdk.ModelConfig, seed uint64) *Model {
@@ -94,7 +103,7 @@ func randomModel(t testing.TB, c sdk.ModelConfig, seed uint64) *Model {
 // several hook requests, positions and batch sizes (a smaller last batch)
 // and wants the logits and every kept hook within float32 tolerance.
 func TestCudaForwardMatchesCPU(t *testing.T) {
-	cu, _ := cudaForTest(t)
+	cu, emulated := cudaForTest(t)
 	reqs := []ForwardOptions{
 		{Hooks: []HookRequest{{"*", PosAll}}},
 		{Hooks: []HookRequest{{"*", PosLast}, {"blocks.*.attn.hook_pattern", PosAll}}, Logits: PosLast},
@@ -102,7 +111,7 @@ func TestCudaForwardMatchesCPU(t *testing.T) {
 		{Logits: PosAll, BatchSize: 60},
 		{Hooks: []HookRequest{{"*hook_q", PosAll}, {"*resid_post", PosLast}}, Logits: PosLast, BatchSize: 33},
 	}
-	for ci, cc := range cudaConfigs(13) {
+	for ci, cc := range cudaConfigs(cudaPrime(emulated)) {
 		m := randomModel(t, cc.c, uint64(ci))
 		n := min(cc.c.NCtx, 3)
 		tok := sdk.FromInt64(randomTokens(rand.New(rand.NewPCG(uint64(ci), 1)), 130, n, cc.c.DVocab), 130, n)
@@ -141,8 +150,8 @@ func TestCudaForwardMatchesCPU(t *testing.T) {
 // TestCudaGradientMatchesCPU compares one float32 gradient per
 // architecture, loss position and frozen set with the CPU runner's.
 func TestCudaGradientMatchesCPU(t *testing.T) {
-	cu, _ := cudaForTest(t)
-	for ci, cc := range cudaConfigs(13) {
+	cu, emulated := cudaForTest(t)
+	for ci, cc := range cudaConfigs(cudaPrime(emulated)) {
 		for _, lossAll := range []bool{false, true} {
 			for _, frozen := range [][]string{nil, {"*.b_*"}} {
 				name := fmt.Sprintf("%s/all=%v/frozen=%v", cc.name, lossAll, frozen)
@@ -254,13 +263,13 @@ func TestCudaTrainingMatchesCPU(t *testing.T) {
 // full batch and minibatch (a smaller last batch).
 func TestCudaTrainingDeterministicAndResumable(t *testing.T) {
 	cu, emulated := cudaForTest(t)
-	p, k := 23, 50
+	p, k, minibatch := 113, 50, 1000
 	if emulated {
-		p, k = 11, 6
+		p, k, minibatch = 11, 6, 10
 	}
 	c := calibrationConfig(p)
 	ds := firstRows(calibrationData(p), p*p*3/10)
-	for _, bs := range []int{0, 40} {
+	for _, bs := range []int{0, minibatch} {
 		tc := calibrationTrain
 		tc.BatchSize = bs
 		tc.ShuffleSeed = 5
