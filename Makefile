@@ -133,6 +133,22 @@ $(CUDA_EMU): host/model/cuda/emu/emu.cpp host/model/cuda/emu/cuda_emu.h $(KERNEL
 test-cuda-emu: $(CUDA_EMU)
 	TDW_CUDA_LIBRARY=$(CUDA_EMU) $(GO) test $(TAGFLAG) -count=1 -run 'Cuda|Auto' ./host/model/ ./host/model/cuda/
 
+# What bench/gpu/run.sh runs on a GPU machine, built here into bin/gpu (an
+# ignored folder the device tool carries): tdw-host, the family plugin and
+# the test binaries of host/model and host/variant, CGO_ENABLED=0 (pure-Go
+# BLAS: nothing to install there), stripped and gzipped to stay well under
+# the 64 MiB a carry may hold.
+GPU_BUNDLE := $(CURDIR)/bin/gpu
+
+gpu-bundle:
+	rm -rf $(GPU_BUNDLE) && mkdir -p $(GPU_BUNDLE)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(GPU_BUNDLE)/tdw-host ./host/cmd/tdw-host
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(GPU_BUNDLE)/modulo_addition_1layer ./plugins/families/modulo_addition_1layer
+	CGO_ENABLED=0 $(GO) test -c -trimpath -ldflags "-s -w" -o $(GPU_BUNDLE)/model.test ./host/model
+	CGO_ENABLED=0 $(GO) test -c -trimpath -ldflags "-s -w" -o $(GPU_BUNDLE)/variant.test ./host/variant
+	gzip -9 $(GPU_BUNDLE)/*
+	du -sh $(GPU_BUNDLE)
+
 clean:
 	rm -rf bin
 	find analyzers model_families -mindepth 2 -type f ! -name '*.json' ! -name '*.py' -delete
