@@ -21,11 +21,15 @@ import (
 // they run here on the kernels' C++ build, at smaller sizes.
 
 // cudaForTest returns the CUDA backend and whether it is the emulator, or
-// skips the test saying why there is none.
+// skips the test saying why there is none; with TDW_REQUIRE_CUDA=1 (set by
+// bench/gpu/run.sh on a GPU machine) no device is a failure instead.
 func cudaForTest(t testing.TB) (Backend, bool) {
 	t.Helper()
 	b, err := CUDA()
 	if err != nil {
+		if os.Getenv("TDW_REQUIRE_CUDA") == "1" {
+			t.Fatalf("TDW_REQUIRE_CUDA=1 but no CUDA device: %v", err)
+		}
 		t.Skipf("no CUDA device: %v", err)
 	}
 	return b, strings.Contains(b.(*cudaBackend).dev.Name, "emulator")

@@ -29,11 +29,14 @@ func (r *cudaRunner) backward(B int, skip map[string]bool) {
 		dA, dB = dB, dA
 	}
 	// dA now holds d resid_pre of block 0 = d(W_E[tok] + W_pos).
-	if dWE := r.grad("embed.W_E", skip); dWE != 0 {
-		r.launch(cuda.SegmentSum, c.DVocab*d, cudaBlock, c.DVocab, d, dA, r.segIdx, r.segOff, dWE)
+	if dWE := r.grad("embed.W_E", skip); dWE != 0 && r.segChunks > 0 {
+		ws := r.workspace(r.segChunks * d)
+		r.launch(cuda.SegmentPartial, r.segChunks*d, cudaBlock, r.segChunks, d, dA, r.segIdx, r.segCS, ws)
+		r.launch(cuda.SegmentFinish, c.DVocab*d, cudaBlock, c.DVocab, d, ws, r.segChOff, dWE)
 	}
+	// d W_pos[i] = Σ_b dA[b*n + i]: the column sums of dA seen as [B, n*d].
 	if dWpos := r.grad("pos_embed.W_pos", skip); dWpos != 0 {
-		r.launch(cuda.PosGrad, n*d, cudaBlock, B, n, d, dA, dWpos)
+		r.colSum(dA, 0, B, n*d, dWpos)
 	}
 }
 

@@ -127,9 +127,12 @@ func (r *cudaRunner) colSum(a, b cuda.Ptr, rows, cols int, dst cuda.Ptr) {
 	r.launch(cuda.ColsumFinish, cols, cudaBlock, cols, slices, ws, dst)
 }
 
+// A thread of colsum_partial adds at least colsumChunk rows; slices are at
+// most colsumMaxSlices. Short chains keep the device busy: a thread adding
+// thousands of rows one by one waits on memory for each.
 const (
-	colsumChunk     = 256
-	colsumMaxSlices = 64
+	colsumChunk     = 64
+	colsumMaxSlices = 256
 )
 
 // add: dst = a + b over count floats.
@@ -178,6 +181,7 @@ func (r *cudaRunner) pack() {
 		must(r.s.CopyDevice(L.bkv, r.param(pre+"attn.b_K"), 4*hd))
 		must(r.s.CopyDevice(L.bkv.Add(4*hd), r.param(pre+"attn.b_V"), 4*hd))
 	}
+	r.packed = true
 }
 
 // crossEntropy computes the per-row losses of the first rows logit rows

@@ -57,7 +57,9 @@ type cudaRunner struct {
 	losses, hits  cuda.Ptr // float64 [maxB*nt]
 	sums          cuda.Ptr // float64 [2]
 	segIdx        cuda.Ptr // int32 [maxB*n]: rows grouped by token
-	segOff        cuda.Ptr // int32 [d_vocab+1]
+	segCS         cuda.Ptr // int32: chunk starts in segIdx, and the end
+	segChOff      cuda.Ptr // int32 [d_vocab+1]: each token's chunks
+	segChunks     int
 
 	// Host side: the tokens the device holds (and their grouping), and
 	// staging for what comes back.
@@ -70,7 +72,8 @@ type cudaRunner struct {
 	stage      []float32
 	sum2       [2]float64
 
-	opt cudaOptimizer // training on the device (cuda_step.go)
+	opt    cudaOptimizer // training on the device (cuda_step.go)
+	packed bool          // the packed projections match the parameters
 }
 
 // cudaResources is what a runner holds on the device, freed by a cleanup
@@ -178,7 +181,8 @@ func newCudaRunner(dev *cuda.Device, c sdk.ModelConfig, n, maxB int, spec RunSpe
 		a.f32(&g.dwkv, d*2*hd)
 		a.f32(&g.dbkv, 2*hd)
 		a.take(&r.segIdx, 4*B*n)
-		a.take(&r.segOff, 4*(c.DVocab+1))
+		a.take(&r.segCS, 4*(ceilDiv(B*n, segChunk)+c.DVocab+1))
+		a.take(&r.segChOff, 4*(c.DVocab+1))
 	}
 	r.res = &cudaResources{dev: dev, s: s, arena: a.alloc(dev)}
 	r.aliasLayers()
@@ -287,14 +291,24 @@ func (r *cudaRunner) grad(name string, skip map[string]bool) cuda.Ptr {
 	return r.grads.Add(4 * r.off[name][0])
 }
 
-// upload copies the host parameters to the device and packs them.
+// upload makes the device's parameters those of p and packs them. It
+// copies nothing when they are what the device already holds (the host
+// copy of the last upload or download says so): an evaluation in chunks,
+// or a training epoch after the previous one, reuses them.
 func (r *cudaRunner) upload(p *Params[float32]) {
 	if len(p.Data) != r.np {
 		panic(fmt.Sprintf("model: %d parameters for a runner of %d", len(p.Data), r.np))
 	}
-	must(cuda.CopyIn(r.s, r.params, p.Data))
-	r.opt.shadowValid = false
-	r.pack()
+	o := &r.opt
+	if !o.shadowValid || !sameFloats(o.shadow, p.Data) {
+		must(cuda.CopyIn(r.s, r.params, p.Data))
+		o.shadow = append(o.shadow[:0], p.Data...)
+		o.shadowValid = true
+		r.packed = false
+	}
+	if !r.packed {
+		r.pack()
+	}
 }
 
 // setTokens makes tok (and labels, when not nil) the device's batch,
@@ -317,9 +331,14 @@ func (r *cudaRunner) setTokens(tok, labels []int64, group bool) {
 	}
 }
 
+// segChunk is the most rows of one token a thread of the embedding
+// gradient adds (segment_partial).
+const segChunk = 32
+
 // groupTokens uploads the rows of the device's batch grouped by token
-// (ascending rows within a token): segment_sum then adds each token's
-// embedding gradient in the CPU runner's row order.
+// (ascending rows within a token), each token's rows cut into chunks of
+// segChunk: the embedding gradient then sums each chunk in row order and
+// each token's chunks in order.
 func (r *cudaRunner) groupTokens() {
 	V := r.c.DVocab
 	off := make([]int32, V+1)
@@ -335,8 +354,19 @@ func (r *cudaRunner) groupTokens() {
 		idx[next[t]] = int32(row)
 		next[t]++
 	}
-	must(cuda.CopyIn(r.s, r.segOff, off))
+	cs := make([]int32, 0, ceilDiv(len(idx), segChunk)+V+1)
+	choff := make([]int32, V+1)
+	for v := 0; v < V; v++ {
+		for k := off[v]; k < off[v+1]; k += segChunk {
+			cs = append(cs, k)
+		}
+		choff[v+1] = int32(len(cs))
+	}
+	cs = append(cs, off[V])
+	r.segChunks = len(cs) - 1
 	must(cuda.CopyIn(r.s, r.segIdx, idx))
+	must(cuda.CopyIn(r.s, r.segCS, cs))
+	must(cuda.CopyIn(r.s, r.segChOff, choff))
 }
 
 func (r *cudaRunner) Forward(p *Params[float32], tok []int64, B int, emit Emitter) []float32 {

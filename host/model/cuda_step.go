@@ -9,8 +9,9 @@ import (
 
 // cudaOptimizer is a training runner's optimizer state on the device: the
 // AdamW moments, the trainable ranges of the flat vector, and a host copy
-// of the parameters the device holds, so a Trainer's next epoch copies
-// nothing when nobody changed them in between.
+// of the parameters the device holds (every runner keeps one: see upload),
+// so a Trainer's next epoch copies nothing when nobody changed them in
+// between.
 type cudaOptimizer struct {
 	exp, expSq  cuda.Ptr
 	ranges      cuda.Ptr // int32 pairs (offset, length)
@@ -35,11 +36,7 @@ func (r *cudaRunner) loadState(p, exp, expSq *Params[float32], moments bool) {
 			r.res.extra = append(r.res.extra, ptr)
 		}
 	}
-	if !o.shadowValid || !sameFloats(o.shadow, p.Data) {
-		r.upload(p)
-		o.shadow = append(o.shadow[:0], p.Data...)
-		o.shadowValid = true
-	}
+	r.upload(p)
 	if moments {
 		must(cuda.CopyIn(r.s, o.exp, exp.Data))
 		must(cuda.CopyIn(r.s, o.expSq, expSq.Data))
@@ -66,7 +63,9 @@ func (r *cudaRunner) step(tok, labels []int64, B, norm int, o AdamW, t int, froz
 	release := r.dev.Bind()
 	defer release()
 	r.setRanges(frozen)
-	r.pack()
+	if !r.packed {
+		r.pack()
+	}
 	rows := r.gradient(tok, labels, B, norm, frozen)
 	k := adamwCoefs(o, t)
 	opt := &r.opt
@@ -74,7 +73,7 @@ func (r *cudaRunner) step(tok, labels []int64, B, norm int, o AdamW, t int, froz
 		must(r.s.Launch(cuda.AdamW, cuda.Dim3{X: min(ceilDiv(r.np, cudaBlock), cudaMaxGrid), Y: opt.nranges}, cuda.Dim3{X: cudaBlock},
 			opt.ranges, r.params, r.grads, opt.exp, opt.expSq, k.decay, k.w1, k.b2, k.w2, k.stepSize, k.bc2Sqrt, k.eps))
 	}
-	opt.shadowValid = false
+	opt.shadowValid, r.packed = false, false
 	return r.fetchSums(rows, false)[0]
 }
 

@@ -81,8 +81,8 @@ std::vector<Kernel>& kernels()
 		{"unpack_heads_add", launcher(unpack_heads_add), false},
 		{"colsum_partial", launcher(colsum_partial), false},
 		{"colsum_finish", launcher(colsum_finish), false},
-		{"segment_sum", launcher(segment_sum), false},
-		{"pos_grad", launcher(pos_grad), false},
+		{"segment_partial", launcher(segment_partial), false},
+		{"segment_finish", launcher(segment_finish), false},
 		{"adamw", launcher(adamw), false},
 	};
 	return ks;

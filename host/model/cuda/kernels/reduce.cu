@@ -1,9 +1,9 @@
 // Deterministic reductions over rows for parameter gradients: column sums
-// (biases, LayerNorm weights), the embedding gradient grouped by token, and
-// the positional embedding's gradient. One thread per output element adds
-// its terms in ascending row order, as the CPU runner's sequential loops do;
-// column sums over many rows first sum fixed row slices (colsum_partial),
-// then add the slices in order (colsum_finish).
+// (biases, LayerNorm weights, the positional embedding as the column sums of
+// [B, n*d]) and the embedding gradient grouped by token. Each is two passes
+// with one thread per output element: fixed slices of rows summed in
+// ascending order, then the slices in order; the slicing depends only on
+// the shapes (and the tokens), so the result repeats exactly.
 #include "common.cuh"
 
 // colsum_partial writes ws[s, j] = Σ a[r, j] (· b[r, j] when b is not null)
@@ -34,30 +34,32 @@ extern "C" __global__ void colsum_finish(int cols, int slices, const float* ws, 
 	}
 }
 
-// segment_sum adds, for each segment v, the src rows listed in
-// idx[off[v]..off[v+1]) (ascending) to dst row v: the embedding gradient
-// with the rows grouped by token.
-extern "C" __global__ void segment_sum(int segs, int d, const float* src, const int* idx, const int* off, float* dst)
+// segment_partial writes ws[c, j] = Σ src[idx[k], j] over k in
+// [cs[c], cs[c+1]) ascending: chunk c of a segment of rows grouped by
+// token (the Go side cuts each segment into chunks of a fixed size, so no
+// thread walks thousands of rows one by one).
+extern "C" __global__ void segment_partial(int chunks, int d, const float* src, const int* idx, const int* cs, float* ws)
+{
+	FOR_EACH(t, (i64)chunks * d) {
+		const i64 c = t / d;
+		const int j = (int)(t % d);
+		float acc = 0.0f;
+		for (int k = cs[c]; k < cs[c + 1]; k++)
+			acc = acc + src[(i64)idx[k] * d + j];
+		ws[t] = acc;
+	}
+}
+
+// segment_finish adds, for each segment v, its chunks' sums
+// ws[choff[v]..choff[v+1]) in order to dst row v: the embedding gradient.
+extern "C" __global__ void segment_finish(int segs, int d, const float* ws, const int* choff, float* dst)
 {
 	FOR_EACH(t, (i64)segs * d) {
 		const i64 v = t / d;
 		const int j = (int)(t % d);
-		float acc = dst[t];
-		for (int k = off[v]; k < off[v + 1]; k++)
-			acc = acc + src[(i64)idx[k] * d + j];
-		dst[t] = acc;
-	}
-}
-
-// pos_grad adds, for each position i, rows b*n + i of src[B*n, d] over b in
-// ascending order to dst row i.
-extern "C" __global__ void pos_grad(int B, int n, int d, const float* src, float* dst)
-{
-	FOR_EACH(t, (i64)n * d) {
-		const int i = (int)(t / d), j = (int)(t % d);
-		float acc = dst[t];
-		for (int b = 0; b < B; b++)
-			acc = acc + src[((i64)b * n + i) * d + j];
-		dst[t] = acc;
+		float acc = 0.0f;
+		for (int c = choff[v]; c < choff[v + 1]; c++)
+			acc = acc + ws[(i64)c * d + j];
+		dst[t] = dst[t] + acc;
 	}
 }
