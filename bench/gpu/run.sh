@@ -18,7 +18,10 @@
 #                 must pass 0.99), through host/variant's slow test
 #   canonical     `tdw-host train --preset canonical --epochs 2500` on the
 #                 GPU, for the full run's projected wall time
-# It exits 1 if any step failed, after running all of them.
+# It exits 1 if any step failed, after running all of them. Step limits add
+# up to 510 s (a run is expected to take 3 to 4 minutes); each step's output
+# is in OUT as soon as it ends, so a run cut short still reports the steps
+# it finished.
 set -u -o pipefail
 
 OUT=$(realpath -m "${1:?usage: bench/gpu/run.sh OUT [BUNDLE]}")
@@ -54,20 +57,20 @@ for b in tdw-host model.test variant.test modulo_addition_1layer; do
 	[ -x "$BIN/$b" ] || { echo "bundle $BUNDLE lacks $b: run make gpu-bundle" | tee -a "$OUT/steps.txt"; exit 1; }
 done
 
-step env 60 bash -c "nvidia-smi; '$BIN/tdw-host' version"
-step model-tests 300 env -C "$ROOT/host/model" "$BIN/model.test" \
-	-test.run 'Cuda|Auto' -test.v -test.count=1 -test.timeout=290s
-step tdw-bench 150 env -C "$ROOT/host/model" "$BIN/model.test" \
-	-test.run '^$' -test.bench '^BenchmarkCudaCalibration$' -test.benchtime=30x -test.benchmem -test.timeout=140s
-step torch 150 python3 "$ROOT/bench/gpu/torch_epoch.py" --runs 30
-step quick-preset 150 env -C "$ROOT/host/variant" TDW_SLOW=1 TDW_BACKEND=cuda "$BIN/variant.test" \
-	-test.run '^TestSlowQuickPresetGroks$' -test.v -test.count=1 -test.timeout=140s
+step env 30 bash -c "nvidia-smi; '$BIN/tdw-host' version"
+step model-tests 180 env -C "$ROOT/host/model" "$BIN/model.test" \
+	-test.run 'Cuda|Auto' -test.v -test.count=1 -test.timeout=170s
+step tdw-bench 90 env -C "$ROOT/host/model" "$BIN/model.test" \
+	-test.run '^$' -test.bench '^BenchmarkCudaCalibration$' -test.benchtime=30x -test.benchmem -test.timeout=85s
+step torch 90 python3 "$ROOT/bench/gpu/torch_epoch.py" --runs 30
+step quick-preset 60 env -C "$ROOT/host/variant" TDW_SLOW=1 TDW_BACKEND=cuda "$BIN/variant.test" \
+	-test.run '^TestSlowQuickPresetGroks$' -test.v -test.count=1 -test.timeout=55s
 
 fam=$WORK/families/modulo_addition_1layer
 mkdir -p "$fam"
 cp "$ROOT/model_families/modulo_addition_1layer/family.json" "$fam/"
 cp "$BIN/modulo_addition_1layer" "$fam/"
-step canonical 150 "$BIN/tdw-host" --backend cuda --results "$WORK/results" --families "$WORK/families" \
+step canonical 60 "$BIN/tdw-host" --backend cuda --results "$WORK/results" --families "$WORK/families" \
 	train modulo_addition_1layer --preset canonical --epochs 2500 --quiet
 
 python3 "$ROOT/bench/gpu/summarize.py" "$OUT" >"$OUT/summary.txt" 2>&1 || status=1
