@@ -19,14 +19,8 @@ type AdamW struct {
 //	m = lerp(m, g, 1-β1);  v = β2·v + (1-β2)·g²
 //	p -= lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps)
 func adamwStep(o AdamW, t int, p, g, m, v []float32) {
-	decay := float32(1 - o.LR*o.WeightDecay)
-	w1 := float32(1 - o.Beta1)
-	b2, w2 := float32(o.Beta2), float32(1-o.Beta2)
-	bc1 := 1 - math.Pow(o.Beta1, float64(t))
-	bc2 := 1 - math.Pow(o.Beta2, float64(t))
-	stepSize := float32(o.LR / bc1)
-	bc2Sqrt := float32(math.Sqrt(bc2))
-	eps := float32(o.Eps)
+	k := adamwCoefs(o, t)
+	decay, w1, b2, w2, stepSize, bc2Sqrt, eps := k.decay, k.w1, k.b2, k.w2, k.stepSize, k.bc2Sqrt, k.eps
 	for i := range p {
 		gi := g[i]
 		p[i] *= decay
@@ -34,5 +28,25 @@ func adamwStep(o AdamW, t int, p, g, m, v []float32) {
 		v[i] = v[i]*b2 + w2*gi*gi
 		denom := float32(math.Sqrt(float64(v[i])))/bc2Sqrt + eps
 		p[i] -= stepSize * (m[i] / denom)
+	}
+}
+
+// adamwCoef holds the float32 scalars of one AdamW step, rounded once as
+// adamwStep uses them (the CUDA backend's kernel takes the same values).
+type adamwCoef struct {
+	decay, w1, b2, w2, stepSize, bc2Sqrt, eps float32
+}
+
+// adamwCoefs returns the scalars of step t (1-based).
+func adamwCoefs(o AdamW, t int) adamwCoef {
+	bc1 := 1 - math.Pow(o.Beta1, float64(t))
+	bc2 := 1 - math.Pow(o.Beta2, float64(t))
+	return adamwCoef{
+		decay: float32(1 - o.LR*o.WeightDecay),
+		w1:    float32(1 - o.Beta1),
+		b2:    float32(o.Beta2), w2: float32(1 - o.Beta2),
+		stepSize: float32(o.LR / bc1),
+		bc2Sqrt:  float32(math.Sqrt(bc2)),
+		eps:      float32(o.Eps),
 	}
 }

@@ -32,10 +32,22 @@ type Runner interface {
 	Gradient(p *Params[float32], tok, labels []int64, B, norm int, grads *Params[float32], skip map[string]bool) float64
 }
 
-// Backend makes Runners: CPU() (the hand-written fused runner, the reference)
-// and Gorgonia() (a Gorgonia graph over the same kernels, the default; see
-// DefaultBackend). A GPU backend implements the same interface without
-// changes to Model or Trainer.
+// LossRunner is a Runner that can also reduce a forward pass to its loss
+// and accuracy where it runs (the CUDA backend's), so that only two numbers
+// come back instead of the logits.
+type LossRunner interface {
+	Runner
+	// ForwardLoss runs B sequences with parameters p and returns Σ
+	// cross-entropy (log-softmax in float64) of the logit rows against
+	// labels (one per row) and the number of rows whose first maximal logit
+	// is the label.
+	ForwardLoss(p *Params[float32], tok, labels []int64, B int) (loss float64, hits int)
+}
+
+// Backend makes Runners: CPU() (the hand-written fused runner, the reference),
+// Gorgonia() (a Gorgonia graph over the same kernels) and CUDA() (the same
+// kernels on an NVIDIA GPU); see DefaultBackend. A device backend may also
+// implement LossRunner, and train on its device (deviceStepper).
 type Backend interface {
 	Name() string
 	NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner

@@ -8,25 +8,40 @@ import (
 )
 
 // BackendEnv names the environment variable that selects the default
-// backend ("cpu" or "gorgonia") when SetDefaultBackend was not called.
-// Unset, the default is Gorgonia (the design card's); CPU is the reference
-// the Gorgonia backend is tested against.
+// backend (one of BackendNames) when SetDefaultBackend was not called.
+// Unset, the default is "auto": CUDA when a device answers, else Gorgonia
+// (the design card's); CPU is the reference both are tested against.
 const BackendEnv = "TDW_BACKEND"
 
 // BackendNames lists the names BackendByName accepts.
-var BackendNames = []string{"cpu", "gorgonia"}
+var BackendNames = []string{"auto", "cpu", "gorgonia", "cuda"}
 
 // BackendByName returns the backend called name: "cpu" (CPU, the hand-written
-// fused runner) or "gorgonia" (Gorgonia, the expression-graph runner over the
-// same kernels). Another name is an error listing the valid ones.
+// fused runner), "gorgonia" (Gorgonia, the expression-graph runner over the
+// same kernels), "cuda" (CUDA, the same kernels on an NVIDIA GPU; an error
+// saying why when there is none) or "auto" (Auto). Another name is an error
+// listing the valid ones.
 func BackendByName(name string) (Backend, error) {
 	switch name {
+	case "auto":
+		return Auto(), nil
 	case "cpu":
 		return CPU(), nil
 	case "gorgonia":
 		return Gorgonia(), nil
+	case "cuda":
+		return CUDA()
 	}
 	return nil, fmt.Errorf("backend %q: want one of %s", name, strings.Join(BackendNames, ", "))
+}
+
+// Auto returns the CUDA backend when a CUDA device answers, else Gorgonia.
+// The probe (loading the driver library, cuInit) happens once per process.
+func Auto() Backend {
+	if b, err := CUDA(); err == nil {
+		return b
+	}
+	return Gorgonia()
 }
 
 var defaultBackend struct {
@@ -35,7 +50,7 @@ var defaultBackend struct {
 }
 
 // SetDefaultBackend makes b the backend of models made by New and
-// FromStateDict from now on (nil: back to TDW_BACKEND / Gorgonia).
+// FromStateDict from now on (nil: back to TDW_BACKEND / Auto).
 func SetDefaultBackend(b Backend) {
 	defaultBackend.Lock()
 	defer defaultBackend.Unlock()
@@ -44,8 +59,8 @@ func SetDefaultBackend(b Backend) {
 
 // DefaultBackend returns the backend New and FromStateDict give a model: the
 // one set by SetDefaultBackend, else the one named by $TDW_BACKEND, else
-// Gorgonia.
-// An unknown TDW_BACKEND value is an error naming the variable.
+// Auto. An unknown TDW_BACKEND value, or "cuda" without a device, is an
+// error naming the variable.
 func DefaultBackend() (Backend, error) {
 	defaultBackend.Lock()
 	b := defaultBackend.b
@@ -55,7 +70,7 @@ func DefaultBackend() (Backend, error) {
 	}
 	name := strings.TrimSpace(os.Getenv(BackendEnv))
 	if name == "" {
-		return Gorgonia(), nil
+		return Auto(), nil
 	}
 	b, err := BackendByName(name)
 	if err != nil {

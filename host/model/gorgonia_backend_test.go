@@ -141,11 +141,17 @@ func TestGorgoniaGraphPerBatchSize(t *testing.T) {
 // TestBackendSelection checks BackendByName and the TDW_BACKEND default.
 func TestBackendSelection(t *testing.T) {
 	cases := []struct{ env, want, err string }{
-		{"", Gorgonia().Name(), ""},
+		{"", Auto().Name(), ""},
+		{"auto", Auto().Name(), ""},
 		{"cpu", CPU().Name(), ""},
 		{"gorgonia", Gorgonia().Name(), ""},
 		{" gorgonia ", Gorgonia().Name(), ""},
-		{"cuda", "", `TDW_BACKEND: backend "cuda": want one of cpu, gorgonia`},
+		{"tpu", "", `TDW_BACKEND: backend "tpu": want one of auto, cpu, gorgonia, cuda`},
+	}
+	if cu, err := CUDA(); err != nil {
+		cases = append(cases, struct{ env, want, err string }{"cuda", "", "TDW_BACKEND: backend cuda: "})
+	} else {
+		cases = append(cases, struct{ env, want, err string }{"cuda", cu.Name(), ""})
 	}
 	for _, tc := range cases {
 		t.Setenv(BackendEnv, tc.env)

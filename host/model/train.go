@@ -76,6 +76,11 @@ type Trainer struct {
 	tok    []int64
 	lab    []int64
 	eval   map[evalKey]Runner
+
+	// dev is runner when it trains on its device (deviceStepper); then
+	// devMoments says the device holds the newest AdamW moments.
+	dev        deviceStepper
+	devMoments bool
 }
 
 // NewTrainer validates tc against the model (every Frozen pattern must match
@@ -167,8 +172,14 @@ func (t *Trainer) Epoch(ds sdk.Dataset) (float64, error) {
 		bs = B
 	}
 	if t.runner == nil || t.rB != bs || t.rn != n {
+		t.syncMoments()
 		t.runner = t.m.Backend.NewRunner(t.m.Config, n, bs, RunSpec{Logits: t.tc.lossPos(), Train: true})
 		t.rB, t.rn = bs, n
+		t.dev, _ = t.runner.(deviceStepper)
+		t.devMoments = false
+	}
+	if t.dev != nil {
+		t.deviceBegin()
 	}
 	lr := 1
 	if t.tc.lossPos().Select == AllPositions {
@@ -190,9 +201,17 @@ func (t *Trainer) Epoch(ds sdk.Dataset) (float64, error) {
 			}
 			bt, bl = t.tok[:nb*n], t.lab[:nb*lr]
 		}
+		if t.dev != nil {
+			t.step++
+			total += t.dev.step(bt, bl, nb, nb*lr, t.tc.AdamW, t.step, t.frozen)
+			continue
+		}
 		clear(t.grads.Data)
 		total += t.runner.Gradient(t.m.Params, bt, bl, nb, nb*lr, t.grads, t.frozen)
 		t.update()
+	}
+	if t.dev != nil {
+		t.dev.storeParams(t.m.Params)
 	}
 	return total / float64(B*lr), nil
 }
@@ -259,8 +278,15 @@ func evaluate(m *Model, ds sdk.Dataset, pos Positions, cache map[evalKey]Runner)
 	V := m.Config.DVocabOut
 	var sum float64
 	var hit int
+	lr, onDevice := r.(LossRunner)
 	for off := 0; off < B; off += bs {
 		nb := min(bs, B-off)
+		if onDevice {
+			per := len(lab) / B
+			l, h := lr.ForwardLoss(m.Params, tok[off*n:(off+nb)*n], lab[off*per:(off+nb)*per], nb)
+			sum, hit = sum+l, hit+h
+			continue
+		}
 		logits := r.Forward(m.Params, tok[off*n:(off+nb)*n], nb, nil)
 		rows := len(logits) / V
 		l0 := off * (rows / nb)
@@ -295,6 +321,7 @@ type OptimizerState struct {
 // OptimizerState returns a copy of the AdamW state. LoadOptimizerState
 // restores it exactly.
 func (t *Trainer) OptimizerState() OptimizerState {
+	t.syncMoments()
 	st := OptimizerState{Step: t.step, ExpAvg: map[string]*sdk.Tensor{}, ExpAvgSq: map[string]*sdk.Tensor{}}
 	for _, s := range t.m.Params.Specs {
 		if t.frozen[s.Name] {
@@ -346,6 +373,7 @@ func (t *Trainer) LoadOptimizerState(st OptimizerState) error {
 		copy(t.exp.Get(s.Name), st.ExpAvg[s.Name].Float32s())
 		copy(t.expSq.Get(s.Name), st.ExpAvgSq[s.Name].Float32s())
 	}
+	t.devMoments = false
 	t.step = st.Step
 	return nil
 }

@@ -108,8 +108,16 @@ func (ev *evaluator) run(m *model.Model) (loss, acc float64, err error) {
 	B := len(ev.lab)
 	var sum float64
 	hit := 0
+	// A device backend reduces loss and accuracy where it runs: two numbers
+	// come back instead of the logits.
+	dev, onDevice := ev.r.(model.LossRunner)
 	for off := 0; off < B; off += ev.bsz {
 		nb := min(ev.bsz, B-off)
+		if onDevice {
+			l, h := dev.ForwardLoss(m.Params, ev.tok[off*ev.n:(off+nb)*ev.n], ev.lab[off:off+nb], nb)
+			sum, hit = sum+l, hit+h
+			continue
+		}
 		logits := ev.r.Forward(m.Params, ev.tok[off*ev.n:(off+nb)*ev.n], nb, nil)
 		if len(logits) != nb*V {
 			return 0, 0, fmt.Errorf("evaluate: engine returned %d logits for %d rows of %d", len(logits), nb, V)

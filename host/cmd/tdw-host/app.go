@@ -58,10 +58,14 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.`,
 				Output: a.stderr,
 			})
 			// Every model made from here on (train, forward, analyze) runs on
-			// the chosen backend; resolve checked the name.
+			// the chosen backend; resolve checked the name, and a backend that
+			// is not there (cuda without a device) says why.
 			var be model.Backend
 			if a.cfg.Backend != "" {
-				be, _ = model.BackendByName(a.cfg.Backend)
+				var err error
+				if be, err = model.BackendByName(a.cfg.Backend); err != nil {
+					return &exitError{code: exitRuntime, err: err}
+				}
 			}
 			model.SetDefaultBackend(be)
 			return nil

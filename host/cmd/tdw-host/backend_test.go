@@ -29,6 +29,7 @@ func TestBackendFlag(t *testing.T) {
 		flag []string
 	}{
 		{"default", nil, nil},
+		{"flag_auto", nil, []string{"--backend", "auto"}},
 		{"flag_cpu", nil, []string{"--backend", "cpu"}},
 		{"flag_gorgonia", nil, []string{"--backend", "gorgonia"}},
 		{"env_gorgonia", map[string]string{"TDW_BACKEND": "gorgonia"}, nil},
@@ -68,8 +69,16 @@ func TestBackendFlag(t *testing.T) {
 		from string
 	}{{nil, []string{"--backend", "tpu"}, "--backend"}, {map[string]string{"TDW_BACKEND": "tpu"}, nil, "TDW_BACKEND"}} {
 		r := run(t, tc.env, args(filepath.Join(dir, "x.npz"), tc.flag...)...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.from+`: backend "tpu": want one of cpu, gorgonia`) {
+		if r.code != 2 || !strings.Contains(r.stderr, tc.from+`: backend "tpu": want one of auto, cpu, gorgonia, cuda`) {
 			t.Errorf("%v %v: exit %d, stderr %q", tc.env, tc.flag, r.code, r.stderr)
+		}
+	}
+	// Without a GPU, cuda is a runtime error saying why in one line.
+	if _, err := model.CUDA(); err != nil {
+		r := run(t, nil, args(filepath.Join(dir, "x.npz"), "--backend", "cuda")...)
+		want := "tdw-host: " + err.Error() + "\n"
+		if r.code != 1 || r.stderr != want {
+			t.Errorf("--backend cuda without a device: exit %d, stderr %q, want 1 and %q", r.code, r.stderr, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -59,7 +60,7 @@ func addGlobalFlags(root *cobra.Command, c *config) {
 		pf.StringVar(alias, g.name+"-dir", "", "same as --"+g.name)
 		_ = pf.SetAnnotation(g.name+"-dir", cobra.BashCompSubdirsInDir, []string{})
 	}
-	pf.StringVar(&c.Backend, "backend", "", "engine `BACKEND` for forward passes and training: "+strings.Join(model.BackendNames, ", ")+" (env TDW_BACKEND; default gorgonia)")
+	pf.StringVar(&c.Backend, "backend", "", "engine `BACKEND` for forward passes and training: "+strings.Join(model.BackendNames, ", ")+" (env TDW_BACKEND; default auto: cuda when a GPU answers, else gorgonia)")
 	pf.StringVar(&c.LogLevel, "log-level", "warn", "`LEVEL` of the logs on stderr: "+strings.Join(logLevels, ", ")+" (env TDW_LOG_LEVEL)")
 }
 
@@ -91,10 +92,8 @@ func (c *config) resolve(cmd *cobra.Command, env func(string) (string, bool)) er
 			c.Backend, backendFrom = strings.TrimSpace(v), model.BackendEnv
 		}
 	}
-	if c.Backend != "" {
-		if _, err := model.BackendByName(c.Backend); err != nil {
-			return usageErrorf("%s: %v", backendFrom, err)
-		}
+	if c.Backend != "" && !slices.Contains(model.BackendNames, c.Backend) {
+		return usageErrorf("%s: backend %q: want one of %s", backendFrom, c.Backend, strings.Join(model.BackendNames, ", "))
 	}
 	if !flags.Changed("log-level") {
 		if v, ok := env("TDW_LOG_LEVEL"); ok && v != "" {
