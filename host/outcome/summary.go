@@ -6,6 +6,11 @@ import "github.com/tdw-workbench/tdw/sdk"
 // one is refused rather than misread.
 const Format = 1
 
+// Method is the version of the computation: it is part of every summary's
+// inputs key, so a tdw whose rules changed (bump it then) recomputes the
+// summaries the older rules wrote.
+const Method = 2
+
 // FileName is the summary's file in the variant folder.
 const FileName = "variant_summary.json"
 
