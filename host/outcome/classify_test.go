@@ -183,3 +183,36 @@ func TestEarlyCrossover(t *testing.T) {
 		t.Errorf("crossover %s, cascade %s-%s (%s)", show(sum.EffectiveDimensionality.CrossoverEpoch), show(c.StartEpoch), show(c.EndEpoch), c.SkipReason)
 	}
 }
+
+// TestOvertakenFirstMover: frequency 3 moves first but stalls at one
+// neuron; frequency 5 gathers four at epoch 450, and the cascade starts
+// there; it ends when frequency 7 commits (550), the final set {5, 7}.
+func TestOvertakenFirstMover(t *testing.T) {
+	in := syntheticInputs()
+	n := in.Neurons
+	for i, e := range n.Epochs {
+		for j := 0; j < n.Neurons; j++ {
+			k, f := 1+j%6, 0.3
+			switch {
+			case j == 0 && e >= 300:
+				k, f = 3, 0.9
+			case j >= 1 && j <= 4 && e >= 450:
+				k, f = 5, 0.9
+			case (j == 5 || j == 6) && e >= 550:
+				k, f = 7, 0.9
+			}
+			n.Dominant[i*n.Neurons+j], n.Fraction[i*n.Neurons+j] = k, f
+		}
+	}
+	sum, err := Compute(in, syntheticSettings(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := sum.Neurons
+	if show(nl.FirstMoverFrequency) != "3" || show(nl.FirstMoverCountEpoch) != "450" || show(nl.FirstMoverCountFrequency) != "5" {
+		t.Errorf("first mover %s, count epoch %s of frequency %s", show(nl.FirstMoverFrequency), show(nl.FirstMoverCountEpoch), show(nl.FirstMoverCountFrequency))
+	}
+	if c := sum.Windows.Cascade; c.Skipped || *c.StartEpoch != 450 || *c.EndEpoch != 550 {
+		t.Errorf("cascade %s-%s (%s), want 450-550", show(c.StartEpoch), show(c.EndEpoch), c.SkipReason)
+	}
+}

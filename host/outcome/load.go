@@ -67,7 +67,7 @@ func newPlan(v *variant.Variant, s Settings) (*plan, error) {
 	p := &plan{md: md, missing: map[string]string{}}
 	h := sha256.New()
 	sb, _ := json.Marshal(s)
-	fmt.Fprintf(h, "variant_summary %d\nmetadata %s\nsettings %s\n", Format, sum, sb)
+	fmt.Fprintf(h, "variant_summary %d method %d\nmetadata %s\nsettings %s\n", Format, Method, sum, sb)
 	rd, err := results.For(v).Reader()
 	switch {
 	case errors.Is(err, results.ErrNotFound):

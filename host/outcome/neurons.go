@@ -83,8 +83,10 @@ func neuronLandmarks(n *NeuronSeries, s Settings) *NeuronLandmarks {
 		if out.FirstMoverEpoch == nil && c.total() > 0 {
 			out.FirstMoverEpoch, out.FirstMoverFrequency = iptr(e), iptr(c.top())
 		}
-		if out.FirstMoverFrequency != nil && out.FirstMoverCountEpoch == nil && c.count(*out.FirstMoverFrequency) >= s.FirstMoverNeurons {
-			out.FirstMoverCountEpoch = iptr(e)
+		// The cascade starts with the first frequency to gather
+		// first_mover_neurons: the first mover, or one that overtook it.
+		if k := c.top(); out.FirstMoverCountEpoch == nil && k > 0 && c.count(k) >= s.FirstMoverNeurons {
+			out.FirstMoverCountEpoch, out.FirstMoverCountFrequency = iptr(e), iptr(k)
 		}
 		if out.SpecializedCountEpoch == nil && c.total() >= s.SpecializedNeurons {
 			out.SpecializedCountEpoch = iptr(e)

@@ -6,6 +6,11 @@ import "github.com/tdw-workbench/tdw/sdk"
 // one is refused rather than misread.
 const Format = 1
 
+// Method is the version of the computation: it is part of every summary's
+// inputs key, so a tdw whose rules changed (bump it then) recomputes the
+// summaries the older rules wrote.
+const Method = 3
+
 // FileName is the summary's file in the variant folder.
 const FileName = "variant_summary.json"
 
@@ -91,9 +96,12 @@ type NeuronLandmarks struct {
 	// then (the lowest on ties).
 	FirstMoverEpoch     *int `json:"first_mover_epoch"`
 	FirstMoverFrequency *int `json:"first_mover_frequency"`
-	// FirstMoverCountEpoch is the first epoch at which the first-mover
-	// frequency has first_mover_neurons specialized neurons.
-	FirstMoverCountEpoch *int `json:"first_mover_count_epoch"`
+	// FirstMoverCountEpoch is the first epoch at which a frequency has
+	// first_mover_neurons specialized neurons, FirstMoverCountFrequency
+	// that frequency (the one with the most then): the first mover, or one
+	// that overtook it. The cascade starts there.
+	FirstMoverCountEpoch     *int `json:"first_mover_count_epoch"`
+	FirstMoverCountFrequency *int `json:"first_mover_count_frequency"`
 	// SpecializedCountEpoch is the first epoch with specialized_neurons
 	// specialized neurons in all.
 	SpecializedCountEpoch *int `json:"specialized_count_epoch"`

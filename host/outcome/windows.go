@@ -155,8 +155,8 @@ func pair(epochs []int, a, b int, analyzer string) (i, j int, why string) {
 	return i, j, ""
 }
 
-// cascadeBounds returns the cascade's bounds: from the epoch the
-// first-mover frequency has first_mover_neurons specialized neurons to the
+// cascadeBounds returns the cascade's bounds: from the epoch a frequency
+// first has first_mover_neurons specialized neurons to the
 // earlier of the effective-dimensionality crossover (when it comes after
 // that start) and the epoch from which the committed frequencies are the
 // final ones (whichever of the two exists); or why it has none.
