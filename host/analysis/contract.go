@@ -175,11 +175,12 @@ func shapeWords(s string) string {
 	return s
 }
 
-// runSymbols sizes the names declared shapes may use in a run: the model
-// config's, n_neurons (n_layers*d_mlp), batch (the probe's rows), the run's
-// integer domain parameters, and the family's shape_symbols evaluated over
-// those.
-func runSymbols(cfg sdk.ModelConfig, params sdk.Params, batch int, family map[string]registry.Dim) map[string]int {
+// ShapeSymbols sizes the names declared shapes may use in a run of a
+// variant: the model config's, n_neurons (n_layers*d_mlp), batch (the
+// probe's rows), the variant's integer domain parameters, and the family's
+// shape_symbols evaluated over those. The contract holds results to them;
+// host/job's resource estimate sizes artifacts with them.
+func ShapeSymbols(cfg sdk.ModelConfig, params sdk.Params, batch int, family map[string]registry.Dim) map[string]int {
 	sym := map[string]int{
 		"n_layers": cfg.NLayers, "d_model": cfg.DModel, "n_heads": cfg.NHeads, "d_head": cfg.DHead,
 		"d_mlp": cfg.DMLP, "d_vocab": cfg.DVocab, "d_vocab_out": cfg.DVocabOut, "n_ctx": cfg.NCtx,

@@ -25,7 +25,7 @@ func TestContractHoldsResultToItsDeclaration(t *testing.T) {
 		Outputs: []registry.OutputSpec{spec("x", "float32", "(d_mlp,)"), spec("w_*", "float16|float32", "(n_freq, k)"),
 			spec("grid", "float32", "(p, p), the (a, b) grid")},
 		Summary: []registry.OutputSpec{spec("s", "float64", "()"), spec("v", "float64", "(k)")}}
-	sym := runSymbols(sdk.ModelConfig{NLayers: 1, DMLP: 4}, sdk.Params{"prime": int64(5)}, 25,
+	sym := ShapeSymbols(sdk.ModelConfig{NLayers: 1, DMLP: 4}, sdk.Params{"prime": int64(5)}, 25,
 		map[string]registry.Dim{"p": mustDim(t, "prime"), "n_freq": mustDim(t, "(prime-1)/2")})
 	c := newContract(m, sym)
 	f32 := func(shape ...int) *sdk.Tensor { return sdk.NewTensor(sdk.Float32, shape...) }

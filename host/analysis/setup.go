@@ -20,7 +20,7 @@ type setup struct {
 	// entries it declares.
 	context map[string]*sdk.Tensor
 	host    *hostService
-	// symbols size the names of declared shapes (see runSymbols).
+	// symbols size the names of declared shapes (see ShapeSymbols).
 	symbols map[string]int
 }
 
@@ -76,7 +76,7 @@ func (r *Run) prepare(ctx context.Context) (*setup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("variant %s: %w", r.v.Name, err)
 	}
-	sym := runSymbols(cfg, r.v.Params, probe.Tokens.Shape()[0], r.opts.ShapeSymbols)
+	sym := ShapeSymbols(cfg, r.v.Params, probe.Tokens.Shape()[0], r.opts.ShapeSymbols)
 	return &setup{man: man, epochs: epochs, hashes: hashes, model: cfg, context: context_, host: host, symbols: sym}, nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
@@ -55,7 +55,7 @@ func (p *analyzePlan) estimate(ctx context.Context, env Env, fp sdk.Family) (*Es
 		_, err := os.Stat(art.EpochPath(analyzer, epoch))
 		return err == nil
 	}
-	return analysisEstimate(ctx, fp, c, p.fam.Name, p.v.Name, p.v.Params, p.analyzers, epochs, done, env.machine())
+	return analysisEstimate(ctx, fp, c, p.fam, p.v.Name, p.v.Params, p.analyzers, epochs, done, env.machine())
 }
 
 // EstimateTrainAndAnalyze estimates a training r asks for and the analysis
@@ -91,7 +91,7 @@ func EstimateTrainAndAnalyze(ctx context.Context, env Env, r TrainRequest, analy
 		return nil, nil, err
 	}
 	epochs := settings.Checkpoints
-	analysis, err = analysisEstimate(ctx, plugin, c, p.fam.Name, p.name, p.params, ans, epochs, func(string, int) bool { return false }, env.machine())
+	analysis, err = analysisEstimate(ctx, plugin, c, p.fam, p.name, p.params, ans, epochs, func(string, int) bool { return false }, env.machine())
 	return train, analysis, err
 }
 
@@ -114,18 +114,18 @@ type analyzerLoad struct {
 // about two and a half times its inputs. The artifacts' sizes are read
 // from analyzer.json's output shapes. docs/engine.md ("Memory") compares
 // the result with measured peaks.
-func analysisEstimate(ctx context.Context, fp sdk.Family, c sdk.ModelConfig, family, name string, params sdk.Params,
+func analysisEstimate(ctx context.Context, fp sdk.Family, c sdk.ModelConfig, fam *registry.FamilyManifest, name string, params sdk.Params,
 	analyzers []*registry.AnalyzerManifest, epochs []int, done func(analyzer string, epoch int) bool, m Machine) (*Estimate, error) {
 	probe, err := fp.Probe(ctx, params)
 	if err != nil {
-		return nil, fmt.Errorf("family plugin %s: Probe: %w", family, err)
+		return nil, fmt.Errorf("family plugin %s: Probe: %w", fam.Name, err)
 	}
 	actx, err := fp.AnalysisContext(ctx, params)
 	if err != nil {
-		return nil, fmt.Errorf("family plugin %s: AnalysisContext: %w", family, err)
+		return nil, fmt.Errorf("family plugin %s: AnalysisContext: %w", fam.Name, err)
 	}
 	B, n := rows(*probe), seqLen(*probe)
-	dims := shapeDims(c, B, len(epochs), actx)
+	dims := shapeDims(c, params, B, len(epochs), fam.ShapeSymbols, actx)
 	loads, union, err := analyzerLoads(c, B, n, analyzers, actx, dims, len(epochs))
 	if err != nil {
 		return nil, err
@@ -234,16 +234,19 @@ func analyzerLoads(c sdk.ModelConfig, B, n int, analyzers []*registry.AnalyzerMa
 	return loads, u, nil
 }
 
-// shapeDims names the dimensions analyzer.json shapes use: the model
-// config's, batch (probe sequences), n_epochs, n_neurons, and p, the side
-// of the family's probe grid (its analysis context's probe_shape, else the
-// square root of batch).
-func shapeDims(c sdk.ModelConfig, B, nEpochs int, actx map[string]*sdk.Tensor) map[string]int {
-	d := map[string]int{"n_layers": c.NLayers, "d_model": c.DModel, "n_heads": c.NHeads, "d_head": c.DHead, "d_mlp": c.DMLP,
-		"d_vocab": c.DVocab, "d_vocab_out": c.DVocabOut, "n_ctx": c.NCtx, "batch": B, "n_epochs": nEpochs,
-		"n_neurons": c.NLayers * c.DMLP, "p": int(math.Round(math.Sqrt(float64(B))))}
-	if ps := actx["probe_shape"]; ps != nil && ps.DType() == sdk.Int64 && ps.Len() > 0 {
-		d["p"] = int(ps.Int64s()[0])
+// shapeDims names the dimensions analyzer.json shapes use, as the analysis
+// contract sizes them (analysis.ShapeSymbols: the model config's, batch,
+// n_neurons, integer parameters, the family's shape_symbols), plus
+// n_epochs and, for a family that declares no p, the side of its probe
+// grid (its analysis context's probe_shape, else the square root of batch).
+func shapeDims(c sdk.ModelConfig, params sdk.Params, B, nEpochs int, family map[string]registry.Dim, actx map[string]*sdk.Tensor) map[string]int {
+	d := analysis.ShapeSymbols(c, params, B, family)
+	d["n_epochs"] = nEpochs
+	if _, ok := d["p"]; !ok {
+		d["p"] = int(math.Round(math.Sqrt(float64(B))))
+		if ps := actx["probe_shape"]; ps != nil && ps.DType() == sdk.Int64 && ps.Len() > 0 {
+			d["p"] = int(ps.Int64s()[0])
+		}
 	}
 	return d
 }
@@ -259,7 +262,7 @@ func outputBytes(m *registry.AnalyzerManifest, dims map[string]int, layers int) 
 	var total int64
 	for _, specs := range [][]registry.OutputSpec{m.Outputs, m.Summary} {
 		for _, o := range specs {
-			b := int64(o.DType.Size()) * shapeElems(o.Shape, dims, widest)
+			b := int64(o.DType.Size()) * shapeElems(o, dims, widest)
 			if strings.Contains(o.Name, "blocks.*") {
 				b *= int64(layers)
 			}
@@ -269,29 +272,23 @@ func outputBytes(m *registry.AnalyzerManifest, dims map[string]int, layers int) 
 	return total
 }
 
-// shapeElems evaluates a shape in words, "(n_layers*d_mlp, p, p)" or
-// "(n_epochs-1,)", to its element count; unknown names count as other.
-func shapeElems(shape string, dims map[string]int, other int) int64 {
+// shapeElems is the number of elements of o's declared shape, each
+// dimension evaluated as the contract does (registry.Dim) with dims, and a
+// name dims does not know counted as other.
+func shapeElems(o registry.OutputSpec, dims map[string]int, other int) int64 {
+	lookup := func(name string) (int, bool) {
+		if v, ok := dims[name]; ok {
+			return v, true
+		}
+		return other, true
+	}
 	n := int64(1)
-	for _, axis := range strings.Split(strings.Trim(strings.TrimSpace(shape), "()"), ",") {
-		if axis = strings.TrimSpace(axis); axis == "" {
-			continue
+	for _, d := range o.Dims() {
+		v, ok := d.Eval(lookup)
+		if !ok {
+			v = other
 		}
-		size := int64(1)
-		for _, f := range strings.Split(axis, "*") {
-			base, minus, _ := strings.Cut(strings.TrimSpace(f), "-")
-			v := int64(other)
-			if x, err := strconv.Atoi(strings.TrimSpace(base)); err == nil {
-				v = int64(x)
-			} else if x, ok := dims[strings.TrimSpace(base)]; ok {
-				v = int64(x)
-			}
-			if x, err := strconv.Atoi(strings.TrimSpace(minus)); err == nil {
-				v -= int64(x)
-			}
-			size *= max(v, 0)
-		}
-		n *= size
+		n *= int64(max(v, 0))
 	}
 	return n
 }

@@ -153,7 +153,7 @@ func TestShapeElems(t *testing.T) {
 		"()": 1, "(20)": 20, "(d_mlp,)": 512, "(n_layers*d_mlp, p, p)": 2 * 512 * 113 * 113,
 		"(n_epochs-1,)": 29, "(k,)": 7, "(n_freq, n_layers*d_mlp)": 7 * 1024,
 	} {
-		if got := shapeElems(shape, dims, 7); got != want {
+		if got := shapeElems(registry.OutputSpec{Shape: shape}, dims, 7); got != want {
 			t.Errorf("shapeElems(%q) = %d, want %d", shape, got, want)
 		}
 	}
@@ -164,7 +164,7 @@ func TestShapeElems(t *testing.T) {
 func TestOutputBytes(t *testing.T) {
 	m := &registry.AnalyzerManifest{Outputs: []registry.OutputSpec{{Name: "activations", DType: "float16", Shape: "(n_layers*d_mlp, p, p)"}},
 		Summary: []registry.OutputSpec{{Name: "mean", DType: "float32", Shape: "()"}}}
-	if got, want := outputBytes(m, shapeDims(modaddConfig(113), 113*113, 30, nil), 1), int64(2*512*113*113+4); got != want {
+	if got, want := outputBytes(m, shapeDims(modaddConfig(113), nil, 113*113, 30, nil, nil), 1), int64(2*512*113*113+4); got != want {
 		t.Errorf("outputBytes = %d, want %d", got, want)
 	}
 }
