@@ -103,13 +103,9 @@ func (a *Artifacts) CrossOnDisk(analyzer string) bool { return a.onDisk(a.CrossP
 // also its sha256, as written. A record without them only needs the file.
 func (a *Artifacts) EpochIntact(analyzer string, epoch int, er *EpochRecord, verify bool) bool {
 	p := a.EpochPath(analyzer, epoch)
-	if !a.onDisk(p) {
+	st, ok := a.regular(p)
+	if !ok || (er.Bytes > 0 && st.Size() != er.Bytes) {
 		return false
-	}
-	if er.Bytes > 0 {
-		if st, err := os.Stat(p); err != nil || st.Size() != er.Bytes {
-			return false
-		}
 	}
 	if verify && er.SHA256 != "" {
 		sum, err := checkpoint.FileSHA256(p)
@@ -119,11 +115,20 @@ func (a *Artifacts) EpochIntact(analyzer string, epoch int, er *EpochRecord, ver
 }
 
 func (a *Artifacts) onDisk(p string) bool {
+	_, ok := a.regular(p)
+	return ok
+}
+
+// regular stats p, a regular file inside the results folder, once.
+func (a *Artifacts) regular(p string) (fs.FileInfo, bool) {
 	if within(a.root, p) != nil {
-		return false
+		return nil, false
 	}
 	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, false
+	}
+	return st, true
 }
 
 // open opens the npz file at p: an ErrEscape error if it resolves outside
