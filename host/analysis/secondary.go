@@ -65,11 +65,16 @@ func (r *Run) runSecondary(ctx context.Context, s *setup, a *active) {
 			continue
 		}
 		if a.plugin == nil {
-			if a.plugin, a.dead = r.opts.Launch(ctx, a.m, a.contract.replyLimit()); a.dead != nil {
-				a.rep.Failures[-1] = a.dead.Error()
-				rec.Errors[-1] = oneLine(a.dead.Error())
+			// Assigned only on success: a failed launch's Plugin may be a
+			// typed nil, which the deferred Close must not see.
+			p, err := r.opts.Launch(ctx, a.m, a.contract.replyLimit())
+			if err != nil {
+				a.dead = err
+				a.rep.Failures[-1] = err.Error()
+				rec.Errors[-1] = oneLine(err.Error())
 				return
 			}
+			a.plugin = p
 		}
 		er, err := r.secondaryEpoch(ctx, s, a, e, key)
 		r.recordOutcome(ctx, s.man, a, e, er, err)

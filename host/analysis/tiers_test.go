@@ -2,8 +2,11 @@ package analysis
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 )
 
@@ -83,5 +86,31 @@ func TestTiersRunInDependencyOrder(t *testing.T) {
 	}
 	if a := rep.Analyzers["neuron_fourier"]; a.Computed != 1 || a.UpToDate != 3 {
 		t.Errorf("stale inputs: neuron_fourier computed %d, up to date %d, want 1 and 3", a.Computed, a.UpToDate)
+	}
+}
+
+// TestSecondaryThatCannotStart: a secondary analyzer whose plugin cannot be
+// launched (here it reports another kind than its analyzer.json) is that
+// analyzer's recorded failure; the run and the others go on.
+func TestSecondaryThatCannotStart(t *testing.T) {
+	v := trainedVariant(t)
+	bad := faultManifest(t, "rowsum", "")
+	bad.Kind = "secondary"
+	bad.Inputs.Hooks = nil
+	bad.Inputs.Artifacts = []registry.ArtifactRef{{Analyzer: "parameter_snapshot"}}
+	ms := append(manifests(t, "parameter_snapshot"), bad)
+	rep, err := newRun(v, Config{}, ms...).Execute(context.Background())
+	if !errors.Is(err, ErrFailures) {
+		t.Fatalf("Execute: %v, want ErrFailures", err)
+	}
+	if msg := rep.Analyzers["rowsum"].Failures[-1]; !strings.Contains(msg, "rowsum") {
+		t.Errorf("failure %q", msg)
+	}
+	if got := rep.Analyzers["parameter_snapshot"].Computed; got != 4 {
+		t.Errorf("parameter_snapshot computed %d", got)
+	}
+	man, _ := results.For(v).Manifest()
+	if man.State != results.CompleteWithErrors || man.Analyzers["rowsum"].Errors[-1] == "" {
+		t.Errorf("state %s, errors %v", man.State, man.Analyzers["rowsum"].Errors)
 	}
 }
