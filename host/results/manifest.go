@@ -11,9 +11,13 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// ManifestFormat is the version of manifest.json this tdw reads and writes.
-// A manifest of a newer format is refused rather than misread.
-const ManifestFormat = 1
+// ManifestFormat is the version of manifest.json this tdw writes; it reads
+// this one and every older one. A manifest of a newer format is refused
+// rather than misread. Format 2 added the run's failures count, its
+// COMPLETE_WITH_ERRORS and FAILED states, each epoch file's bytes, sha256
+// and inputs_key, and non-finite summary values written as strings: a tdw
+// that reads format 1 would take those for a malformed file.
+const ManifestFormat = 2
 
 // State is an analysis run's state, as recorded in the manifest.
 type State string

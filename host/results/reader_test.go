@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -113,7 +114,7 @@ func TestManifestRefused(t *testing.T) {
 	for _, tc := range []struct{ name, body, says string }{
 		{"malformed", `{"format_version": 1, "analyzers": 3}`, "malformed manifest"},
 		{"unknown field", `{"format_version": 1, "extra": 1}`, "malformed manifest"},
-		{"newer", `{"format_version": 2}`, "format 2 is newer"},
+		{"newer", `{"format_version": 3}`, "format 3 is newer"},
 		{"null record", `{"format_version": 1, "analyzers": {"a": null}}`, "analyzers.a is null"},
 	} {
 		v := newVariant(t, t.TempDir(), "fam", "v")
@@ -155,5 +156,35 @@ func TestSummaryValueRoundTrip(t *testing.T) {
 	}
 	if _, err := (SummaryValue{DType: sdk.Float32, Shape: []int{2}, Values: []float64{1}}).Tensor(); err == nil {
 		t.Error("1 value for shape [2]: no error")
+	}
+}
+
+// TestManifestFormat1StillReads: a manifest written before format 2 (no
+// failures, bytes, sha256 or inputs_key) loads, and its records need only
+// their files.
+func TestManifestFormat1StillReads(t *testing.T) {
+	v := newVariant(t, t.TempDir(), "fam", "v")
+	art := For(v)
+	os.MkdirAll(filepath.Join(art.Dir(), "a"), 0o755)
+	body := `{"format_version": 1, "family": "fam", "variant": "v", "state": "COMPLETE", "updated": "2026-11-27T08:00:00Z",
+	  "analyzers": {"a": {"version": "1.0.0", "kind": "per-checkpoint", "settings_key": "k",
+	    "epochs": {"10": {"file": "a/epoch_00010.npz", "checkpoint_sha256": "c", "seconds": 0.1,
+	      "summary": {"s": {"dtype": "float64", "shape": [], "values": [0.5]}}}}}}}`
+	if err := os.WriteFile(art.ManifestPath(), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := art.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	er := m.Analyzers["a"].Epochs[10]
+	if m.Format != 1 || m.State != Complete || er.SHA256 != "" || er.Summary["s"].Values[0] != 0.5 {
+		t.Errorf("format-1 manifest read as %+v, epoch %+v", m, er)
+	}
+	if err := os.WriteFile(art.EpochPath("a", 10), []byte("npz bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !art.EpochIntact("a", 10, er, true) {
+		t.Error("a format-1 record with its file on disk is not intact")
 	}
 }

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 class ArtifactError(LookupError):
