@@ -106,6 +106,8 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/cross/{array}", s.api(s.crossArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/export", s.export)
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/view", s.api(s.viewSpec))
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/views", s.api(s.viewList))
 	s.mux.HandleFunc("GET /api/compare", s.api(s.compare))
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
