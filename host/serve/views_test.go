@@ -1,10 +1,13 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/view"
 )
 
@@ -137,5 +140,73 @@ func TestViewList(t *testing.T) {
 	code, body = get(t, ts, "/api/variants/"+fixture.untrained.Family+"/"+fixture.untrained.Name+"/views")
 	if code != 200 || string(body) != "[]\n" && string(body) != "[]" {
 		t.Errorf("untrained variant: %d %s, want an empty list", code, body)
+	}
+}
+
+// TestExportMatchesPanel: an export is drawn from the spec the panel
+// draws: the SVG shows the spec's axis titles, colour bar title and colour
+// ticks; the HTML file embeds the very spec the view endpoint answers.
+func TestExportMatchesPanel(t *testing.T) {
+	if fixture.err != nil {
+		t.Fatal(fixture.err)
+	}
+	fake := render.HTMLScripts{Plotly: []byte("/* a stand-in for Plotly.js */"), ViewPlot: []byte("var tdwView = {draw: function () {}};"), License: []byte("MIT")}
+	s, err := New(fixture.results, fixture.families, fixture.analyzers, Options{HTMLScripts: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, q := range []string{
+		"name=neuron_freq_norm/norm_matrix&epoch=10",
+		"name=neuron_freq_norm/norm_matrix&as=heatmap&epoch=20&fixed_range=1",
+		"name=neuron_activations/activations&index=3&epoch=30",
+		"name=loss&epoch=20",
+	} {
+		code, body := get(t, ts, vpath()+"/view?"+q)
+		if code != 200 {
+			t.Fatalf("%s: %d %s", q, code, body)
+		}
+		var spec view.Spec
+		if err := json.Unmarshal(body, &spec); err != nil {
+			t.Fatal(err)
+		}
+		eq := strings.Replace(q, "name=", "view=", 1)
+		code, svg := get(t, ts, vpath()+"/export?format=svg&"+eq)
+		if code != 200 {
+			t.Fatalf("%s svg: %d %s", q, code, svg)
+		}
+		_, text := svgPaths(t, svg)
+		want := []string{spec.Title, spec.X.Title, spec.Y.Title}
+		if spec.Color != nil {
+			want = append(want, spec.Color.Title)
+			for _, tick := range spec.Color.Ticks {
+				want = append(want, view.FormatTick(tick))
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the SVG's text lacks %q", q, w)
+			}
+		}
+		code, page := get(t, ts, vpath()+"/export?format=html&"+eq)
+		if code != 200 {
+			t.Fatalf("%s html: %d %s", q, code, page)
+		}
+		const open = `<script type="application/json" id="tdw-spec">`
+		i := bytes.Index(page, []byte(open))
+		j := bytes.Index(page[max(i, 0):], []byte("</script>"))
+		if i < 0 || j < 0 || !bytes.Contains(page, fake.Plotly) || !bytes.Contains(page, fake.ViewPlot) {
+			t.Fatalf("%s: the HTML file lacks the scripts or the spec", q)
+		}
+		var inHTML view.Spec
+		if err := json.Unmarshal(page[i+len(open):i+j], &inHTML); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(spec)
+		b, _ := json.Marshal(inHTML)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: the HTML file's spec differs from the view endpoint's", q)
+		}
 	}
 }

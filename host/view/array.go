@@ -233,6 +233,9 @@ func (b *Builder) drawArray(req Request, in arrayInput) (*Spec, error) {
 	}
 	full := make([]int, lead)
 	copy(full, index)
+	for i := len(index); i < lead; i++ {
+		full[i] = defaultIndex(axes[i], req.Epoch)
+	}
 	vals, rest, err := results.Slice{Index: full}.Apply(in.t, MaxCells)
 	if err != nil {
 		return nil, err
@@ -249,7 +252,7 @@ func (b *Builder) drawArray(req Request, in arrayInput) (*Spec, error) {
 		s.Selectors = append(s.Selectors, Selector{Axis: axes[i].name, Size: shape[i], Value: full[i]})
 	}
 	s.As = style
-	s.Subtitle = b.subtitle(req.Epoch, full)
+	s.Subtitle = b.subtitle(req.Epoch, nil) + selectorText(s.Selectors, axes)
 	return s, nil
 }
 
@@ -257,4 +260,30 @@ func (b *Builder) drawArray(req Request, in arrayInput) (*Spec, error) {
 // no artifact for: a results.ErrNotFound error naming the epochs it has.
 func noArtifact(analyzer string, epoch int, eps []int) error {
 	return fmt.Errorf("analyzer %s has no artifact at epoch %d (it has %s): %w", analyzer, epoch, results.EpochList(eps), results.ErrNotFound)
+}
+
+// defaultIndex is the index a view takes on a leading axis the request
+// leaves unfixed: on an epoch axis (a cross-epoch array), the request's
+// epoch when it is one of the axis's, else the last; 0 on any other.
+func defaultIndex(a axisInfo, epoch int) int {
+	if a.name != "epoch" || len(a.coords) == 0 {
+		return 0
+	}
+	for i, e := range a.coords {
+		if int(e) == epoch {
+			return i
+		}
+	}
+	return len(a.coords) - 1
+}
+
+// selectorText says which entries of the leading axes a picture shows:
+// " · neuron 7 · head 2" (an epoch axis by its epoch).
+func selectorText(sel []Selector, axes []axisInfo) string {
+	out := ""
+	for i, s := range sel {
+		v := axes[i].coord(s.Value)
+		out += fmt.Sprintf(" · %s %s", axes[i].title, FormatTick(v))
+	}
+	return out
 }
