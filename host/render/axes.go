@@ -52,16 +52,19 @@ func specTicks(s view.Axis) plot.Ticker {
 	return ts
 }
 
-// fitLog keeps a log axis's range positive: gonum's log scale cannot draw
-// 0 or less.
+// fitLog keeps a log axis's range positive and finite: gonum's log scale
+// cannot draw 0 or less (an axis with no positive data gets 0.1 to 10).
 func fitLog(a *plot.Axis) {
 	if _, ok := a.Scale.(plot.LogScale); !ok {
 		return
 	}
-	if !(a.Min > 0) {
-		a.Min = math.Max(a.Max/1e6, 1e-300)
+	if math.IsInf(a.Max, 0) || math.IsNaN(a.Max) || !(a.Max > 0) {
+		a.Min, a.Max = 0.1, 10
+	}
+	if math.IsInf(a.Min, 0) || math.IsNaN(a.Min) || !(a.Min > 0) {
+		a.Min = a.Max / 1e6
 	}
 	if !(a.Max > a.Min) {
-		a.Max = a.Min * 10
+		a.Min, a.Max = a.Max/10, a.Max*10
 	}
 }

@@ -16,6 +16,8 @@ type axisInfo struct {
 	// coords, when set, are the coordinates of the indices (the epochs of
 	// a cross-epoch artifact's epoch axis); otherwise start + index.
 	coords []float64
+	// declared says the axis comes from analyzer.json.
+	declared bool
 }
 
 // coord returns the coordinate of index i.
@@ -65,7 +67,7 @@ func axesOf(decl *registry.OutputSpec, shape []int, epochs []float64) []axisInfo
 	for i := range shape {
 		if declared {
 			m := decl.AxisMeta[i]
-			out[i] = axisInfo{name: m.Name, title: m.DisplayTitle(), unit: m.Unit, start: m.Start, labels: m.Labels}
+			out[i] = axisInfo{name: m.Name, title: m.DisplayTitle(), unit: m.Unit, start: m.Start, labels: m.Labels, declared: true}
 		} else {
 			out[i] = axisInfo{name: fmt.Sprintf("axis%d", i), title: fmt.Sprintf("axis %d", i)}
 		}

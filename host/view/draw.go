@@ -330,8 +330,11 @@ func column(vals []float64, n, k, j int) Floats {
 // and coordinate ("PC 1"), round ticks over the values.
 func pointAxis(ca axisInfo, j int, vals []float64) Axis {
 	title := fmt.Sprintf("%s %s", ca.title, FormatTick(ca.coord(j)))
-	if j < len(ca.labels) {
+	switch {
+	case j < len(ca.labels):
 		title = ca.labels[j]
+	case !ca.declared:
+		title = fmt.Sprintf("column %d", j+1)
 	}
 	ax := Axis{Title: title}
 	if lo, hi, ok := finiteRange(vals); ok {

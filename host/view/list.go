@@ -124,10 +124,8 @@ func entries(analyzer, array, source string, shape []int, decl *registry.OutputS
 		base.Name = analyzer + "/summary/" + array
 		per := len(shape) - 1
 		e := base
-		e.Kind, e.As = Lines, "lines"
-		if per >= 1 && shape[len(shape)-1] > MaxLines {
-			e.Kind, e.As = Heatmap, "heatmap"
-		}
+		e.As = summaryStyle(decl, per, shape[len(shape)-1])
+		e.Kind = pictureKind(e.As)
 		e.Suggested = decl != nil && len(decl.Views) > 0
 		for i := 0; i < per-1; i++ {
 			e.Selectors = append(e.Selectors, Selector{Axis: axisName(decl, i), Size: shape[1+i]})

@@ -53,10 +53,7 @@ func (b *Builder) summary(req Request, rd *results.Reader) (*Spec, error) {
 		return nil, fmt.Errorf("%w: a summary statistic is drawn as lines or heatmap, not %s", ErrBadView, req.As)
 	}
 	if req.As == "" {
-		req.As = "lines"
-		if r-len(req.Index) >= 1 && t.Shape()[t.Rank()-1] > MaxLines && len(req.Index) < r {
-			req.As = "heatmap"
-		}
+		req.As = summaryStyle(decl, r-len(req.Index), t.Shape()[t.Rank()-1])
 	}
 	if req.As == "heatmap" && r-len(req.Index) < 1 {
 		return nil, fmt.Errorf("%w: statistic %s has %d values per epoch after the index: draw it as lines", ErrBadView, req.Ref.Array, 1)
@@ -204,4 +201,22 @@ func joinNames(names []string) string {
 		out += n
 	}
 	return out
+}
+
+// summaryStyle is how a statistic with per values per epoch left after
+// the index (last of them per epoch axis) is drawn when the request does
+// not say: the first of lines and heatmap its declaration suggests that
+// fits, else a heatmap for more components than MaxLines, else lines.
+func summaryStyle(decl *registry.OutputSpec, per, last int) string {
+	if decl != nil {
+		for _, h := range decl.Views {
+			if h.Kind == "lines" || (h.Kind == "heatmap" && per >= 1) {
+				return h.Kind
+			}
+		}
+	}
+	if per >= 1 && last > MaxLines {
+		return "heatmap"
+	}
+	return "lines"
 }

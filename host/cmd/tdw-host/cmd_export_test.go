@@ -119,7 +119,6 @@ func TestExport(t *testing.T) {
 		{[]string{name, "neuron_freq_norm/no_array"}, exitRuntime, `"no_array"`},
 		{[]string{name, "neuron_freq_norm/norm_matrix", "--epoch", "123456"}, exitUsage, "epoch 123456 is beyond the run"},
 		{[]string{name, "loss", "--epoch", "123456"}, exitUsage, "epoch 123456 is beyond the run"},
-		{[]string{name, "neuron_freq_norm/norm_matrix", "--epoch", "7"}, exitRuntime, "no artifact at epoch 7"},
 		{[]string{name, "neuron_freq_norm/norm_matrix", "--index", "1,2,3"}, exitUsage, "index"},
 		{[]string{name, "neuron_freq_norm/norm_matrix", "--as", "pie"}, exitUsage, "pie"},
 		{[]string{name, "neuron_freq_norm/summary/specialized_per_freq", "--index", "1,2"}, exitUsage, "specialized_per_freq"},
