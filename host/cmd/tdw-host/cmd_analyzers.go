@@ -84,7 +84,7 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) (string, error) {
 	p, err := analysis.PluginLauncher(pluginhost.Options{Logger: a.log, StartTimeout: timeout})(ctx, m, 0)
 	if err != nil {
-		return "launch failed", err
+		return "not started (launch or handshake failed)", err
 	}
 	// pluginhost compares only the fields it was given; compare all here too.
 	info := p.Info()

@@ -67,7 +67,7 @@ Exits 1 when any listed family is not ok, after printing.`,
 				for _, f := range fams.List() {
 					status, checked := "ok", ""
 					if _, err := ans.ForFamily(f); err != nil {
-						status, checked = "error: "+err.Error(), "analyzers"
+						status, checked = "error: "+err.Error(), "not launched (analyzers)"
 					} else if check {
 						var err error
 						if checked, err = a.checkFamily(cmd.Context(), f, timeout); err != nil {
@@ -98,7 +98,7 @@ Exits 1 when any listed family is not ok, after printing.`,
 func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) (string, error) {
 	p, err := job.LaunchFamily(ctx, f, pluginhost.Options{Logger: a.log, StartTimeout: timeout})
 	if err != nil {
-		return "launch failed", err
+		return "not started (launch or handshake failed)", err
 	}
 	info := p.Info()
 	checked := fmt.Sprintf("launched, handshake ok, reports %s %s", info.Name, info.Version)
