@@ -103,6 +103,17 @@ func TestExport(t *testing.T) {
 		t.Error(err)
 	}
 
+	// The views the variant has, with the --as each takes.
+	r = run(t, env, "views", name)
+	if r.code != exitOK {
+		t.Fatalf("views: code %d stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"loss ", "neuron_freq_norm/norm_matrix", "sorted_heatmap", "neuron_dynamics/cross/dominant_frequency", "SUGGESTED"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("views lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
 	// Bad requests name what is wrong; usage mistakes exit 2, missing
 	// artifacts 1, and no file is left behind.
 	for _, tc := range []struct {
