@@ -17,12 +17,15 @@ func NiceStep(span float64, n int) float64 {
 	}
 	raw := span / float64(n)
 	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	// The 1-2-5 step nearest raw on a log scale: about n parts, never
+	// half or twice as many.
+	best, dist := p, math.Inf(1)
 	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= raw*0.999 {
-			return m * p
+		if d := math.Abs(math.Log(m * p / raw)); d < dist {
+			best, dist = m*p, d
 		}
 	}
-	return 10 * p
+	return clean(best)
 }
 
 // Ticks returns round tick values in [lo, hi], about n of them, a round
