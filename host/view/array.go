@@ -282,6 +282,9 @@ func defaultIndex(a axisInfo, epoch int) int {
 func selectorText(sel []Selector, axes []axisInfo) string {
 	out := ""
 	for i, s := range sel {
+		if axes[i].name == "epoch" {
+			continue // the subtitle names the epoch already
+		}
 		v := axes[i].coord(s.Value)
 		out += fmt.Sprintf(" · %s %s", axes[i].title, FormatTick(v))
 	}

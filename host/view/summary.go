@@ -64,7 +64,22 @@ func (b *Builder) summary(req Request, rd *results.Reader) (*Spec, error) {
 	}
 	s.Epoch = intPtr(req.Epoch)
 	s.Markers = b.epochMarkers(req.Epoch, false)
+	if s.Kind == Heatmap {
+		s.Markers = lineMarkers(s.Markers)
+	}
 	return s, nil
+}
+
+// lineMarkers keeps the markers a heatmap over epochs shows: lines (the
+// grokking and current epochs); shaded windows would hide its cells.
+func lineMarkers(ms []Marker) []Marker {
+	var out []Marker
+	for _, m := range ms {
+		if m.Kind == "line" || m.Kind == "epoch" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // summaryArray draws a stacked statistic (epochs, per...) with r
