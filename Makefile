@@ -45,6 +45,7 @@ bench: build
 	$(GO) test $(TAGFLAG) -run '^$$' -bench . -benchmem ./...
 	$(GO) run $(TAGFLAG) ./bench/calibration
 	$(GO) run ./bench/catalog
+	$(GO) run $(TAGFLAG) ./bench/views
 
 run: build
 	./bin/tdw-host run

@@ -27,8 +27,16 @@ type OutputSpec struct {
 	// axes.
 	Shape string
 	// Axes name the axes, one per axis of Shape, when analyzer.json gives
-	// them ("axes"); nil otherwise.
-	Axes        []string
+	// them ("axes"); nil otherwise. AxisMeta describes the same axes for
+	// pictures (titles, units, where their coordinates start).
+	Axes     []string
+	AxisMeta []AxisMeta
+	// Value describes the values (title, unit, scale) when analyzer.json
+	// gives "value"; nil otherwise.
+	Value *ValueMeta
+	// Views are the views the analyzer suggests, best first ("views");
+	// nil leaves the choice to the array's shape.
+	Views       []ViewHint
 	Description string
 }
 
@@ -44,7 +52,7 @@ var shapeDimRE = regexp.MustCompile(`^[A-Za-z0-9_*+/^ .()-]+$`)
 func parseOutputs(p *problems, path string, v any) []OutputSpec {
 	arr, ok := v.([]any)
 	if !ok {
-		p.add(path, "want an array of {name, dtype, shape, axes, description}, found %s", jsonType(v))
+		p.add(path, "want an array of {name, dtype, shape, axes, value, views, description}, found %s", jsonType(v))
 		return nil
 	}
 	var out []OutputSpec
@@ -91,9 +99,14 @@ func parseOutputs(p *problems, path string, v any) []OutputSpec {
 				rank = len(dims)
 			}
 		}
-		if axes, ok := o.strings("axes", false); ok {
-			s.Axes = axes
-			checkAxes(p, joinKey(ep, "axes"), axes, rank)
+		if av, ap, ok := o.field("axes", false); ok {
+			s.Axes, s.AxisMeta = parseAxes(p, ap, av, rank)
+		}
+		if vv, vp, ok := o.field("value", false); ok {
+			s.Value = parseValue(p, vp, vv)
+		}
+		if vv, vp, ok := o.field("views", false); ok {
+			s.Views = parseViews(p, vp, vv, s.Axes, rank)
 		}
 		if s.Description, ok = o.str("description", true); ok && strings.TrimSpace(s.Description) == "" {
 			p.add(joinKey(ep, "description"), "is empty")
@@ -160,18 +173,6 @@ func shapeDims(s string) ([]string, error) {
 		dims[i] = d
 	}
 	return dims, nil
-}
-
-// checkAxes holds axis names to the shape: valid names, distinct, one per
-// axis (rank is -1 when the shape itself is bad).
-func checkAxes(p *problems, path string, axes []string, rank int) {
-	for i, a := range axes {
-		checkName(p, joinIndex(path, i), a)
-	}
-	uniqueStrings(p, path, axes)
-	if rank >= 0 && len(axes) != rank {
-		p.add(path, "gives %d name(s), but the shape has %d axes", len(axes), rank)
-	}
 }
 
 // outputPlaceholderRE is a <word> standing for a variable part of an array

@@ -1,10 +1,6 @@
-// Package render draws a view of a variant's artifacts (training losses, a
-// per-epoch array, a summary series, a cross-epoch array) as PNG, SVG or an
-// animated GIF with one frame per analyzed epoch.
-//
-// A view is first laid out as a Scene of rectangles, polylines and text in
-// pixel coordinates; the same Scene is then rasterized (PNG, GIF) or written
-// as SVG, so the formats cannot disagree. Only the standard library is used:
-// text is drawn with a built-in 3×5 bitmap font. View names are documented in
-// docs/dashboard.md, section "Export".
+// Package render draws view specs (host/view) to files: PNG, SVG and PDF
+// with gonum.org/v1/plot, standalone HTML with Plotly.js inline, and
+// animated GIFs with one frame per epoch on one colour scale. A file is
+// drawn from the same spec the dashboard draws its panel from, so it
+// shows the same data, axis titles and colour range.
 package render

@@ -4,67 +4,120 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/color/palette"
+	"image/draw"
 	"image/gif"
 	"io"
+	"runtime"
+	"sync"
+
+	"github.com/tdw-workbench/tdw/host/view"
 )
 
 // FrameDelay is the time each GIF frame shows, in hundredths of a second.
 const FrameDelay = 50
 
-// WriteGIF writes the scenes as an animated GIF, one frame each, looping.
-// The palette is the frames' own colours when they hold at most 256, and
-// otherwise the Plan 9 palette with each pixel mapped to its nearest colour.
-// It returns an error if there are no scenes.
-func WriteGIF(w io.Writer, scenes []*Scene) error {
-	if len(scenes) == 0 {
+// WriteGIF writes the specs as an animated GIF, one frame each, looping.
+// The frames should share one colour scale (view.Builder.Frames gives them
+// one). The palette is the colour scale's colours, greys for text and
+// the spec colours, each pixel mapped to its nearest. It returns an error
+// if there are no specs or one cannot be drawn.
+func WriteGIF(w io.Writer, specs []*view.Spec) error {
+	if len(specs) == 0 {
 		return errors.New("gif: no frames")
 	}
-	imgs := make([]*image.RGBA, len(scenes))
-	seen := map[color.RGBA]bool{}
-	for i, s := range scenes {
-		imgs[i] = Raster(s)
-		addColours(imgs[i], seen, 257)
+	imgs := make([]image.Image, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, s := range specs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			imgs[i], errs[i] = Image(s)
+		}()
 	}
-	var pal color.Palette
-	if len(seen) <= 256 {
-		pal = make(color.Palette, 0, len(seen))
-		for c := range seen {
-			pal = append(pal, c)
-		}
-	} else {
-		pal = palette.Plan9
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	g := &gif.GIF{}
-	cache := map[color.RGBA]uint8{}
-	for _, img := range imgs {
-		g.Image = append(g.Image, quantize(img, pal, cache))
-		g.Delay = append(g.Delay, FrameDelay)
+	pal := gifPalette(specs[0])
+	g := &gif.GIF{Image: make([]*image.Paletted, len(imgs)), Delay: make([]int, len(imgs))}
+	q := newQuantizer(pal)
+	for i, img := range imgs {
+		g.Image[i] = q.paletted(img)
+		g.Delay[i] = FrameDelay
 	}
 	return gif.EncodeAll(w, g)
 }
 
-// addColours adds img's distinct colours to seen, stopping once seen holds
-// limit of them.
-func addColours(img *image.RGBA, seen map[color.RGBA]bool, limit int) {
-	for i := 0; i+3 < len(img.Pix) && len(seen) < limit; i += 4 {
-		seen[color.RGBA{img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3]}] = true
+// gifPalette is the colours a frame of s needs: 160 along its colour
+// scale, 64 greys (text, axes, anti-aliasing) and the palette and marker
+// colours with lighter tints of them.
+func gifPalette(s *view.Spec) color.Palette {
+	var pal color.Palette
+	if s.Color != nil {
+		stops := s.Color.Scale
+		if len(stops) < 2 {
+			stops = view.Stops(s.Color.Map)
+		}
+		for i := range 160 {
+			pal = append(pal, view.At(stops, float64(i)/159))
+		}
 	}
+	for i := range 64 {
+		v := uint8(i * 255 / 63)
+		pal = append(pal, color.RGBA{v, v, v, 255})
+	}
+	named := append(append([]string(nil), view.Palette...), view.EpochColor, view.CheckpointColor, view.GrokkingColor)
+	for _, h := range named {
+		c := view.ParseHex(h)
+		pal = append(pal, c)
+		for _, t := range []float64{0.5, 0.75} {
+			pal = append(pal, color.RGBA{tint(c.R, t), tint(c.G, t), tint(c.B, t), 255})
+		}
+		if len(pal) >= 256 {
+			break
+		}
+	}
+	return pal[:min(len(pal), 256)]
 }
 
-// quantize maps img onto pal, each pixel to its nearest colour. A figure has
-// few distinct colours, so the nearest-colour search, a scan of the palette,
-// is cached per colour.
-func quantize(img *image.RGBA, pal color.Palette, cache map[color.RGBA]uint8) *image.Paletted {
-	p := image.NewPaletted(img.Bounds(), pal)
-	for i, j := 0, 0; i+3 < len(img.Pix); i, j = i+4, j+1 {
-		c := color.RGBA{img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3]}
-		k, ok := cache[c]
-		if !ok {
-			k = uint8(pal.Index(c))
-			cache[c] = k
-		}
-		p.Pix[j] = k
+func tint(v uint8, t float64) uint8 { return uint8(float64(v) + (255-float64(v))*t) }
+
+// quantizer maps colours to a palette's nearest, remembering each answer:
+// a figure has few distinct colours.
+type quantizer struct {
+	pal   color.Palette
+	cache map[uint32]uint8
+}
+
+func newQuantizer(pal color.Palette) *quantizer {
+	return &quantizer{pal: pal, cache: map[uint32]uint8{}}
+}
+
+// paletted returns img on the palette.
+func (q *quantizer) paletted(img image.Image) *image.Paletted {
+	b := img.Bounds()
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		rgba = image.NewRGBA(b)
+		draw.Draw(rgba, b, img, b.Min, draw.Src)
 	}
-	return p
+	out := image.NewPaletted(b, q.pal)
+	for y := 0; y < b.Dy(); y++ {
+		row := rgba.Pix[y*rgba.Stride : y*rgba.Stride+4*b.Dx()]
+		dst := out.Pix[y*out.Stride:]
+		for x := 0; x < b.Dx(); x++ {
+			r, g, bb := row[4*x], row[4*x+1], row[4*x+2]
+			key := uint32(r)<<16 | uint32(g)<<8 | uint32(bb)
+			k, ok := q.cache[key]
+			if !ok {
+				k = uint8(q.pal.Index(color.RGBA{r, g, bb, 255}))
+				q.cache[key] = k
+			}
+			dst[x] = k
+		}
+	}
+	return out
 }

@@ -2,285 +2,261 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
-	"errors"
-	"flag"
-	"image/color"
 	"image/gif"
 	"image/png"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/tdw-workbench/tdw/host/view"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// cellCentre returns the pixel at the centre of cell (r, c) of a rows×cols
-// heatmap.
-func cellCentre(r, c, rows, cols int) (int, int) {
-	cw, ch := float64(PlotArea.Dx())/float64(cols), float64(PlotArea.Dy())/float64(rows)
-	return PlotArea.Min.X + int((float64(c)+0.5)*cw), PlotArea.Min.Y + int((float64(r)+0.5)*ch)
+// gridSpec is a p × p heatmap as the builder makes of an (a, b) array:
+// seeded values, viridis over their range, square.
+func gridSpec(p int, seed uint64) *view.Spec {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	z := make(view.Floats, p*p)
+	for i := range z {
+		z[i] = rng.Float64() * 5
+	}
+	coords := make(view.Floats, p)
+	for i := range coords {
+		coords[i] = float64(i)
+	}
+	ticks := view.IntTicks(0, float64(p-1), view.TickTarget)
+	return &view.Spec{Name: "acts/activations", Title: "Activation (acts/activations)", Subtitle: "v · epoch 10 · neuron 3",
+		Kind: view.Heatmap, X: view.Axis{Title: "b", Ticks: ticks}, Y: view.Axis{Title: "a", Ticks: ticks},
+		Color: view.NewColorScale(z, "activation", nil), Grid: &view.Grid{Rows: p, Cols: p, Z: z, X: coords, Y: coords}, Square: true}
 }
 
-func TestHeatmapPixels(t *testing.T) {
-	s := Heatmap("t", []float64{0, 1, 2, 3}, 2, 2, "rows", "cols")
-	img := Raster(s)
-	for _, tc := range []struct {
-		r, c int
-		want color.RGBA
-	}{
-		{0, 0, viridis[0]},
-		{1, 1, viridis[len(viridis)-1]},
-		{0, 1, Colormap(1.0 / 3)},
-		{1, 0, Colormap(2.0 / 3)},
-	} {
-		x, y := cellCentre(tc.r, tc.c, 2, 2)
-		if got := img.RGBAAt(x, y); got != tc.want {
-			t.Errorf("cell (%d,%d) at pixel (%d,%d) = %v, want %v", tc.r, tc.c, x, y, got, tc.want)
-		}
+// linesSpec is a loss-like picture with markers and a legend of long names.
+func linesSpec() *view.Spec {
+	xs, a, b := make(view.Floats, 100), make(view.Floats, 100), make(view.Floats, 100)
+	for i := range xs {
+		xs[i], a[i], b[i] = float64(i), 4*math.Exp(-float64(i)/10), 4*math.Exp(-float64(i)/40)
 	}
-	// The colour bar: maximum at the top, minimum at the bottom.
-	if got := img.RGBAAt(colourBarX+colourBarW/2, PlotArea.Min.Y+1); !near(got, viridis[len(viridis)-1], 8) {
-		t.Errorf("colour bar top = %v, want about %v", got, viridis[len(viridis)-1])
-	}
-	if got := img.RGBAAt(colourBarX+colourBarW/2, PlotArea.Max.Y-1); !near(got, viridis[0], 8) {
-		t.Errorf("colour bar bottom = %v, want about %v", got, viridis[0])
-	}
-	// Outside the plot and the labels the background stays white.
-	if got := img.RGBAAt(FigureWidth-2, FigureHeight-2); got != (color.RGBA{255, 255, 255, 255}) {
-		t.Errorf("corner pixel = %v, want white", got)
-	}
+	return &view.Spec{Name: "loss", Title: "Loss", Kind: view.Lines,
+		X: view.Axis{Title: "epoch", Range: &[2]float64{0, 99}, Ticks: view.IntTicks(0, 99, 6)},
+		Y: view.Axis{Title: "cross-entropy loss (log scale)", Log: true, Ticks: view.LogTicks(a[99], 4)},
+		Series: []view.Series{{Name: "restricted_loss of a long statistic name", X: xs, Y: a, Color: view.TrainColor},
+			{Name: "excluded_loss of another long statistic name", X: xs, Y: b, Color: view.TestColor}},
+		Markers: []view.Marker{{Kind: "window", X: 10, X2: 30, Label: "plateau", Color: "#fdd0a2"},
+			{Kind: "line", X: 50, Label: "grokking (epoch 50)", Color: view.GrokkingColor}, {Kind: "epoch", X: 20, Label: "epoch 20", Color: view.EpochColor}}}
 }
 
-// near reports whether a and b differ by at most tol in each channel.
-func near(a, b color.RGBA, tol int) bool {
-	d := func(x, y uint8) bool { return math.Abs(float64(x)-float64(y)) <= float64(tol) }
-	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B) && a.A == b.A
-}
-
-func TestHeatmapCellsTile(t *testing.T) {
-	// Cells narrower than a pixel or of fractional size must leave no gap.
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, sz := range [][2]int{{3, 7}, {56, 512}, {113, 113}} {
-		rows, cols := sz[0], sz[1]
-		vals := make([]float64, rows*cols)
-		for i := range vals {
-			vals[i] = rng.Float64()
-		}
-		img := Raster(Heatmap("t", vals, rows, cols, "r", "c"))
-		for y := PlotArea.Min.Y; y < PlotArea.Max.Y; y++ {
-			for x := PlotArea.Min.X; x < PlotArea.Max.X; x++ {
-				if img.RGBAAt(x, y) == (color.RGBA{255, 255, 255, 255}) {
-					t.Fatalf("%d×%d heatmap: white pixel at (%d,%d) inside the plot", rows, cols, x, y)
-				}
-			}
-		}
-	}
-}
-
-func TestColormap(t *testing.T) {
-	for _, tc := range []struct {
-		t    float64
-		want color.RGBA
-	}{
-		{-1, viridis[0]}, {0, viridis[0]}, {1, viridis[8]}, {2, viridis[8]}, {0.5, viridis[4]}, {math.NaN(), grey},
-	} {
-		if got := Colormap(tc.t); got != tc.want {
-			t.Errorf("Colormap(%v) = %v, want %v", tc.t, got, tc.want)
-		}
-	}
-}
-
-// countElements parses an SVG document and counts its elements by name.
-func countElements(t *testing.T, doc []byte) map[string]int {
+// svgText returns the text an SVG document shows.
+func svgText(t *testing.T, doc []byte) string {
 	t.Helper()
-	n := map[string]int{}
+	var b strings.Builder
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return n
+			return b.String()
 		}
 		if err != nil {
-			t.Fatalf("SVG does not parse as XML: %v", err)
+			t.Fatalf("SVG does not parse: %v", err)
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			n[se.Name.Local]++
+		if cd, ok := tok.(xml.CharData); ok {
+			b.Write(cd)
+			b.WriteByte('\n')
 		}
 	}
 }
 
-func TestSVG(t *testing.T) {
-	xs := []float64{0, 1, 2, 3}
-	for _, tc := range []struct {
-		name   string
-		scene  *Scene
-		rects  int
-		paths  int
-		golden string
-	}{
-		// background + 4 cells + the colour bar
-		{"heatmap", Heatmap("a <b> & c", []float64{0, 1, 2, 3}, 2, 2, "rows", "cols"), 1 + 4 + colourBarSteps, 0, "heatmap2x2.svg"},
-		// background + 3 bars; two axis paths
-		{"bars", Bars("bars", []float64{1, -2, 3}, "i"), 1 + 3, 1 + 5, ""},
-		// background + 2 legend keys + 2 markers; axes (2), 5 ticks, mark, 2 curves
-		{"series", Series("s", xs, []Curve{{Name: "a", Y: []float64{1, 2, 3, 4}, Colour: blue, Markers: []float64{0, 3}},
-			{Name: "b", Y: []float64{4, 3, 2, 1}, Colour: green}}, SeriesOptions{XLabel: "x", Mark: 2}), 1 + 2 + 2, 2 + 5 + 1 + 2, ""},
-	} {
+// TestSVGShowsTheSpec: the titles, axis titles, every tick label, the
+// colour bar's title and ticks and every legend entry are in the SVG,
+// whole.
+func TestSVGShowsTheSpec(t *testing.T) {
+	for _, s := range []*view.Spec{gridSpec(113, 1), linesSpec()} {
 		var buf bytes.Buffer
-		if err := WriteSVG(&buf, tc.scene); err != nil {
+		if err := Write(&buf, s, "svg"); err != nil {
 			t.Fatal(err)
 		}
-		n := countElements(t, buf.Bytes())
-		if n["svg"] != 1 || n["rect"] != tc.rects || n["path"] != tc.paths {
-			t.Errorf("%s: %d svg, %d rect, %d path elements, want 1, %d, %d", tc.name, n["svg"], n["rect"], n["path"], tc.rects, tc.paths)
+		text := svgText(t, buf.Bytes())
+		lines := map[string]bool{}
+		for _, l := range strings.Split(text, "\n") {
+			lines[l] = true
 		}
-		if tc.golden == "" {
-			continue
+		want := []string{s.Title, s.Subtitle, s.X.Title, s.Y.Title}
+		for _, v := range append(append(view.Floats{}, s.X.Ticks...), s.Y.Ticks...) {
+			want = append(want, view.FormatTick(v))
 		}
-		path := filepath.Join("testdata", tc.golden)
-		if *update {
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
+		if s.Color != nil {
+			want = append(want, s.Color.Title)
+			for _, v := range s.Color.Ticks {
+				want = append(want, view.FormatTick(v))
 			}
 		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
+		for _, e := range legendEntries(s) {
+			want = append(want, e.text)
 		}
-		if !bytes.Equal(buf.Bytes(), want) {
-			t.Errorf("%s: SVG differs from %s (go test -update rewrites it)", tc.name, path)
+		for _, w := range want {
+			if w != "" && !lines[w] {
+				t.Errorf("%s: the SVG has no text %q", s.Name, w)
+			}
 		}
 	}
 }
 
-func TestSeriesLogDropsNonPositive(t *testing.T) {
-	s := Series("s", []float64{0, 1, 2, 3}, []Curve{{Name: "a", Y: []float64{1, 0, 10, 100}, Colour: blue}}, SeriesOptions{LogY: true, Mark: math.NaN()})
-	var lines int
-	for _, sh := range s.Shapes {
-		if p, ok := sh.(*Polyline); ok && p.Stroke == blue {
-			lines++
-			if len(p.Points) != 4 {
-				t.Errorf("curve piece has %d points, want the 2 after the zero", len(p.Points)/2)
-			}
-		}
-	}
-	if lines != 1 {
-		t.Errorf("%d curve pieces, want 1 (a lone point before the zero draws nothing)", lines)
-	}
-}
-
-func TestPNG(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WritePNG(&buf, Heatmap("t", []float64{0, 1, 2, 3}, 2, 2, "r", "c")); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(&buf)
+// TestSquareGridStaysSquare: a square spec's data area is square, in every
+// format's geometry.
+func TestSquareGridStaysSquare(t *testing.T) {
+	s := gridSpec(113, 2)
+	w, h := Size(s)
+	c := draw.New(vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI)))
+	c = drawTitle(c, s)
+	main := draw.Crop(c, 0, -colorBarWidth, 0, 0)
+	p, err := newPlot(s, s.X, s.Y, DPI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != FigureWidth || b.Dy() != FigureHeight {
-		t.Errorf("PNG is %v, want %d×%d", b, FigureWidth, FigureHeight)
+	inner := drawPlot(p, main, true)
+	da := p.DataCanvas(inner)
+	dw, dh := float64(da.Max.X-da.Min.X), float64(da.Max.Y-da.Min.Y)
+	if !scalar.EqualWithinAbsOrRel(dw, dh, 0.5, 1e-3) || dw < 200 {
+		t.Errorf("data area %.1f x %.1f pt: want square and large", dw, dh)
 	}
-	x, y := cellCentre(1, 1, 2, 2)
-	if got := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA); got != viridis[8] {
-		t.Errorf("decoded cell (1,1) = %v, want %v", got, viridis[8])
+	img, err := Image(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestGIF(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		frames int
-		cells  int // per side: many cells give more than 256 colours
-	}{
-		{"exact palette", 3, 2},
-		{"plan9 palette", 2, 40},
-	} {
-		rng := rand.New(rand.NewPCG(3, 4))
-		var scenes []*Scene
-		for i := 0; i < tc.frames; i++ {
-			vals := make([]float64, tc.cells*tc.cells)
-			for j := range vals {
-				vals[j] = rng.Float64()
-			}
-			scenes = append(scenes, Heatmap("epoch", vals, tc.cells, tc.cells, "r", "c"))
-		}
-		var buf bytes.Buffer
-		if err := WriteGIF(&buf, scenes); err != nil {
-			t.Fatal(err)
-		}
-		g, err := gif.DecodeAll(&buf)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if len(g.Image) != tc.frames || len(g.Delay) != tc.frames {
-			t.Errorf("%s: %d frames, want %d", tc.name, len(g.Image), tc.frames)
-		}
-		if tc.cells == 2 {
-			// With an exact palette the first cell keeps its colour.
-			x, y := cellCentre(0, 0, 2, 2)
-			want := Raster(scenes[0]).RGBAAt(x, y)
-			if got := color.RGBAModel.Convert(g.Image[0].At(x, y)).(color.RGBA); got != want {
-				t.Errorf("%s: frame 0 cell (0,0) = %v, want %v", tc.name, got, want)
-			}
-		}
-	}
-	if err := WriteGIF(io.Discard, nil); err == nil {
-		t.Error("WriteGIF with no frames: no error")
+	if b := img.Bounds(); b.Dx() != int(w.Dots(DPI)+0.5) || b.Dy() != int(h.Dots(DPI)+0.5) {
+		t.Errorf("PNG is %v, want %v x %v at %d dpi", b, w, h, DPI)
 	}
 }
 
-func TestParseView(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want View
-		bad  bool
-	}{
-		{in: "loss", want: View{Kind: Loss}},
-		{in: "neuron_freq_norm/norm_matrix", want: View{Kind: EpochArray, Analyzer: "neuron_freq_norm", Array: "norm_matrix"}},
-		{in: "progress_measures/summary/test_loss", want: View{Kind: Summary, Analyzer: "progress_measures", Array: "test_loss"}},
-		{in: "neuron_dynamics/cross/switch_count", want: View{Kind: CrossArray, Analyzer: "neuron_dynamics", Array: "switch_count"}},
-		{in: "accuracy", want: View{Kind: Accuracy}},
-		{in: "parameter_trajectory/path/all__projections", want: View{Kind: Path, Analyzer: "parameter_trajectory", Array: "all__projections"}},
-		{in: "progress_measures/summary/train_loss,test_loss", want: View{Kind: Summary, Analyzer: "progress_measures", Array: "train_loss,test_loss"}},
-		{in: "progress_measures/summary/train_loss,../x", bad: true},
-		{in: "progress_measures/summary/train_loss,", bad: true},
-		{in: "a/b,c", bad: true},
-		{in: "a/cross/b,c", bad: true},
-		{in: "", bad: true},
-		{in: "neuron_freq_norm", bad: true},
-		{in: "a/../b", bad: true},
-		{in: "a/other/b", bad: true},
-		{in: "a/b/c/d", bad: true},
-		{in: "a//b", bad: true},
-	} {
-		got, err := ParseView(tc.in)
-		if tc.bad {
-			if !errors.Is(err, ErrBadView) {
-				t.Errorf("ParseView(%q) = %v, %v; want an ErrBadView", tc.in, got, err)
+// TestCellsAreTheirColours: each cell of a heatmap is drawn in its value's
+// colour on the spec's scale, unevenly spaced columns included.
+func TestCellsAreTheirColours(t *testing.T) {
+	z := view.Floats{0, 1, 2, 3, 4, 5}
+	s := &view.Spec{Kind: view.Heatmap, X: view.Axis{Title: "epoch"}, Y: view.Axis{Title: "k"},
+		Grid: &view.Grid{Rows: 2, Cols: 3, Z: z, X: view.Floats{0, 10, 100}, Y: view.Floats{1, 2}}, Color: view.NewColorScale(z, "v", nil)}
+	p, err := newPlot(s, s.X, s.Y, 72)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := vgimg.NewWith(vgimg.UseWH(4*vg.Inch, 3*vg.Inch), vgimg.UseDPI(72))
+	c := draw.New(img)
+	p.Draw(c)
+	da := p.DataCanvas(c)
+	trX, trY := p.Transforms(&da)
+	for r, y := range s.Grid.Y {
+		for col, x := range s.Grid.X {
+			px, py := int(trX(x).Dots(72)), int(float64(img.Image().Bounds().Dy())-trY(y).Dots(72))
+			got := img.Image().At(px, py)
+			want := s.Color.RGBA(z[r*3+col])
+			gr, gg, gb, _ := got.RGBA()
+			if d := math.Abs(float64(gr>>8)-float64(want.R)) + math.Abs(float64(gg>>8)-float64(want.G)) + math.Abs(float64(gb>>8)-float64(want.B)); d > 12 {
+				t.Errorf("cell (%d, %d) at (%d, %d) is %v, want %v", r, col, px, py, got, want)
 			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ParseView(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
-		}
-		if got.String() != tc.in {
-			t.Errorf("View(%q).String() = %q", tc.in, got.String())
 		}
 	}
 }
 
-func TestTextGlyphs(t *testing.T) {
-	for r, g := range glyphs {
-		if len(g) != glyphW*glyphH {
-			t.Errorf("glyph %q has %d pixels, want %d", r, len(g), glyphW*glyphH)
+// TestGIFFramesShareThePalette: a GIF has one frame per spec, on one
+// palette that holds the colour scale's ends.
+func TestGIFFramesShareThePalette(t *testing.T) {
+	frames := []*view.Spec{gridSpec(17, 1), gridSpec(17, 2), gridSpec(17, 3)}
+	view.ShareRange(frames)
+	var buf bytes.Buffer
+	if err := WriteGIF(&buf, frames); err != nil {
+		t.Fatal(err)
+	}
+	g, err := gif.DecodeAll(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != 3 {
+		t.Fatalf("%d frames, want 3", len(g.Image))
+	}
+	lo, hi := frames[0].Color.RGBA(frames[0].Color.Min), frames[0].Color.RGBA(frames[0].Color.Max)
+	for _, want := range []any{lo, hi} {
+		found := false
+		for _, c := range g.Image[0].Palette {
+			if c == want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("palette lacks the scale's end %v", want)
 		}
 	}
-	if glyph('a') != glyphs['A'] || glyph('€') != glyphs['?'] {
-		t.Error("lower case or unknown runes not mapped")
+	if err := WriteGIF(&buf, nil); err == nil {
+		t.Error("a GIF of no frames was written")
+	}
+}
+
+// TestHTMLEmbedsTheSpec: the HTML file inlines the scripts it is handed and
+// the very spec, and refuses to be written without them.
+func TestHTMLEmbedsTheSpec(t *testing.T) {
+	s := linesSpec()
+	sc := HTMLScripts{Plotly: []byte("/* fake plotly </b> */"), ViewPlot: []byte("var tdwView = {draw: function () {}};"), License: []byte("MIT, see */ here")}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, s, sc); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{string(sc.Plotly), string(sc.ViewPlot), "tdwView.draw(", "<title>Loss</title>", "MIT, see * / here"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	const open = `<script type="application/json" id="tdw-spec">`
+	i := strings.Index(page, open)
+	j := strings.Index(page[i:], "</script>")
+	var back view.Spec
+	if err := json.Unmarshal([]byte(page[i+len(open):i+j]), &back); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(s)
+	b, _ := json.Marshal(back)
+	if !bytes.Equal(a, b) {
+		t.Error("the page's spec differs from the one written")
+	}
+	if err := WriteHTML(&buf, s, HTMLScripts{Plotly: sc.Plotly}); err != ErrNoPlotly {
+		t.Errorf("without the view script: %v, want ErrNoPlotly", err)
+	}
+}
+
+// TestEveryKindDraws: each kind of spec draws in each format; an unknown
+// kind or format is an error.
+func TestEveryKindDraws(t *testing.T) {
+	pts := view.Floats{0, 1, 2}
+	specs := []*view.Spec{
+		gridSpec(8, 3), linesSpec(),
+		{Name: "b", Kind: view.Bars, Series: []view.Series{{Name: "b", X: pts, Y: view.Floats{1, -2, 3}}}},
+		{Name: "s", Kind: view.Scatter, Color: view.NewColorScale(pts, "epoch", nil), Series: []view.Series{{Name: "s", X: pts, Y: pts, C: pts, Mode: "lines+markers"}}},
+		{Name: "3", Kind: view.Scatter3D, Z: &view.Axis{Title: "z"}, Color: view.NewColorScale(pts, "epoch", nil), Series: []view.Series{{Name: "3", X: pts, Y: pts, Z: pts, C: pts}}},
+		{Name: "t", Kind: view.Text, Text: "x = 1"},
+		{Name: "empty log", Kind: view.Lines, Y: view.Axis{Log: true}, Series: []view.Series{{Name: "zeros", X: pts, Y: view.Floats{0, 0, 0}}}},
+	}
+	for _, s := range specs {
+		for _, f := range PictureFormats {
+			var buf bytes.Buffer
+			if err := Write(&buf, s, f); err != nil {
+				t.Errorf("%s as %s: %v", s.Name, f, err)
+			}
+			if f == "png" {
+				if _, err := png.Decode(&buf); err != nil {
+					t.Errorf("%s: %v", s.Name, err)
+				}
+			}
+		}
+	}
+	if err := Write(io.Discard, specs[0], "jpeg"); err == nil {
+		t.Error("jpeg was written")
+	}
+	if err := Write(io.Discard, &view.Spec{Name: "x", Kind: "pie"}, "png"); err == nil {
+		t.Error("a spec of kind pie was drawn")
 	}
 }

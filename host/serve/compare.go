@@ -13,6 +13,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/host/view"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -24,7 +25,7 @@ const MaxCurvePoints = 2000
 // compareVariants parses the request's v= parameters (each a
 // comma-separated list of FAMILY/VARIANT; several v= are joined) and opens
 // each variant: 400 for a malformed or repeated name or more than
-// render.MaxCompare, 404 for a family that is not installed or a variant
+// view.MaxCompare, 404 for a family that is not installed or a variant
 // that does not exist.
 func (s *Server) compareVariants(r *http.Request) ([]*variant.Variant, error) {
 	var names []string
@@ -38,8 +39,8 @@ func (s *Server) compareVariants(r *http.Request) ([]*variant.Variant, error) {
 	if len(names) == 0 {
 		return nil, errBadRequest("v=: name the variants to compare as FAMILY/VARIANT,FAMILY/VARIANT,...")
 	}
-	if len(names) > render.MaxCompare {
-		return nil, errBadRequest("v=: %d variants, a comparison overlays at most %d", len(names), render.MaxCompare)
+	if len(names) > view.MaxCompare {
+		return nil, errBadRequest("v=: %d variants, a comparison overlays at most %d", len(names), view.MaxCompare)
 	}
 	seen := map[string]bool{}
 	vs := make([]*variant.Variant, 0, len(names))
@@ -117,8 +118,8 @@ func (s *Server) compare(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels := render.DifferenceLabels(vs)
-	out := CompareAnswer{Differing: nonNilS(render.Differing(vs)), Variants: []CompareVariant{}, Series: []CatalogueEntry{}}
+	labels := view.DifferenceLabels(vs)
+	out := CompareAnswer{Differing: nonNilS(view.Differing(vs)), Variants: []CompareVariant{}, Series: []CatalogueEntry{}}
 	cat := map[string]*CatalogueEntry{}
 	for i, v := range vs {
 		md, err := s.metadata(v)
@@ -244,7 +245,7 @@ func (s *Server) compareSeries(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, errBadRequest("%v", err)
 	}
-	labels := render.DifferenceLabels(vs)
+	labels := view.DifferenceLabels(vs)
 	out := SeriesAnswer{Analyzer: an, Name: sname, Index: nonNil(index), Variants: []SeriesVariant{}}
 	found := 0
 	for i, v := range vs {
@@ -283,9 +284,9 @@ func (s *Server) variantSeries(v *variant.Variant, an, sname string, index []int
 	return rd.Series(an, sname, index)
 }
 
-// compareExport answers GET /api/compare/export?v=...&view=VIEW&format=png|svg
+// compareExport answers GET /api/compare/export?v=...&view=VIEW&format=png|svg|pdf|html
 // [&epoch=N][&index=i,...][&log=1] with the comparison's picture
-// (render.Comparison) as a download: VIEW is loss, accuracy or
+// (view.Comparison) as a download: VIEW is loss, accuracy or
 // ANALYZER/summary/NAME.
 func (s *Server) compareExport(w http.ResponseWriter, r *http.Request) {
 	s.download(w, r, s.comparePicture)
@@ -300,33 +301,32 @@ func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error)
 	}
 	q := r.URL.Query()
 	format := q.Get("format")
-	if format != "png" && format != "svg" {
-		return nil, "", "", errBadRequest("format=%q: a comparison exports as png or svg", format)
+	if format == "gif" || exportTypes[format] == "" {
+		return nil, "", "", errBadRequest("format=%q: a comparison exports as png, svg, pdf or html", format)
 	}
-	req, err := pictureRequest(r)
+	req, err := viewRequest(r, "view")
 	if err != nil {
 		return nil, "", "", err
 	}
-	view := req.View
 	mds := make([]*variant.Metadata, len(vs))
 	for i, v := range vs {
 		if mds[i], err = s.metadata(v); err != nil {
 			return nil, "", "", err
 		}
 	}
-	c, err := render.NewComparisonOf(vs, mds)
+	c, err := view.NewComparison(vs, mds)
 	if err != nil {
 		return nil, "", "", err
 	}
 	var buf bytes.Buffer
-	sc, err := c.Render(req)
+	spec, err := c.Build(req)
 	if err == nil {
-		err = render.WriteScene(&buf, sc, format)
+		err = render.WriteSpec(&buf, spec, format, s.scripts)
 	}
 	if err != nil {
-		return nil, "", "", renderError(err)
+		return nil, "", "", exportError(err)
 	}
-	return buf.Bytes(), exportTypes[format], render.CompareFileName(vs, view, req.Epoch, format), nil
+	return buf.Bytes(), exportTypes[format], render.CompareFileName(vs, req.Ref, req.Epoch, format), nil
 }
 
 // logParam parses the optional log= query parameter (1 or 0) asking for a

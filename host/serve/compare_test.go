@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"image/color"
 	"image/png"
 	"io"
 	"maps"
@@ -22,6 +21,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/host/view"
 )
 
 // vname is a variant's FAMILY/VARIANT as v= takes it.
@@ -67,7 +67,7 @@ func TestCompareAPI(t *testing.T) {
 	both := "v=" + v1 + "," + v2
 	md1, _ := fixture.variant.Metadata()
 	md2, _ := fixture.second.Metadata()
-	tooMany := make([]string, render.MaxCompare+1)
+	tooMany := make([]string, view.MaxCompare+1)
 	for i := range tooMany {
 		tooMany[i] = fmt.Sprintf("modulo_addition_1layer/v%d", i)
 	}
@@ -177,7 +177,7 @@ func TestCompareAPI(t *testing.T) {
 		{"too many", "/api/compare?v=" + strings.Join(tooMany, ","), 400, "at most 12", nil},
 		{"no such family", "/api/compare?v=nofamily/" + fixture.variant.Name, 404, "nofamily", nil},
 		{"no such variant", "/api/compare?v=" + v1 + ",modulo_addition_1layer/nope", 404, "nope", nil},
-		{"export gif", "/api/compare/export?" + both + "&view=loss&format=gif", 400, "png or svg", nil},
+		{"export gif", "/api/compare/export?" + both + "&view=loss&format=gif", 400, "png, svg, pdf or html", nil},
 		{"export array view", "/api/compare/export?" + both + "&view=neuron_freq_norm/norm_matrix&format=png", 400, "comparison draws", nil},
 		{"export missing series", "/api/compare/export?" + both + "&view=neuron_freq_norm/summary/nope&format=png", 404, "nope", nil},
 		{"export bad log", "/api/compare/export?" + both + "&view=loss&format=png&log=yes", 400, "log", nil},
@@ -222,8 +222,14 @@ func svgPaths(t *testing.T, doc []byte) (map[string]int, string) {
 		case xml.StartElement:
 			if tok.Name.Local == "path" {
 				for _, a := range tok.Attr {
+					// gonum writes style="fill:none;stroke:#1F77B4;..."
+					for _, decl := range strings.Split(a.Value, ";") {
+						if c, ok := strings.CutPrefix(decl, "stroke:"); ok && a.Name.Local == "style" {
+							paths[strings.ToLower(c)]++
+						}
+					}
 					if a.Name.Local == "stroke" {
-						paths[a.Value]++
+						paths[strings.ToLower(a.Value)]++
 					}
 				}
 			}
@@ -246,10 +252,7 @@ func grokText(v *variant.Variant) string {
 	return "no grokking"
 }
 
-func hexColour(i int) string { return hex(render.ComparePalette[i]) }
-
-// hex writes a colour as the SVG does.
-func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
+func hexColour(i int) string { return view.ComparePalette[i] }
 
 // TestCompareExport checks the comparison pictures: each variant's lines in
 // its own colour, and the legend naming what differs and the grokking epoch.
@@ -259,16 +262,16 @@ func TestCompareExport(t *testing.T) {
 	ep := "/api/compare/export?v=" + v1 + "," + v2 + "," + un + "&"
 	for _, tc := range []struct {
 		query string
-		// paths per variant colour (first, second); the untrained variant
-		// draws none.
-		paths  [2]int
+		// whether each variant's colour (first, second) strokes a line; the
+		// untrained variant draws none.
+		drawn  [2]bool
 		legend []string
 	}{
-		{"view=loss&format=svg&epoch=10", [2]int{2, 2}, []string{"seed=1 train_fraction=0.5  ", "seed=2 train_fraction=0.6  ", "seed=3 train_fraction=0.5  not trained"}},
-		{"view=accuracy&format=svg", [2]int{1, 1}, []string{"train_fraction=0.5  " + grokText(fixture.variant), "train_fraction=0.6  " + grokText(fixture.second), "not trained"}},
-		{"view=neuron_freq_norm/summary/specialized_count&format=svg", [2]int{1, 1}, []string{"seed=3 train_fraction=0.5  not analyzed"}},
-		{"view=progress_measures/summary/test_loss&format=svg&log=1", [2]int{0, 1}, []string{"seed=1 train_fraction=0.5  not analyzed", "seed=2 train_fraction=0.6  "}},
-		{"view=neuron_freq_norm/summary/specialized_per_freq&index=2&format=svg", [2]int{1, 1}, []string{"index 2"}},
+		{"view=loss&format=svg&epoch=10", [2]bool{true, true}, []string{"seed=1 train_fraction=0.5 · ", "seed=2 train_fraction=0.6 · ", "seed=3 train_fraction=0.5 (not trained)", "epoch 10"}},
+		{"view=accuracy&format=svg", [2]bool{true, true}, []string{"train_fraction=0.5 · " + grokText(fixture.variant), "train_fraction=0.6 · " + grokText(fixture.second), "(not trained)"}},
+		{"view=neuron_freq_norm/summary/specialized_count&format=svg", [2]bool{true, true}, []string{"seed=3 train_fraction=0.5 (not analyzed)"}},
+		{"view=progress_measures/summary/test_loss&format=svg&log=1", [2]bool{false, true}, []string{"seed=1 train_fraction=0.5 (not analyzed)", "seed=2 train_fraction=0.6 · ", "log scale"}},
+		{"view=neuron_freq_norm/summary/specialized_per_freq&index=2&format=svg", [2]bool{true, true}, []string{"index 2"}},
 	} {
 		code, body := get(t, ts, ep+tc.query)
 		if code != 200 {
@@ -276,28 +279,37 @@ func TestCompareExport(t *testing.T) {
 			continue
 		}
 		paths, text := svgPaths(t, body)
-		for i, want := range tc.paths {
-			if got := paths[hexColour(i)]; got != want {
-				t.Errorf("%s: %d paths in variant %d's colour %s, want %d", tc.query, got, i, hexColour(i), want)
+		for i, want := range tc.drawn {
+			if got := paths[hexColour(i)] > 0; got != want {
+				t.Errorf("%s: variant %d's colour %s strokes %d paths, want drawn=%v", tc.query, i, hexColour(i), paths[hexColour(i)], want)
 			}
 		}
 		for _, want := range tc.legend {
-			if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
+			if !strings.Contains(text, want) {
 				t.Errorf("%s: the picture's text lacks %q:\n%s", tc.query, want, text)
 			}
 		}
 	}
-	code, body := get(t, ts, ep+"view=loss&format=png")
-	if code != 200 {
-		t.Fatalf("loss png: %d %s", code, body)
+	for _, f := range []string{"png", "pdf"} {
+		code, body := get(t, ts, ep+"view=loss&format="+f)
+		if code != 200 {
+			t.Fatalf("loss %s: %d %s", f, code, body)
+		}
+		if f == "png" {
+			img, err := png.Decode(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dx() != 8*render.DPI || b.Dy() != 5*render.DPI {
+				t.Errorf("PNG is %v, want 8 × 5 in at %d dpi", b, render.DPI)
+			}
+		} else if !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Errorf("pdf export starts %q", body[:min(len(body), 16)])
+		}
 	}
-	img, err := png.Decode(bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Three legend lines below the 480-pixel plot.
-	if b := img.Bounds(); b.Dx() != render.FigureWidth || b.Dy() <= render.FigureHeight {
-		t.Errorf("PNG is %v, want %d wide and taller than %d (the legend)", b, render.FigureWidth, render.FigureHeight)
+	code, body := get(t, ts, ep+"view=loss&format=gif")
+	if code != 400 || !strings.Contains(string(body), "png, svg, pdf or html") {
+		t.Errorf("comparison gif: %d %s, want a 400 naming the formats", code, body)
 	}
 }
 
@@ -344,7 +356,7 @@ func BenchmarkCompare(b *testing.B) {
 	results := b.TempDir()
 	rng := rand.New(rand.NewPCG(5, 6))
 	var names []string
-	for i := range render.MaxCompare {
+	for i := range view.MaxCompare {
 		m := *md
 		m.Params = maps.Clone(md.Params)
 		m.Params["seed"] = 100 + i
@@ -374,7 +386,7 @@ func BenchmarkCompare(b *testing.B) {
 	}
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	for _, n := range []int{2, render.MaxCompare} {
+	for _, n := range []int{2, view.MaxCompare} {
 		q := "v=" + strings.Join(names[:n], ",")
 		for _, path := range []string{"/api/compare?" + q, "/api/compare/export?" + q + "&view=loss&format=png"} {
 			what := "curves"

@@ -5,17 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tdw-workbench/tdw/host/render"
-	"github.com/tdw-workbench/tdw/host/results"
 )
 
 // exportTypes are the media types of the export formats.
-var exportTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml", "gif": "image/gif"}
+var exportTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+	"html": "text/html; charset=utf-8", "gif": "image/gif"}
 
-// export answers GET .../export?view=V&format=png|svg|gif[&epoch=N][&index=i,j][&log=1]
-// with the picture host/render draws of the view, as a download. A bad view,
-// format, epoch or index is a 400, a missing analyzer, array or epoch a 404.
+// export answers GET .../export?view=V&format=png|svg|pdf|html|gif[&as=STYLE][&epoch=N][&index=i,j][&log=1][&fixed_range=1]
+// with the picture host/render draws of the view spec the view endpoint
+// answers, as a download. A bad view, format, epoch or index is a 400, a
+// missing analyzer, array or epoch a 404.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) { s.download(w, r, s.exportPicture) }
 
 // download answers a request with the picture that draw makes of it, as an
@@ -45,54 +47,31 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	format := q.Get("format")
 	ctype, ok := exportTypes[format]
 	if !ok {
-		return nil, "", "", errBadRequest("format=%q: want png, svg or gif", format)
+		return nil, "", "", errBadRequest("format=%q: want one of %s", format, strings.Join(render.Formats, ", "))
 	}
-	req, err := pictureRequest(r)
+	req, err := viewRequest(r, "view")
 	if err != nil {
 		return nil, "", "", err
 	}
 	if q.Has("epoch") && format == "gif" {
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
 	}
-	view := req.View
+	b, err := s.builder(v)
+	if err != nil {
+		return nil, "", "", err
+	}
 	var buf bytes.Buffer
-	if err := render.NewRenderer(v).Export(&buf, req, format); err != nil {
-		return nil, "", "", renderError(err)
+	if err := render.Export(&buf, b, req, format, s.scripts); err != nil {
+		return nil, "", "", exportError(err)
 	}
-	return buf.Bytes(), ctype, render.FileName(v.Name, view, req.Epoch, format), nil
+	return buf.Bytes(), ctype, render.FileName(v.Name, req.Ref, req.As, req.Epoch, format), nil
 }
 
-// pictureRequest parses what a picture shows from the query: view=,
-// epoch= (default -1: none marked), index= and log=.
-func pictureRequest(r *http.Request) (render.Request, error) {
-	q := r.URL.Query()
-	view, err := render.ParseView(q.Get("view"))
-	if err != nil {
-		return render.Request{}, errBadRequest("view=: %v", err)
+// exportError is viewError, and a 501 for an HTML export of a tdw-host
+// built without the scripts to inline.
+func exportError(err error) error {
+	if errors.Is(err, render.ErrNoPlotly) {
+		return &httpError{code: http.StatusNotImplemented, msg: err.Error()}
 	}
-	epoch := -1
-	if q.Has("epoch") {
-		if epoch, err = intParam(r, "epoch", -1); err != nil {
-			return render.Request{}, err
-		}
-	}
-	index, err := results.ParseIndex(q.Get("index"))
-	if err != nil {
-		return render.Request{}, errBadRequest("%v", err)
-	}
-	logY, err := logParam(r)
-	if err != nil {
-		return render.Request{}, err
-	}
-	return render.Request{View: view, Epoch: epoch, Index: index, LogY: logY}, nil
-}
-
-// renderError turns host/render's errors into answers: what is not there
-// is a 404, a selection or view the picture cannot take a 400 (status maps
-// the results tree's errors, those render passes on, as well).
-func renderError(err error) error {
-	if errors.Is(err, render.ErrBadView) {
-		return errBadRequest("%v", err)
-	}
-	return err
+	return viewError(err)
 }

@@ -6,8 +6,6 @@ import (
 	"image/gif"
 	"strings"
 	"testing"
-
-	"github.com/tdw-workbench/tdw/host/render"
 )
 
 // TestExportGroupViews checks the views behind the page's grouped panels:
@@ -30,13 +28,14 @@ func TestExportGroupViews(t *testing.T) {
 		{"losses group", v2 + "view=progress_measures/summary/train_loss,test_loss,restricted_loss,excluded_loss&format=svg&log=1&epoch=10",
 			200, []string{"train_loss", "excluded_loss", "epoch 10"}, nil, 0},
 		{"group gif", v2 + "view=progress_measures/summary/gini_W_E,gini_W_L&format=gif", 200, nil, nil, 3},
-		{"path", v1 + "view=parameter_trajectory/path/all__projections&format=svg&epoch=20", 200, []string{"PC1", "PC2", "epoch 20"},
-			[]string{hex(render.Colormap(1.0 / 3)), hex(render.Colormap(1))}, 0},
+		{"path", v1 + "view=parameter_trajectory/path/all__projections&format=svg&epoch=20", 200, []string{"PC 1", "PC 2", "epoch 20", "epoch"},
+			[]string{"#c8c8c8"}, 0},
 		{"path gif", v1 + "view=parameter_trajectory/path/all__projections&format=gif", 200, nil, nil, 4},
 		{"group with a vector", v2 + "view=progress_measures/summary/test_loss,key_frequencies&format=png", 400, []string{"key_frequencies"}, nil, 0},
 		{"group with a missing series", v2 + "view=progress_measures/summary/test_loss,nope&format=png", 404, []string{"nope"}, nil, 0},
 		{"group naming a series twice", v2 + "view=progress_measures/summary/test_loss,test_loss&format=png", 400, []string{"twice"}, nil, 0},
 		{"path of a per-epoch analyzer", v1 + "view=neuron_freq_norm/path/norm_matrix&format=png", 404, []string{"cross-epoch"}, nil, 0},
+		{"path as a heatmap", v1 + "view=parameter_trajectory/path/all__projections&as=heatmap&format=png", 400, []string{"path or scatter3d"}, nil, 0},
 		{"path at an epoch it lacks", v1 + "view=parameter_trajectory/path/all__projections&format=png&epoch=5", 400, []string{"epoch 5"}, nil, 0},
 		{"path of a missing array", v1 + "view=parameter_trajectory/path/nope&format=png", 404, []string{"nope"}, nil, 0},
 	} {

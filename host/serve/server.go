@@ -15,6 +15,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/job"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
@@ -28,7 +29,8 @@ type Server struct {
 	log       hclog.Logger
 	mux       *http.ServeMux
 	jobs      *job.Manager // nil: read-only
-	timeouts  Timeouts     // defaults filled in
+	scripts   render.HTMLScripts
+	timeouts  Timeouts // defaults filled in
 
 	// Parsed files, reread when they change: manifests by manifest path,
 	// opened variants and their metadata by family/variant.
@@ -47,6 +49,9 @@ type Options struct {
 	// Timeouts bound each connection (HTTPServer); zero fields take the
 	// defaults.
 	Timeouts Timeouts
+	// HTMLScripts are inlined into standalone HTML exports (Plotly.js and
+	// the page's view script); without them an HTML export answers 501.
+	HTMLScripts render.HTMLScripts
 }
 
 // Timeouts bound how long one connection may hold the server, so that a
@@ -95,7 +100,7 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 		opts.Logger = hclog.NewNullLogger()
 	}
 	s := &Server{tree: tree, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs,
-		timeouts: opts.Timeouts.withDefaults()}
+		timeouts: opts.Timeouts.withDefaults(), scripts: opts.HTMLScripts}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /api/variants", s.api(s.listVariants))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}", s.api(s.variantInfo))
@@ -106,6 +111,8 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/epochs/{epoch}/{array}", s.api(s.epochArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/analyzers/{analyzer}/cross/{array}", s.api(s.crossArray))
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/export", s.export)
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/view", s.api(s.viewSpec))
+	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/views", s.api(s.viewList))
 	s.mux.HandleFunc("GET /api/compare", s.api(s.compare))
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)

@@ -42,6 +42,10 @@ type Spec struct {
 	Title    string `json:"title"`
 	Subtitle string `json:"subtitle,omitempty"`
 	Kind     Kind   `json:"kind"`
+	// As is the view of the array drawn (registry.ViewKinds: "heatmap",
+	// "sorted_heatmap", "grid", "lines", ...); empty for the training
+	// curves and summary statistics.
+	As string `json:"as,omitempty"`
 	// Epoch is the epoch a per-epoch picture shows, or the epoch marked
 	// on a picture over epochs; nil when none.
 	Epoch *int `json:"epoch,omitempty"`
@@ -100,6 +104,10 @@ type ColorScale struct {
 	Title string `json:"title"`
 	// Ticks are round values on the colour bar.
 	Ticks Floats `json:"ticks,omitempty"`
+	// Scale is the map's colour stops, [position, "#rrggbb"] pairs from
+	// Min (0) to Max (1), as Plotly's colorscale takes them: page and files
+	// draw the same colours.
+	Scale []ColorStop `json:"scale,omitempty"`
 }
 
 // Colour maps.
@@ -137,6 +145,11 @@ type Grid struct {
 	// 1..n_freq, neuron 0..d_mlp-1).
 	X Floats `json:"x"`
 	Y Floats `json:"y"`
+	// ColIndex and RowIndex, when set, are the array indices of the
+	// columns (rows) of a sorted heatmap, in drawn order: column j shows
+	// array entry ColIndex[j] (e.g. the neuron a click selects).
+	ColIndex []int `json:"col_index,omitempty"`
+	RowIndex []int `json:"row_index,omitempty"`
 }
 
 // Marker is a vertical annotation on a picture over x.

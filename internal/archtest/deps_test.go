@@ -122,7 +122,7 @@ func TestViewsReadThroughResults(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command on PATH to list imports with")
 	}
-	for _, root := range []string{"host/serve", "host/render"} {
+	for _, root := range []string{"host/serve", "host/render", "host/view"} {
 		imports := listDeps(t, goCmd, "", module+root)
 		for _, imp := range imports[module+root] {
 			if imp == module+"host/artifact" || imp == module+"host/checkpoint" {

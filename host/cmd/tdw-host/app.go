@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/registry"
+	"github.com/tdw-workbench/tdw/host/render"
 )
 
 // app is what every command shares: the resolved global configuration, the
@@ -20,7 +22,17 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	env    func(string) (string, bool)
+	// scripts are what an HTML export inlines (Plotly.js and the page's
+	// view script); empty, such an export fails with render.ErrNoPlotly.
+	scripts render.HTMLScripts
+	// self is how the user ran tdw-host ("./bin/tdw-host" after make), for
+	// the commands that hints suggest.
+	self string
 }
+
+// invokedAs is how this process was run (main sets it from os.Args[0]):
+// hints name a command the user can paste.
+var invokedAs = "tdw-host"
 
 // commandMakers builds each subcommand; every cmd_*.go file adds its own in
 // an init function, so that commands are added without touching shared files.
@@ -87,7 +99,7 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.`,
 // execute runs tdw-host with args and returns the exit code. Errors are
 // printed to stderr on one line.
 func execute(args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger()}
+	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger(), self: invokedAs}
 	root := newRoot(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
@@ -97,10 +109,19 @@ func execute(args []string, stdout, stderr io.Writer, env func(string) (string, 
 	code := exitCode(err)
 	msg := oneLine(err.Error())
 	if code == exitUsage && cmd != nil && !hasHelpHint(msg) {
-		msg += fmt.Sprintf(" (see '%s --help')", cmd.CommandPath())
+		msg += fmt.Sprintf(" (see '%s --help')", a.command(cmd.CommandPath()))
 	}
 	fmt.Fprintf(stderr, "tdw-host: %s\n", msg)
 	return code
+}
+
+// command writes a tdw-host command line ("tdw-host sweep status x") as
+// the user can run it: with the program as it was invoked.
+func (a *app) command(line string) string {
+	if rest, ok := strings.CutPrefix(line, "tdw-host"); ok {
+		return a.self + rest
+	}
+	return line
 }
 
 func hasHelpHint(msg string) bool {

@@ -172,7 +172,8 @@ func TestAnalyzersTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = run(t, map[string]string{"TDW_ANALYZERS": good}, "analyzers", "--check")
-	if r.code != exitOK || r.stderr != "" || !strings.Contains(r.stdout, "rowsum  1.0.0    per-checkpoint  ok") {
+	if r.code != exitOK || r.stderr != "" || !strings.Contains(r.stdout, "CHECKED") ||
+		!strings.Contains(r.stdout, "launched, handshake ok, reports rowsum 1.0.0 per-checkpoint  ok") {
 		t.Errorf("good analyzers: code %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

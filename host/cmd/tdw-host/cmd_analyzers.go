@@ -28,7 +28,7 @@ non-executable plugin binary, or an artifact it reads that no analyzer provides.
 
 With --check every analyzer whose manifest is fine is also launched, and its
 plugin must answer the handshake and describe itself with the name, version
-and kind of its analyzer.json.
+and kind of its analyzer.json; a CHECKED column says what was checked.
 
 With ANALYZER, describe that analyzer: what it reads (hooks and positions,
 logits, weights, context, artifacts), the arrays it writes with dtype and
@@ -53,17 +53,21 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 					return describeAnalyzer(a.stdout, m)
 				}
 				t := statusTable{header: []string{"NAME", "VERSION", "KIND", "STATUS"}}
+				if check {
+					t.header = []string{"NAME", "VERSION", "KIND", "CHECKED", "STATUS"}
+				}
 				for _, m := range reg.List() {
-					status := "ok"
+					status, checked := "ok", ""
 					if check {
-						if err := a.checkAnalyzer(cmd.Context(), m, timeout); err != nil {
+						var err error
+						if checked, err = a.checkAnalyzer(cmd.Context(), m, timeout); err != nil {
 							status = "error: " + err.Error()
 						}
 					}
-					t.add(m.Name, m.Version, string(m.Kind), status)
+					t.add(withChecked(check, checked, m.Name, m.Version, string(m.Kind), status)...)
 				}
 				for _, p := range probs {
-					t.add(p.Name, "-", "-", "error: "+p.Err.Error())
+					t.add(withChecked(check, "-", p.Name, "-", "-", "error: "+p.Err.Error())...)
 				}
 				return t.write(a.stdout, "analyzers", a.cfg.AnalyzersDir)
 			}),
@@ -75,18 +79,34 @@ Exits 1 when any analyzer is not ok, after printing the whole table.`,
 }
 
 // checkAnalyzer launches an analyzer's plugin, which pluginhost checks
-// against the manifest's name, version and kind, and closes it.
-func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) error {
+// against the manifest's name, version and kind, and closes it. It says
+// what it checked: as far as it got.
+func (a *app) checkAnalyzer(ctx context.Context, m *registry.AnalyzerManifest, timeout time.Duration) (string, error) {
 	p, err := analysis.PluginLauncher(pluginhost.Options{Logger: a.log, StartTimeout: timeout})(ctx, m, 0)
 	if err != nil {
-		return err
+		return "not started (launch or handshake failed)", err
 	}
 	// pluginhost compares only the fields it was given; compare all here too.
-	checkErr := m.CheckInfo(p.Info())
+	info := p.Info()
+	checked := fmt.Sprintf("launched, handshake ok, reports %s %s %s", info.Name, info.Version, info.Kind)
+	checkErr := m.CheckInfo(info)
 	if err := p.Close(); err != nil && checkErr == nil {
 		a.log.Debug("closing analyzer plugin", "analyzer", m.Name, "error", err)
 	}
-	return checkErr
+	return checked, checkErr
+}
+
+// withChecked puts the CHECKED cell before the status (the last cell)
+// when --check asked for it.
+func withChecked(check bool, checked string, cells ...string) []string {
+	if !check {
+		return cells
+	}
+	if checked == "" {
+		checked = "-"
+	}
+	n := len(cells)
+	return append(append(append([]string(nil), cells[:n-1]...), checked), cells[n-1])
 }
 
 // describeAnalyzer prints one analyzer's manifest for people choosing or

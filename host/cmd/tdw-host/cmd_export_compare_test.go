@@ -72,7 +72,7 @@ func TestExportCompare(t *testing.T) {
 				text.Write(cd)
 			}
 		}
-		for _, want := range []string{"seed=1  ", "seed=2  ", "differing: seed"} {
+		for _, want := range []string{"seed=1 · ", "seed=2 · ", "differing: seed"} {
 			if !strings.Contains(text.String(), want) {
 				t.Errorf("%s: text lacks %q", file, want)
 			}
@@ -93,14 +93,14 @@ func TestExportCompare(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--compare", both, "loss", "--format", "gif"}, exitUsage, "png or svg"},
+		{[]string{"--compare", both, "loss", "--format", "gif"}, exitUsage, "png, svg, pdf or html"},
 		{[]string{"--compare", both, "neuron_freq_norm/norm_matrix"}, exitUsage, "comparison draws"},
 		{[]string{"--compare", both, "nope"}, exitUsage, "bad view name"},
 		{[]string{"--compare", ",", "loss"}, exitUsage, "--compare"},
 		{[]string{"--compare", tooMany, "loss"}, exitUsage, "at most 12"},
 		{[]string{"--compare", names[0] + "," + names[0], "loss"}, exitUsage, "twice"},
 		{[]string{"--compare", names[0] + ",no_such_variant", "loss"}, exitUsage, "no_such_variant"},
-		{[]string{"--compare", both, "neuron_freq_norm/summary/specialized_per_freq"}, exitRuntime, "index"},
+		{[]string{"--compare", both, "neuron_freq_norm/summary/specialized_per_freq"}, exitUsage, "index"},
 		{[]string{"--compare", both, "neuron_freq_norm/summary/nope"}, exitRuntime, "nope"},
 		{[]string{"--compare", both, names[0], "loss"}, exitUsage, "arg"},
 	} {

@@ -45,6 +45,8 @@ func TestExport(t *testing.T) {
 		{"neuron_freq_norm/summary/specialized_per_freq", []string{"--index", "3"}, "gif"},
 		{"neuron_dynamics/cross/dominant_frequency", nil, "svg"},
 		{"neuron_dynamics/switch_count", nil, "png"},
+		{"neuron_freq_norm/norm_matrix", []string{"--as", "heatmap"}, "pdf"},
+		{"neuron_dynamics/cross/dominant_frequency", nil, "pdf"},
 	} {
 		file := filepath.Join(out, strings.NewReplacer("/", "-").Replace(tc.view)+strings.Join(tc.args, "")+"."+tc.format)
 		args := append([]string{"export", name, tc.view, "--format", tc.format, "--out", file}, tc.args...)
@@ -75,6 +77,10 @@ func TestExport(t *testing.T) {
 			if err != io.EOF || !bytes.Contains(data, []byte("<svg")) {
 				t.Errorf("%s: not an SVG document: %v", file, err)
 			}
+		case "pdf":
+			if !bytes.HasPrefix(data, []byte("%PDF-")) {
+				t.Errorf("%s: not a PDF document", file)
+			}
 		case "gif":
 			g, err := gif.DecodeAll(bytes.NewReader(data))
 			if err != nil {
@@ -97,6 +103,17 @@ func TestExport(t *testing.T) {
 		t.Error(err)
 	}
 
+	// The views the variant has, with the --as each takes.
+	r = run(t, env, "views", name)
+	if r.code != exitOK {
+		t.Fatalf("views: code %d stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{"loss ", "neuron_freq_norm/norm_matrix", "sorted_heatmap", "neuron_dynamics/cross/dominant_frequency", "SUGGESTED"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("views lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
 	// Bad requests name what is wrong; usage mistakes exit 2, missing
 	// artifacts 1, and no file is left behind.
 	for _, tc := range []struct {
@@ -111,10 +128,13 @@ func TestExport(t *testing.T) {
 		{[]string{name, "loss", "--format", "gif", "--epoch", "3"}, exitUsage, "--epoch"},
 		{[]string{name, "no_analyzer/x"}, exitRuntime, "no_analyzer"},
 		{[]string{name, "neuron_freq_norm/no_array"}, exitRuntime, `"no_array"`},
-		{[]string{name, "neuron_freq_norm/norm_matrix", "--epoch", "9999"}, exitRuntime, "epoch 9999"},
-		{[]string{name, "neuron_freq_norm/norm_matrix", "--index", "1,2,3"}, exitRuntime, "index"},
-		{[]string{name, "neuron_freq_norm/summary/specialized_per_freq", "--index", "1,2"}, exitRuntime, "specialized_per_freq"},
-		{[]string{name, "neuron_dynamics/cross/epochs", "--format", "gif"}, exitRuntime, "does not change with the epoch"},
+		{[]string{name, "neuron_freq_norm/norm_matrix", "--epoch", "123456"}, exitUsage, "epoch 123456 is beyond the run"},
+		{[]string{name, "loss", "--epoch", "123456"}, exitUsage, "epoch 123456 is beyond the run"},
+		{[]string{name, "neuron_freq_norm/norm_matrix", "--index", "1,2,3"}, exitUsage, "index"},
+		{[]string{name, "neuron_freq_norm/norm_matrix", "--as", "pie"}, exitUsage, "pie"},
+		{[]string{name, "neuron_freq_norm/summary/specialized_per_freq", "--index", "1,2"}, exitUsage, "specialized_per_freq"},
+		{[]string{name, "neuron_dynamics/cross/epochs", "--format", "gif"}, exitUsage, "does not change with the epoch"},
+		{[]string{name, "loss", "--format", "html"}, exitRuntime, "Plotly.js"},
 		{[]string{"no_such_variant", "loss"}, exitUsage, "no_such_variant"},
 	} {
 		before, _ := os.ReadDir(out)

@@ -35,7 +35,8 @@ analyzers.
 With --check every family whose manifest is fine is also launched: its plugin
 must answer the handshake, describe itself with the name and version of its
 family.json, and, at default parameters, produce a model configuration that
-agrees with every architecture key family.json gives.
+agrees with every architecture key family.json gives; a CHECKED column says
+what was checked.
 
 Exits 1 when any listed family is not ok, after printing.`,
 			Example: `  tdw-host families
@@ -57,15 +58,19 @@ Exits 1 when any listed family is not ok, after printing.`,
 					if err != nil {
 						return err
 					}
-					return describeFamily(a.stdout, f, ans)
+					return describeFamily(a.stdout, f, ans, a.self)
 				}
 				t := statusTable{header: []string{"NAME", "VERSION", "DEFAULT_PRESET", "ANALYZERS", "STATUS"}}
+				if check {
+					t.header = []string{"NAME", "VERSION", "DEFAULT_PRESET", "ANALYZERS", "CHECKED", "STATUS"}
+				}
 				for _, f := range fams.List() {
-					status := "ok"
+					status, checked := "ok", ""
 					if _, err := ans.ForFamily(f); err != nil {
-						status = "error: " + err.Error()
+						status, checked = "error: "+err.Error(), "not launched (analyzers)"
 					} else if check {
-						if err := a.checkFamily(cmd.Context(), f, timeout); err != nil {
+						var err error
+						if checked, err = a.checkFamily(cmd.Context(), f, timeout); err != nil {
 							status = "error: " + err.Error()
 						}
 					}
@@ -73,10 +78,10 @@ Exits 1 when any listed family is not ok, after printing.`,
 					if preset == "" {
 						preset = "-"
 					}
-					t.add(f.Name, f.Version, preset, strconv.Itoa(len(f.Analyzers)), status)
+					t.add(withChecked(check, checked, f.Name, f.Version, preset, strconv.Itoa(len(f.Analyzers)), status)...)
 				}
 				for _, p := range probs {
-					t.add(p.Name, "-", "-", "-", "error: "+p.Err.Error())
+					t.add(withChecked(check, "-", p.Name, "-", "-", "-", "error: "+p.Err.Error())...)
 				}
 				return t.write(a.stdout, "families", a.cfg.FamiliesDir)
 			}),
@@ -88,13 +93,15 @@ Exits 1 when any listed family is not ok, after printing.`,
 }
 
 // checkFamily launches a family's plugin, which pluginhost checks against the
-// manifest's name and version, and closes it.
-func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) error {
+// manifest's name and version, and closes it. It says what it checked: as
+// far as it got.
+func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeout time.Duration) (string, error) {
 	p, err := job.LaunchFamily(ctx, f, pluginhost.Options{Logger: a.log, StartTimeout: timeout})
 	if err != nil {
-		return err
+		return "not started (launch or handshake failed)", err
 	}
 	info := p.Info()
+	checked := fmt.Sprintf("launched, handshake ok, reports %s %s", info.Name, info.Version)
 	var checkErr error
 	if info.Name != f.Name || info.Version != f.Version {
 		checkErr = fmt.Errorf("family %s: plugin %s describes itself as %q version %q (family.json says %q version %q)",
@@ -108,20 +115,22 @@ func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeo
 		}
 		if err != nil {
 			checkErr = fmt.Errorf("family %s: plugin %s at default parameters: %w", f.Name, f.CommandPath, err)
+		} else {
+			checked += ", model at default parameters matches family.json's architecture"
 		}
 	}
 	if err := p.Close(); err != nil {
 		a.log.Debug("closing family plugin", "family", f.Name, "error", err)
 	}
-	return checkErr
+	return checked, checkErr
 }
 
 // describeFamily prints one family's manifest for people choosing parameters.
-func describeFamily(w io.Writer, f *registry.FamilyManifest, ans *registry.AnalyzerRegistry) error {
+func describeFamily(w io.Writer, f *registry.FamilyManifest, ans *registry.AnalyzerRegistry, self string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s\n%s\n\n", f.Name, f.Version, f.DisplayName, f.Description)
 	fmt.Fprintf(&b, "variant folder: %s\n\n", f.VariantPattern)
-	b.WriteString("domain parameters (tdw-host train -p NAME=VALUE):\n")
+	b.WriteString("domain parameters (" + self + " train -p NAME=VALUE):\n")
 	var rows [][]string
 	for _, name := range f.DomainParameters.Names() {
 		s := f.DomainParameters[name]

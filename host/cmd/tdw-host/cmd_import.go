@@ -73,8 +73,8 @@ func (a *app) importVariant(ctx context.Context, dir, family string) error {
 		return err
 	}
 	last := m.Checkpoints[len(m.Checkpoints)-1]
-	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g (epoch %d)\ntest loss    %.4g\ntest acc     %.4g\nnext         tdw-host analyze %s\n",
-		v.Name, v.Dir(), m.NumEpochs, len(m.Checkpoints), last.TrainLoss, last.Epoch, last.TestLoss, last.TestAccuracy, v.Name)
+	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g (epoch %d)\ntest loss    %.4g\ntest acc     %.4g\nnext         %s analyze %s\n",
+		v.Name, v.Dir(), m.NumEpochs, len(m.Checkpoints), last.TrainLoss, last.Epoch, last.TestLoss, last.TestAccuracy, a.self, v.Name)
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/render"
 	"github.com/tdw-workbench/tdw/host/variant"
+	"github.com/tdw-workbench/tdw/host/view"
 )
 
 func init() {
@@ -33,7 +35,7 @@ matrices together, in % of the anchor's norm. --matrices adds one column per
 weight matrix and peer.
 
 --out-csv writes every series in long form (peer, epoch, matrix, percent;
-matrix "total" for all together). --figure FILE.png|.svg draws the anchor's
+matrix "total" for all together). --figure FILE.png|.svg|.pdf draws the anchor's
 and the peers' loss curves overlaid (as tdw-host export --compare does).`,
 			Example: `  tdw-host peers modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --by seed
   tdw-host peers modulo_addition_1layer --preset quick --by data_seed --matrices --out-csv peers.csv --figure peers_loss.png`,
@@ -46,7 +48,7 @@ and the peers' loss curves overlaid (as tdw-host export --compare does).`,
 		f.StringVar(&o.by, "by", "", "the seed parameter the peers differ in (required; e.g. seed, data_seed)")
 		f.BoolVar(&o.matrices, "matrices", false, "print the divergence of every weight matrix too")
 		f.StringVar(&o.outCSV, "out-csv", "", "write every series to this CSV file")
-		f.StringVar(&o.figure, "figure", "", "write the loss overlay of anchor and peers to this .png or .svg")
+		f.StringVar(&o.figure, "figure", "", "write the loss overlay of anchor and peers to this .png, .svg or .pdf")
 		_ = cmd.MarkFlagRequired("by")
 		return cmd
 	})
@@ -170,22 +172,21 @@ func divergenceCSV(w io.Writer, ds []*peers.Divergence) error {
 // peerFigure draws the loss curves of the anchor and its peers overlaid.
 func (a *app) peerFigure(out string, vs []*variant.Variant) error {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")
-	if format != "png" && format != "svg" {
-		return usageErrorf("--figure %s: want a .png or .svg file", out)
+	if !slices.Contains(render.PictureFormats, format) {
+		return usageErrorf("--figure %s: want a .png, .svg or .pdf file", out)
 	}
-	if len(vs) > render.MaxCompare {
-		vs = vs[:render.MaxCompare]
+	if len(vs) > view.MaxCompare {
+		vs = vs[:view.MaxCompare]
 	}
-	c, err := render.NewComparison(vs)
+	c, err := view.NewComparison(vs, nil)
 	if err != nil {
 		return err
 	}
-	view, _ := render.ParseView("loss")
-	s, err := c.Render(render.Request{View: view, Epoch: -1})
+	s, err := c.Build(view.Request{Ref: view.Ref{Kind: view.Loss}, Epoch: -1})
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteWith(out, 0o644, func(w io.Writer) error { return render.WriteScene(w, s, format) }); err != nil {
+	if err := atomicfile.WriteWith(out, 0o644, func(w io.Writer) error { return render.Write(w, s, format) }); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	fmt.Fprintf(a.stdout, "wrote %s\n", out)

@@ -188,7 +188,7 @@ func (a *app) sweepCreate(cmd *cobra.Command, family string, o sweepFlags) error
 		return usageErrorf("--name: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(sweep.Root(req.Paths.Results), req.Name, sweep.File)); err == nil {
-		return usageErrorf("sweep %s exists already: follow it with 'tdw-host sweep status %s', or give another --name", req.Name, req.Name)
+		return usageErrorf("sweep %s exists already: follow it with '%s sweep status %s', or give another --name", req.Name, a.self, req.Name)
 	}
 	if req.Executor == sweep.ExecutorSlurm && !o.dryRun {
 		if _, err := exec.LookPath("sbatch"); err != nil {
@@ -250,7 +250,7 @@ func (a *app) sweepStart(ctx context.Context, sw *sweep.Sweep, indices []int) er
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "follow it:  tdw-host sweep status %s\nlogs:       %s\n", sw.Name, filepath.Join(sw.Dir(), "logs"))
+		fmt.Fprintf(a.stdout, "follow it:  %s sweep status %s\nlogs:       %s\n", a.self, sw.Name, filepath.Join(sw.Dir(), "logs"))
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "running %d variants here, %d at a time (logs in %s)\n", len(indices), sw.Local.Jobs, filepath.Join(sw.Dir(), "logs"))
@@ -262,9 +262,9 @@ func (a *app) sweepStart(ctx context.Context, sw *sweep.Sweep, indices []int) er
 	fmt.Fprintf(a.stdout, "%d done, %d failed, %d stopped in %s\n", res.Done, res.Failed, res.Stopped, time.Since(began).Round(time.Second))
 	switch {
 	case res.Failed > 0:
-		return fmt.Errorf("%d of %d variants failed: see 'tdw-host sweep status %s', then 'tdw-host sweep resume %s'", res.Failed, len(indices), sw.Name, sw.Name)
+		return fmt.Errorf("%d of %d variants failed: see '%s sweep status %s', then '%s sweep resume %s'", res.Failed, len(indices), a.self, sw.Name, a.self, sw.Name)
 	case ctx.Err() != nil || res.Stopped > 0:
-		return fmt.Errorf("sweep %s stopped; 'tdw-host sweep resume %s' continues it", sw.Name, sw.Name)
+		return fmt.Errorf("sweep %s stopped; '%s sweep resume %s' continues it", sw.Name, a.self, sw.Name)
 	}
 	return nil
 }

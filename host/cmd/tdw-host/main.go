@@ -14,6 +14,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		invokedAs = os.Args[0]
+	}
 	code := execute(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
 	// No plugin process outlives the host, whatever a command left running.
 	pluginhost.CloseAll()

@@ -37,7 +37,7 @@ func (a *app) resolveVariant(arg string, va variantArg) (*registry.FamilyManifes
 		}
 		v, err := variant.Open(a.cfg.ResultsDir, fam.Name, name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w (train it first: tdw-host train %s %s)", err, fam.Name, strings.Join(paramArgs(va), " "))
+			return nil, nil, fmt.Errorf("%w (train it first: %s train %s %s)", err, a.self, fam.Name, strings.Join(paramArgs(va), " "))
 		}
 		return fam, v, nil
 	}
@@ -68,7 +68,7 @@ func (a *app) resolveVariant(arg string, va variantArg) (*registry.FamilyManifes
 	}
 	switch len(found) {
 	case 0:
-		return nil, nil, usageErrorf("%q is neither an installed family nor a variant name of one (see 'tdw-host variants FAMILY')", arg)
+		return nil, nil, usageErrorf("%q is neither an installed family nor a variant name of one (see '%s variants FAMILY')", arg, a.self)
 	case 1:
 		v, err := variant.Open(a.cfg.ResultsDir, found[0].Name, arg)
 		return found[0], v, err
