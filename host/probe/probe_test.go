@@ -174,7 +174,9 @@ func (l legacy) ModelConfig(ctx context.Context, p sdk.Params) (sdk.ModelConfig,
 func (l legacy) TrainingData(ctx context.Context, p sdk.Params) (*sdk.TrainingData, error) {
 	return l.f.TrainingData(ctx, p)
 }
-func (l legacy) Probe(ctx context.Context, p sdk.Params) (*sdk.Dataset, error) { return l.f.Probe(ctx, p) }
+func (l legacy) Probe(ctx context.Context, p sdk.Params) (*sdk.Dataset, error) {
+	return l.f.Probe(ctx, p)
+}
 func (l legacy) AnalysisContext(ctx context.Context, p sdk.Params) (map[string]*sdk.Tensor, error) {
 	return l.f.AnalysisContext(ctx, p)
 }
