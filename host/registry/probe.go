@@ -41,7 +41,7 @@ func (f *FamilyManifest) CanonicalProbe() ProbeSpec {
 	if s, ok := f.Probes[f.DefaultProbe]; ok {
 		return s
 	}
-	return ProbeSpec{Name: DefaultProbeName, Description: "the input the family plugin's Probe call returns"}
+	return ProbeSpec{Name: DefaultProbeName, Description: "the family's one probe (family.json declares no named probes)"}
 }
 
 // ProbeSpecs returns every probe the family declares, the default first and
