@@ -127,12 +127,20 @@ type Request struct {
 
 // Renderer draws the views of one variant. Create it with NewRenderer.
 type Renderer struct {
-	v  *variant.Variant
-	rd *results.Reader // nil until an analyzer view needs it
+	v   *variant.Variant
+	art *results.Artifacts // the analysis folder analyzer views read
+	rd  *results.Reader    // nil until an analyzer view needs it
 }
 
 // NewRenderer returns a renderer over the variant's metadata and artifacts.
-func NewRenderer(v *variant.Variant) *Renderer { return &Renderer{v: v} }
+func NewRenderer(v *variant.Variant) *Renderer { return &Renderer{v: v, art: results.For(v)} }
+
+// ForArtifacts makes the renderer's analyzer views read art, the analysis
+// folder of another probe (results.ForProbe), and returns it.
+func (r *Renderer) ForArtifacts(art *results.Artifacts) *Renderer {
+	r.art, r.rd = art, nil
+	return r
+}
 
 // reader reads the variant's analysis manifest once and returns a reader
 // of the artifacts it records.
@@ -140,7 +148,7 @@ func (r *Renderer) reader() (*results.Reader, error) {
 	if r.rd != nil {
 		return r.rd, nil
 	}
-	rd, err := results.For(r.v).Reader()
+	rd, err := r.art.Reader()
 	if err != nil {
 		return nil, err
 	}

@@ -55,8 +55,12 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
 	}
 	view := req.View
+	art, err := s.artifacts(v, probeParam(r))
+	if err != nil {
+		return nil, "", "", err
+	}
 	var buf bytes.Buffer
-	if err := render.NewRenderer(v).Export(&buf, req, format); err != nil {
+	if err := render.NewRenderer(v).ForArtifacts(art).Export(&buf, req, format); err != nil {
 		return nil, "", "", renderError(err)
 	}
 	return buf.Bytes(), ctype, render.FileName(v.Name, view, req.Epoch, format), nil
