@@ -32,6 +32,11 @@ type AnalyzerInfo struct {
 type Run struct {
 	Family  string // family name, e.g. "modulo_addition_1layer"
 	Variant string // variant folder name
+	// Probe names the probe the run's checkpoints are run on (e.g.
+	// "full_grid"); its rows are the batch axis of every activation. The
+	// probe's tokens and labels are context entries an analyzer may declare
+	// ("probe_tokens", "probe_labels").
+	Probe string
 	// Params are the variant's domain parameters (e.g. prime, seed).
 	Params Params
 	// Settings are the analyzer's own parameters: analyzer.json defaults

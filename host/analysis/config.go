@@ -22,6 +22,10 @@ type Config struct {
 	// name, each an analyzer of the run and its complete parameters as
 	// registry.ParseParams returns them for its analyzer.json.
 	Settings map[string]sdk.Params
+	// Probe names the probe the checkpoints are run on (host/probe); "" is
+	// the variant's default probe, whose artifacts live in analysis/ itself;
+	// any other's live in analysis/probes/{name}/.
+	Probe string
 	// Force recomputes artifacts that are up to date.
 	Force bool
 	// SaveEvery flushes the manifest and summaries every this many

@@ -25,15 +25,16 @@ type hostService struct {
 
 var _ sdk.Host = (*hostService)(nil)
 
-// newHostService prepares the probe and its train/test splits (rows of the
-// probe, from metadata.json) once per run.
-func newHostService(probe sdk.Dataset, trainRows, testRows []int) (*hostService, error) {
+// newHostService prepares the run's probe ("all") and the train/test
+// splits once per run: the rows of base, the variant's default probe, that
+// metadata.json's indices name (for the default probe base is the probe).
+func newHostService(probe, base sdk.Dataset, trainRows, testRows []int) (*hostService, error) {
 	h := &hostService{probe: probe, splits: map[sdk.Split]sdk.Dataset{sdk.SplitAll: probe}}
 	for split, rows := range map[sdk.Split][]int{sdk.SplitTrain: trainRows, sdk.SplitTest: testRows} {
 		if len(rows) == 0 {
 			continue
 		}
-		ds, err := subset(probe, rows)
+		ds, err := subset(base, rows)
 		if err != nil {
 			return nil, fmt.Errorf("%s split: %w", split, err)
 		}
@@ -88,6 +89,9 @@ func (h *hostService) split(split sdk.Split) (sdk.Dataset, error) {
 	ds, ok := h.splits[split]
 	if !ok {
 		return sdk.Dataset{}, fmt.Errorf("split %q is not known for this variant (have all, and train/test when metadata.json records them)", split)
+	}
+	if ds.Labels == nil {
+		return sdk.Dataset{}, fmt.Errorf("split %q: the run's probe has no labels (it was added without them), so there is no loss over it; use split train or test", split)
 	}
 	return ds, nil
 }

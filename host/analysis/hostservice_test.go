@@ -62,7 +62,7 @@ func (a *gradAnalyzer) Analyze(ctx context.Context, _ *sdk.Checkpoint) (*sdk.Res
 // the broker byte for byte.
 func TestHostGradient(t *testing.T) {
 	m, probe, train, test := tinyModAdd(t)
-	h, err := newHostService(probe, train, test)
+	h, err := newHostService(probe, probe, train, test)
 	if err != nil {
 		t.Fatal(err)
 	}

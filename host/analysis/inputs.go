@@ -72,12 +72,19 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames
 	}
 	for _, k := range m.Inputs.Context {
 		if !ctxKeys[k] {
-			return nil, fmt.Errorf("analyzer %s declares context %q, which the family's analysis context does not hold (it has %s)",
-				m.Name, k, strings.Join(sortedKeys(ctxKeys), ", "))
+			return nil, &notApplicable{fmt.Sprintf("analyzer %s declares context %q, which the family's analysis context over this probe does not hold (it has %s)",
+				m.Name, k, strings.Join(sortedKeys(ctxKeys), ", "))}
 		}
 	}
 	return n, nil
 }
+
+// notApplicable is an analyzer's declared input that the run cannot give
+// (a context entry the run's probe has not): the analyzer is skipped, with
+// this reason, and the others run.
+type notApplicable struct{ reason string }
+
+func (e *notApplicable) Error() string { return e.reason }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -61,6 +61,10 @@ type Options struct {
 	// ShapeSymbols are the family's shape_symbols (family.json), which
 	// analyzers' declared shapes may use.
 	ShapeSymbols map[string]registry.Dim
+	// Family is the family's family.json, whose probes the run records for
+	// the variant when it does not hold them yet (nil: a family that
+	// declares none, whose one probe is its plugin's Probe).
+	Family *registry.FamilyManifest
 }
 
 // Progress reports how far a run is.
@@ -115,7 +119,8 @@ func (r *Run) Register(m *registry.AnalyzerManifest) *Run {
 // State returns the run's state.
 func (r *Run) State() results.State { return r.state }
 
-// ManifestPath returns where the run's manifest lives.
+// ManifestPath returns where the run's manifest lives: the default probe's
+// (analysis/manifest.json) until Execute has chosen the run's probe.
 func (r *Run) ManifestPath() string { return r.art.ManifestPath() }
 
 // CompletedEpochs returns the epochs the named analyzer has artifacts for,
@@ -154,6 +159,10 @@ type AnalyzerReport struct {
 	UpToDate int
 	Seconds  float64
 	Failures map[int]string // by epoch; -1 for the cross-epoch step or the plugin as a whole
+	// Skipped says why the analyzer did not run at all, when it does not
+	// apply to the run's probe (a context entry the probe has not, or an
+	// input of an analyzer that was skipped); "" when it ran.
+	Skipped string
 }
 
 // ErrFailures is wrapped by Execute's error when some analyzer failed; the
@@ -185,9 +194,6 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	if len(r.entries) == 0 {
 		return rep, fmt.Errorf("no analyzers registered")
 	}
-	if err := os.MkdirAll(r.art.Dir(), 0o755); err != nil {
-		return rep, err
-	}
 	lock, err := lockfile.Acquire(r.v.LockPath(), "tdw-host "+r.opts.Command)
 	if errors.Is(err, lockfile.ErrHeld) {
 		return rep, fmt.Errorf("variant %s is busy: %w", r.v.Name, err)
@@ -196,7 +202,14 @@ func (r *Run) Execute(ctx context.Context) (rep *Report, err error) {
 	}
 	defer lock.Release()
 
-	s, err := r.prepare(ctx)
+	rp, err := r.selectProbe(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if err := os.MkdirAll(r.art.Dir(), 0o755); err != nil {
+		return rep, err
+	}
+	s, err := r.prepare(ctx, rp)
 	if err != nil {
 		return rep, err
 	}

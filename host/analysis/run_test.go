@@ -99,6 +99,13 @@ func manifests(t *testing.T, names ...string) []*registry.AnalyzerManifest {
 // checkpoints and returns it.
 func trainedVariant(t *testing.T) *variant.Variant {
 	t.Helper()
+	v, _ := trainedVariantOf(t)
+	return v
+}
+
+// trainedVariantOf is trainedVariant, with the family.json it was made from.
+func trainedVariantOf(t *testing.T) (*variant.Variant, *registry.FamilyManifest) {
+	t.Helper()
 	famDir := filepath.Join(t.TempDir(), "modulo_addition_1layer")
 	if err := os.MkdirAll(famDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -128,7 +135,7 @@ func trainedVariant(t *testing.T) *variant.Variant {
 	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return v, fam
 }
 
 // settings is a Config setting one parameter of m, parsed as host/job

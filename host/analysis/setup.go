@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tdw-workbench/tdw/host/checkpoint"
@@ -22,15 +23,19 @@ type setup struct {
 	host    *hostService
 	// symbols size the names of declared shapes (see ShapeSymbols).
 	symbols map[string]int
+	// probe names the probe the checkpoints are run on.
+	probe string
 }
 
-// prepare reads the manifest, the variant's metadata, checkpoints and model
-// config, and asks the family for its probe and analysis context.
-func (r *Run) prepare(ctx context.Context) (*setup, error) {
+// prepare reads the manifest (tied to the run's probe), the variant's
+// metadata, checkpoints and model config, and asks the family for the
+// analysis context over the probe.
+func (r *Run) prepare(ctx context.Context, rp *runProbe) (*setup, error) {
 	man, err := loadManifest(r.art, r.v)
 	if err != nil {
 		return nil, err
 	}
+	r.tieManifest(man, rp)
 	meta, err := r.v.Metadata()
 	if err != nil {
 		return nil, err
@@ -54,30 +59,16 @@ func (r *Run) prepare(ctx context.Context) (*setup, error) {
 			}
 		}
 	}
-	probe, err := r.family.Probe(ctx, r.v.Params)
+	context_, err := r.probeContext(ctx, rp)
 	if err != nil {
 		return nil, err
 	}
-	context_, err := r.family.AnalysisContext(ctx, r.v.Params)
-	if err != nil {
-		return nil, err
-	}
-	// The probe itself is context any analyzer may declare (e.g. to know a
-	// and b of each row), unless the family names its own entries so.
-	for k, t := range map[string]*sdk.Tensor{"probe_tokens": probe.Tokens, "probe_labels": probe.Labels} {
-		if _, taken := context_[k]; !taken && t != nil {
-			if context_ == nil {
-				context_ = map[string]*sdk.Tensor{}
-			}
-			context_[k] = t
-		}
-	}
-	host, err := newHostService(*probe, meta.TrainIndices, meta.TestIndices)
+	host, err := newHostService(rp.probe.Dataset, rp.base, meta.TrainIndices, meta.TestIndices)
 	if err != nil {
 		return nil, fmt.Errorf("variant %s: %w", r.v.Name, err)
 	}
-	sym := ShapeSymbols(cfg, r.v.Params, probe.Tokens.Shape()[0], r.opts.ShapeSymbols)
-	return &setup{man: man, epochs: epochs, hashes: hashes, model: cfg, context: context_, host: host, symbols: sym}, nil
+	sym := ShapeSymbols(cfg, r.v.Params, rp.probe.Tokens.Shape()[0], r.opts.ShapeSymbols)
+	return &setup{man: man, epochs: epochs, hashes: hashes, model: cfg, context: context_, host: host, symbols: sym, probe: rp.probe.Name}, nil
 }
 
 // resolveAnalyzers turns every registered analyzer into an active one, its
@@ -92,13 +83,22 @@ func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, sec, cross []*active
 	for _, p := range model.ParamSpecs(s.model) {
 		weightNames = append(weightNames, p.Name)
 	}
+	var all []*active
 	for _, m := range r.entries {
 		a := &active{m: m, todo: map[int]bool{}, rep: &AnalyzerReport{Failures: map[int]string{}}}
 		rep.Analyzers[m.Name] = a.rep
 		if err := r.activate(s, a, weightNames, ctxKeys); err != nil {
 			return nil, nil, nil, err
 		}
-		switch m.Kind {
+		all = append(all, a)
+	}
+	r.skipDependents(all)
+	for _, a := range all {
+		if a.rep.Skipped != "" {
+			r.log.Info("analyzer skipped", "analyzer", a.m.Name, "probe", s.probe, "reason", a.rep.Skipped)
+			continue
+		}
+		switch a.m.Kind {
 		case sdk.CrossEpoch:
 			cross = append(cross, a)
 		case sdk.Secondary:
@@ -110,23 +110,52 @@ func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, sec, cross []*active
 	return per, sec, cross, nil
 }
 
+// skipDependents skips every analyzer of the run that reads the artifacts
+// of one that is skipped: it would have no input.
+func (r *Run) skipDependents(all []*active) {
+	byName := map[string]*active{}
+	for _, a := range all {
+		byName[a.m.Name] = a
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, a := range all {
+			if a.rep.Skipped != "" {
+				continue
+			}
+			for _, ref := range a.m.Inputs.Artifacts {
+				if src, ok := byName[ref.Analyzer]; ok && src.rep.Skipped != "" {
+					a.rep.Skipped = fmt.Sprintf("its input %s is skipped on this probe", ref.Analyzer)
+					changed = true
+					break
+				}
+			}
+		}
+	}
+}
+
 // activate resolves one analyzer's settings and inputs, resets its record
 // when it was computed by another version or with other settings, and marks
 // the epochs a per-checkpoint analyzer has to compute.
 func (r *Run) activate(s *setup, a *active, weightNames []string, ctxKeys map[string]bool) error {
 	m := a.m
+	var err error
+	if a.needs, err = resolveNeeds(m, s.model, weightNames, ctxKeys); err != nil {
+		var na *notApplicable
+		if errors.As(err, &na) { // its record, if any, stays as it is
+			a.rep.Skipped = na.reason
+			return nil
+		}
+		return err
+	}
 	rec := record(s.man, m.Name)
 	var sticky bool
-	var err error
 	if a.settings, a.key, sticky, err = r.cfg.settingsFor(m, rec); err != nil {
 		return err
 	}
 	if sticky && !defaultSettings(m, a.key) {
 		r.log.Info("keeping the settings the artifacts were computed with (--set to change them)",
 			"analyzer", m.Name, "settings", a.settings)
-	}
-	if a.needs, err = resolveNeeds(m, s.model, weightNames, ctxKeys); err != nil {
-		return err
 	}
 	a.contract = newContract(m, withInts(s.symbols, a.settings))
 	if !recordCurrent(rec, m, a.key) {
@@ -154,6 +183,6 @@ func (r *Run) runInfo(s *setup, a *active) *sdk.Run {
 	for _, k := range a.needs.context {
 		ctxSub[k] = s.context[k]
 	}
-	return &sdk.Run{Family: r.v.Family, Variant: r.v.Name, Params: r.v.Params, Settings: a.settings,
+	return &sdk.Run{Family: r.v.Family, Variant: r.v.Name, Probe: s.probe, Params: r.v.Params, Settings: a.settings,
 		Model: s.model, Context: ctxSub, Epochs: s.epochs, Host: s.host}
 }

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"github.com/tdw-workbench/tdw/host/probe"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -41,13 +42,24 @@ type ArtifactStatus struct {
 	Cross string
 }
 
-// Status compares a variant's artifacts with its checkpoints and the
-// installed analyzers, without running anything. Settings are judged as a
-// rerun without --set would: the recorded ones when the installed version
-// still accepts them, else the defaults.
+// Status compares a variant's artifacts over its default probe with its
+// checkpoints and the installed analyzers, without running anything.
+// Settings are judged as a rerun without --set would: the recorded ones
+// when the installed version still accepts them, else the defaults.
 func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]ArtifactStatus, error) {
-	art := results.For(v)
+	return ProbeStatus(v, results.For(v), analyzers)
+}
+
+// ProbeStatus is Status over the analyses in art, one probe's folder
+// (results.ForProbe; results.For for the default probe). Every artifact
+// computed over another content of the probe than the one probes.json
+// records (another sha256) is stale.
+func ProbeStatus(v *variant.Variant, art *results.Artifacts, analyzers []*registry.AnalyzerManifest) ([]ArtifactStatus, error) {
 	man, err := loadManifest(art, v)
+	if err != nil {
+		return nil, err
+	}
+	probeCurrent, err := manifestProbeCurrent(v, art, man)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +81,8 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 		if err != nil {
 			return nil, err
 		}
+		// Computed by this version, with these settings, over this probe.
+		current := ok && probeCurrent && recordCurrent(rec, m, key)
 		st := ArtifactStatus{Name: m.Name, Kind: string(m.Kind), Version: m.Version, Failed: map[int]string{}}
 		if sticky && !defaultSettings(m, key) {
 			st.Settings = p
@@ -77,7 +91,7 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 			switch {
 			case !ok || rec.Cross == nil || !art.CrossOnDisk(m.Name):
 				st.Cross = "missing"
-			case !recordCurrent(rec, m, key):
+			case !current:
 				st.Cross = "stale"
 			default:
 				st.Cross = "done"
@@ -92,7 +106,7 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 			switch {
 			case !ok:
 				st.Missing = append(st.Missing, e)
-			case !recordCurrent(rec, m, key):
+			case !current:
 				st.Stale = append(st.Stale, e)
 			case epochFresh(art, m.Name, rec, e, hashes[e], false):
 				st.Done = append(st.Done, e)
@@ -108,6 +122,29 @@ func Status(v *variant.Variant, analyzers []*registry.AnalyzerManifest) ([]Artif
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// manifestProbeCurrent reports whether man's records were computed over the
+// content of the probe that art's folder is for, as probes.json records it
+// now. A manifest written before probes were recorded is over the default
+// probe; one of a probe probes.json does not record (yet) counts as current.
+func manifestProbeCurrent(v *variant.Variant, art *results.Artifacts, man *results.Manifest) (bool, error) {
+	ix, err := probe.ReadIndex(v)
+	if err != nil {
+		return false, err
+	}
+	name := art.Probe()
+	if name == "" {
+		name = ix.Default
+	}
+	rec, recorded := ix.Probes[name]
+	switch {
+	case !recorded:
+		return true, nil
+	case man.Probe == nil:
+		return name == ix.Default, nil
+	}
+	return man.Probe.Name == name && man.Probe.SHA256 == rec.SHA256, nil
 }
 
 // Partial is the state of a trained variant whose analysis is not complete:

@@ -28,6 +28,10 @@ type AnalyzeRequest struct {
 	Analyzers []string `json:"analyzers,omitempty"`
 	// Checkpoints are the epochs to analyze (nil: every checkpoint).
 	Checkpoints []int `json:"checkpoints,omitempty"`
+	// Probe names the probe the checkpoints are run on: one the variant
+	// holds or its family declares ("": the variant's default probe). The
+	// variant summary is brought up to date only over the default probe.
+	Probe string `json:"probe,omitempty"`
 	// Settings override analyzer parameters: analyzer → parameter → value.
 	Settings map[string]map[string]string `json:"settings,omitempty"`
 	// Force recomputes artifacts that are up to date.
@@ -86,6 +90,9 @@ func (r AnalyzeRequest) plan(env Env) (*analyzePlan, error) {
 		return nil, requestErrorf("save_every", "%d: want at least 1", r.SaveEvery)
 	}
 	p.cfg = analysis.Config{Force: r.Force, SaveEvery: max(r.SaveEvery, 1)}
+	if p.cfg.Probe, err = checkProbe(fam, p.v, r.Probe); err != nil {
+		return nil, err
+	}
 	if p.cfg.Checkpoints, err = r.checkpoints(p.v); err != nil {
 		return nil, err
 	}
@@ -212,13 +219,16 @@ func Analyze(ctx context.Context, env Env, r AnalyzeRequest, progress func(analy
 		Logger:       env.logger(),
 		Progress:     progress,
 		ShapeSymbols: p.fam.ShapeSymbols,
+		Family:       p.fam,
 	})
 	for _, m := range p.analyzers {
 		run.Register(m)
 	}
 	rep, err := run.Execute(ctx)
-	if serr := summarize(p, r, err, progress); serr != nil {
-		err = errors.Join(err, serr)
+	if p.cfg.Probe == "" { // the outcome summary reads the default probe's artifacts
+		if serr := summarize(p, r, err, progress); serr != nil {
+			err = errors.Join(err, serr)
+		}
 	}
 	if err != nil && errors.Is(err, context.Canceled) {
 		err = &interruptedError{variant: p.v.Name, cause: err}
@@ -241,14 +251,20 @@ func AnalyzeLine(p analysis.Progress) string {
 
 // ReportLine summarizes an analysis report in one line.
 func ReportLine(rep *analysis.Report) string {
-	computed, upToDate, failed := 0, 0, 0
+	computed, upToDate, failed, skipped := 0, 0, 0, 0
 	for _, a := range rep.Analyzers {
 		computed += a.Computed
 		upToDate += a.UpToDate
 		failed += len(a.Failures)
+		if a.Skipped != "" {
+			skipped++
+		}
 	}
-	return fmt.Sprintf("%d analyzers: %d artifacts computed, %d up to date, %d failures (%s)",
-		len(rep.Analyzers), computed, upToDate, failed, rep.Elapsed.Round(time.Millisecond))
+	line := fmt.Sprintf("%d analyzers: %d artifacts computed, %d up to date, %d failures", len(rep.Analyzers), computed, upToDate, failed)
+	if skipped > 0 {
+		line += fmt.Sprintf(", %d skipped (not applicable to the probe)", skipped)
+	}
+	return line + fmt.Sprintf(" (%s)", rep.Elapsed.Round(time.Millisecond))
 }
 
 func roundSecond(d time.Duration) time.Duration { return d.Round(time.Second) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/model"
+	"github.com/tdw-workbench/tdw/host/probe"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
@@ -47,15 +48,27 @@ func (p *analyzePlan) estimate(ctx context.Context, env Env, fp sdk.Family) (*Es
 			return nil, err
 		}
 	}
+	// A probe the variant holds already is sized as it is; one it does
+	// not hold yet (recorded by the run) as the default probe, and none of
+	// its artifacts exists.
+	var rows *sdk.Dataset
 	art := results.For(p.v)
+	if p.cfg.Probe != "" {
+		if pr, _, err := probe.Load(p.v, p.cfg.Probe); err == nil {
+			rows = &pr.Dataset
+		}
+		if art, err = results.ForProbe(p.v, p.fam, p.cfg.Probe); err != nil {
+			art = nil
+		}
+	}
 	done := func(analyzer string, epoch int) bool {
-		if p.cfg.Force {
+		if p.cfg.Force || art == nil {
 			return false
 		}
 		_, err := os.Stat(art.EpochPath(analyzer, epoch))
 		return err == nil
 	}
-	return analysisEstimate(ctx, fp, c, p.fam, p.v.Name, p.v.Params, p.analyzers, epochs, done, env.machine())
+	return analysisEstimate(ctx, fp, c, p.fam, p.v.Name, p.v.Params, rows, p.analyzers, epochs, done, env.machine())
 }
 
 // EstimateTrainAndAnalyze estimates a training r asks for and the analysis
@@ -91,7 +104,7 @@ func EstimateTrainAndAnalyze(ctx context.Context, env Env, r TrainRequest, analy
 		return nil, nil, err
 	}
 	epochs := settings.Checkpoints
-	analysis, err = analysisEstimate(ctx, plugin, c, p.fam, p.name, p.params, ans, epochs, func(string, int) bool { return false }, env.machine())
+	analysis, err = analysisEstimate(ctx, plugin, c, p.fam, p.name, p.params, nil, ans, epochs, func(string, int) bool { return false }, env.machine())
 	return train, analysis, err
 }
 
@@ -104,7 +117,8 @@ type analyzerLoad struct {
 }
 
 // analysisEstimate adds up the memory and disk of analyzing epochs of the
-// variant name of family with params, with analyzers. tdw-host holds the
+// variant name of family with params over probe (nil: the family's
+// default probe), with analyzers. tdw-host holds the
 // forward caches of up to three checkpoints (the one in hand and two
 // prefetched), the inputs it sends one analyzer only, the evaluation runners
 // of analyzers that call it back (two batches' worth: the Gorgonia backend
@@ -115,10 +129,12 @@ type analyzerLoad struct {
 // from analyzer.json's output shapes. docs/engine.md ("Memory") compares
 // the result with measured peaks.
 func analysisEstimate(ctx context.Context, fp sdk.Family, c sdk.ModelConfig, fam *registry.FamilyManifest, name string, params sdk.Params,
-	analyzers []*registry.AnalyzerManifest, epochs []int, done func(analyzer string, epoch int) bool, m Machine) (*Estimate, error) {
-	probe, err := fp.Probe(ctx, params)
-	if err != nil {
-		return nil, fmt.Errorf("family plugin %s: Probe: %w", fam.Name, err)
+	probe *sdk.Dataset, analyzers []*registry.AnalyzerManifest, epochs []int, done func(analyzer string, epoch int) bool, m Machine) (*Estimate, error) {
+	if probe == nil {
+		var err error
+		if probe, err = fp.Probe(ctx, params); err != nil {
+			return nil, fmt.Errorf("family plugin %s: Probe: %w", fam.Name, err)
+		}
 	}
 	actx, err := fp.AnalysisContext(ctx, params)
 	if err != nil {

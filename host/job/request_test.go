@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tdw-workbench/tdw/host/probe"
 	"github.com/tdw-workbench/tdw/host/variant"
 )
 
@@ -78,6 +79,9 @@ func TestAnalyzeRequestErrors(t *testing.T) {
 			Settings: map[string]map[string]string{"neuron_freq_norm": {"bogus": "1"}}}, "settings", "bogus"},
 		{"negative epoch", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Checkpoints: []int{-1}}, "checkpoints", "not an epoch"},
 		{"missing checkpoint", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Checkpoints: []int{0, 99}}, "checkpoints", "no checkpoint for epoch 99"},
+		{"bad probe name", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Probe: "../x"}, "probe", `"../x" is not a probe name`},
+		{"unknown probe", AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Probe: "nope"}, "probe",
+			`has no probe "nope" (probes: full_grid, residue_classes, test, train)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := c.req.VariantKey(env)
@@ -96,6 +100,20 @@ func TestAnalyzeRequestErrors(t *testing.T) {
 	}
 	if !slices.Equal(p.cfg.Checkpoints, []int{0, 10}) || p.cfg.Settings["neuron_freq_norm"]["threshold"] != 0.5 {
 		t.Errorf("plan: checkpoints %v settings %v", p.cfg.Checkpoints, p.cfg.Settings)
+	}
+	// Training recorded the family's probes; the default probe named is the
+	// default (""), another is kept.
+	ix, err := probe.ReadIndex(out.Variant)
+	if err != nil || strings.Join(ix.Names(), ",") != "full_grid,residue_classes,test,train" {
+		t.Errorf("probes recorded by training: %v, %v", ix, err)
+	}
+	for given, want := range map[string]string{"full_grid": "", "": "", "test": "test"} {
+		p, err := AnalyzeRequest{Family: "modulo_addition_1layer", Variant: name, Analyzers: testAnalyzers, Probe: given}.plan(env)
+		if err != nil {
+			t.Errorf("probe %q: %v", given, err)
+		} else if p.cfg.Probe != want {
+			t.Errorf("probe %q: planned %q, want %q", given, p.cfg.Probe, want)
+		}
 	}
 	// Named by params, the trained variant resolves.
 	key, err := AnalyzeRequest{Family: "modulo_addition_1layer", Params: tiny(1, 10).Params, Analyzers: testAnalyzers}.VariantKey(env)

@@ -54,3 +54,33 @@ func isRequestError(err error, field string) bool {
 	var re *RequestError
 	return errors.As(err, &re) && re.Field == field
 }
+
+// TestAnalyzeOtherProbeLeavesSummary: an analysis over another probe than
+// the default writes its artifacts apart and leaves the variant summary,
+// which reads the default probe's, alone; an analyzer that does not apply to
+// the probe is reported skipped, not failed.
+func TestAnalyzeOtherProbeLeavesSummary(t *testing.T) {
+	env := testEnv(t)
+	out, err := Train(context.Background(), env, tiny(1, 20), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := AnalyzeRequest{Family: "modulo_addition_1layer", Variant: out.Variant.Name, Analyzers: []string{"neuron_freq_norm"}, Probe: "test"}
+	var phases []string
+	rep, err := Analyze(context.Background(), env, req, func(p analysis.Progress) { phases = append(phases, p.Phase) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := rep.Analyzers["neuron_freq_norm"]; a.Computed != 0 || !strings.Contains(a.Skipped, `"probe_shape"`) {
+		t.Errorf("neuron_freq_norm over the test split: %+v", a)
+	}
+	if strings.Contains(strings.Join(phases, " "), "variant-summary") {
+		t.Errorf("phases %v: the summary ran after another probe's analysis", phases)
+	}
+	if _, err := outcome.Read(out.Variant); err == nil {
+		t.Error("an analysis over the test split wrote the variant summary")
+	}
+	if !strings.Contains(ReportLine(rep), "1 skipped") {
+		t.Errorf("report line %q", ReportLine(rep))
+	}
+}

@@ -141,7 +141,8 @@ type TrainOutcome struct {
 }
 
 // Train trains the variant r describes: it resolves the request, launches
-// the family plugin, creates the variant if needed and runs variant.Train,
+// the family plugin, creates the variant if needed, records the family's
+// probes it does not hold yet (host/probe) and runs variant.Train,
 // calling progress (if not nil) after every epoch. Cancelling ctx stops the
 // run after saving its state (the error wraps variant.ErrInterrupted; resume
 // with Resume). A bad request returns a *RequestError; the variant's lock
@@ -167,6 +168,9 @@ func Train(ctx context.Context, env Env, r TrainRequest, progress func(variant.P
 	v, err := variant.Create(ctx, env.Results, p.fam, plugin, p.params, env.TDWVersion)
 	if err != nil {
 		return nil, err
+	}
+	if err := recordProbes(ctx, v, p.fam, plugin); err != nil {
+		return &TrainOutcome{Variant: v}, err
 	}
 	res, err := v.Train(ctx, variant.TrainOptions{
 		Family: plugin, Training: p.settings, Resume: r.Resume, ExtendTo: r.ExtendTo, Schedule: r.Checkpoints,

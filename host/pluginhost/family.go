@@ -8,12 +8,15 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// Family is a running model family plugin; it implements sdk.Family. Every
-// error names the plugin.
+// Family is a running model family plugin; it implements sdk.ProbeFamily
+// (a plugin without named probes lists no generators). Every error names
+// the plugin.
 type Family struct {
 	proc   *process
 	client *rpc.FamilyClient
 }
+
+var _ sdk.ProbeFamily = (*Family)(nil)
 
 // LaunchFamily starts the family plugin described by spec and checks its
 // self-description against spec's Name and Version.
@@ -75,6 +78,22 @@ func (f *Family) AnalysisContext(ctx context.Context, p sdk.Params) (m map[strin
 func (f *Family) TrainingConfig(ctx context.Context, p sdk.Params) (tc sdk.TrainingConfig, err error) {
 	err = f.proc.call(ctx, "TrainingConfig", func(ctx context.Context) (err error) { tc, err = f.client.TrainingConfig(ctx, p); return err })
 	return tc, err
+}
+
+// ProbeGenerators returns the probe generator names the plugin listed when
+// it started (none for a plugin without named probes).
+func (f *Family) ProbeGenerators() []string { return f.client.ProbeGenerators() }
+
+// GenerateProbe asks the plugin for one of its named probes.
+func (f *Family) GenerateProbe(ctx context.Context, p sdk.Params, spec sdk.ProbeSpec) (ds *sdk.Dataset, err error) {
+	err = f.proc.call(ctx, "GenerateProbe", func(ctx context.Context) (err error) { ds, err = f.client.GenerateProbe(ctx, p, spec); return err })
+	return ds, err
+}
+
+// ProbeContext asks the plugin for the analysis context over a probe.
+func (f *Family) ProbeContext(ctx context.Context, p sdk.Params, probe sdk.Probe) (m map[string]*sdk.Tensor, err error) {
+	err = f.proc.call(ctx, "ProbeContext", func(ctx context.Context) (err error) { m, err = f.client.ProbeContext(ctx, p, probe); return err })
+	return m, err
 }
 
 // Close stops the plugin process. It is idempotent and always returns nil.

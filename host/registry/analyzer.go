@@ -132,6 +132,9 @@ func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, e
 	if m.Name, _ = o.str("name", true); m.Name != "" && checkName(p, "name", m.Name) && m.Name != folder {
 		p.add("name", "%q does not match its folder name %q", m.Name, folder)
 	}
+	if m.Name == ProbesFolder {
+		p.add("name", "%q is reserved: analysis/%s/ holds the analyses of a variant's other probes", m.Name, ProbesFolder)
+	}
 	if m.Version, _ = o.str("version", true); m.Version != "" {
 		checkVersion(p, "version", m.Version)
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -362,5 +363,22 @@ func TestOutputSpecRank(t *testing.T) {
 		if got := (OutputSpec{Shape: shape}).Rank(); got != want {
 			t.Errorf("Rank(%q) = %d, want %d", shape, got, want)
 		}
+	}
+}
+
+func TestAnalyzerNameProbesIsReserved(t *testing.T) {
+	data, err := os.ReadFile("testdata/analyzer/good/minimal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["name"] = ProbesFolder
+	b, _ := json.Marshal(m)
+	_, err = LoadAnalyzer(installData(t, t.TempDir(), ProbesFolder, AnalyzerFile, b))
+	if err == nil || !strings.Contains(err.Error(), `name: "probes" is reserved`) {
+		t.Errorf("an analyzer named probes = %v", err)
 	}
 }

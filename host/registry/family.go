@@ -43,6 +43,11 @@ type FamilyManifest struct {
 	// none) is the one `tdw-host run` uses.
 	Presets       map[string]Preset
 	DefaultPreset string
+	// Probes are the named probes the family declares (nil when it declares
+	// none: then CanonicalProbe is the plugin's Probe call), and DefaultProbe
+	// ("" when none are declared) the canonical one analyses use by default.
+	Probes       map[string]ProbeSpec
+	DefaultProbe string
 
 	// File is the manifest's path and Dir its folder, as discovered.
 	File, Dir string
@@ -189,6 +194,13 @@ func ParseFamily(file string, data []byte) (*FamilyManifest, error) {
 		}
 		f.DefaultPreset = dp
 	}
+	probesRaw, probesPath, declared := o.field("probes", false)
+	if declared {
+		f.Probes = parseProbes(p, probesPath, probesRaw)
+	}
+	var given bool
+	f.DefaultProbe, given = o.str("default_probe", false)
+	checkDefaultProbe(p, f, declared, given)
 	o.finish()
 	if err := p.err(); err != nil {
 		return nil, err

@@ -86,6 +86,40 @@ func TestLoadFamilyGood(t *testing.T) {
 	if len(m.Architecture.Set) != 0 || m.Training.Eps != 1e-8 || m.Training.BatchSize != 0 || m.Training.LossPositions != "last" || m.DefaultPreset != "" {
 		t.Errorf("minimal = %+v", m)
 	}
+	// A family that declares no probes has one: the plugin's Probe call.
+	if ps := m.ProbeSpecs(); len(ps) != 1 || ps[0].Name != DefaultProbeName || ps[0].Generator != "" || m.CanonicalProbe().Name != DefaultProbeName {
+		t.Errorf("minimal probes = %+v", ps)
+	}
+}
+
+func TestLoadFamilyProbes(t *testing.T) {
+	f, err := LoadFamily(install(t, t.TempDir(), "sample", FamilyFile, "testdata/family/good/full.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range f.ProbeSpecs() {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "full_grid,residues,train" || f.CanonicalProbe().Generator != "grid" {
+		t.Errorf("probes %v, canonical %+v", names, f.CanonicalProbe())
+	}
+	r, ok := f.ProbeSpec("residues")
+	want := sdk.Params{"per_class": int64(4), "seed": int64(0), "fraction": 0.5, "shuffle": true}
+	if !ok || r.Generator != "per_residue" || len(r.Params) != len(want) {
+		t.Fatalf("residues = %+v, %v", r, ok)
+	}
+	for k, v := range want {
+		if r.Params[k] != v {
+			t.Errorf("residues param %s = %v (%T), want %v (%T)", k, r.Params[k], r.Params[k], v, v)
+		}
+	}
+	if got := FormatProbeParams(r.Params); got != "fraction=0.5 per_class=4 seed=0 shuffle=true" {
+		t.Errorf("FormatProbeParams = %q", got)
+	}
+	if _, ok := f.ProbeSpec(DefaultProbeName); ok {
+		t.Error("a family that declares probes has no implicit default probe")
+	}
 }
 
 func TestLoadFamilyBad(t *testing.T) {
@@ -141,6 +175,16 @@ func TestLoadFamilyBad(t *testing.T) {
 		"preset_bad_name":                 {`presets["Quick Run"]`, "not a valid name"},
 		"preset_missing_description":      {"presets.canonical.description", "required field is missing"},
 		"default_preset_unknown":          {"default_preset", `"fast" is not one of the presets (canonical, quick)`},
+		"probe_bad_name":                  {`probes["Train Split"]`, "not a valid name"},
+		"probe_missing_generator":         {"probes.train.generator", "required field is missing"},
+		"probe_generator_bad_name":        {"probes.train.generator", `"by-split" is not a valid name`},
+		"probe_empty_description":         {"probes.train.description", "is empty"},
+		"probe_params_array":              {"probes.residues.params.per_class", "want a number, string or boolean, found array"},
+		"probe_unknown_field":             {"probes.train.default", "unknown field"},
+		"probes_empty":                    {"probes", "is empty"},
+		"default_probe_missing":           {"default_probe", "required field is missing"},
+		"default_probe_unknown":           {"default_probe", `"grid" is not one of the probes (full_grid, residues, train)`},
+		"default_probe_without_probes":    {"default_probe", "the family declares no probes"},
 		"syntax_truncated":                {"", "unexpected end of file"},
 		"not_object":                      {"", `want an object, found string "modulo"`},
 	}

@@ -12,11 +12,13 @@ import (
 )
 
 // Artifacts is one variant's analysis folder: where its manifest and
-// artifacts lie, and the reading of its manifest. Create it with For.
+// artifacts lie, and the reading of its manifest. Create it with For (the
+// default probe's) or ForProbe (any probe's).
 type Artifacts struct {
 	root    string // the results folder every file read must stay in
-	dir     string // the variant's analysis folder
+	dir     string // the variant's analysis folder (of one probe: ForProbe)
 	variant string
+	probe   string // the probe's name, when ForProbe made it
 }
 
 // For returns the analysis folder of v, confined to the results folder v
@@ -59,7 +61,7 @@ func (a *Artifacts) ManifestInfo() (fs.FileInfo, error) {
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &treeError{kinds: []error{ErrNotFound, fs.ErrNotExist},
-			msg: "variant " + a.variant + " has no analysis yet (no " + p + ")"}
+			msg: "variant " + a.variant + " has no analysis" + a.overProbe() + " yet (no " + p + ")"}
 	}
 	return fi, err
 }

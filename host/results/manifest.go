@@ -16,8 +16,9 @@ import (
 // rather than misread. Format 2 added the run's failures count, its
 // COMPLETE_WITH_ERRORS and FAILED states, each epoch file's bytes, sha256
 // and inputs_key, and non-finite summary values written as strings: a tdw
-// that reads format 1 would take those for a malformed file.
-const ManifestFormat = 2
+// that reads format 1 would take those for a malformed file. Format 3 added
+// the probe the analyses are over (Manifest.Probe).
+const ManifestFormat = 3
 
 // State is an analysis run's state, as recorded in the manifest.
 type State string
@@ -53,9 +54,20 @@ type Manifest struct {
 	// Failures counts the last run's failures: one per analyzer and epoch
 	// that failed, one for an analyzer that could not start or whose
 	// cross-epoch step failed.
-	Failures  int                        `json:"failures,omitempty"`
-	Updated   time.Time                  `json:"updated"`
+	Failures int       `json:"failures,omitempty"`
+	Updated  time.Time `json:"updated"`
+	// Probe is the probe every record was computed over (its name and
+	// sha256, host/probe); nil in a manifest written before probes were
+	// recorded, whose analyses are over the family's default probe. A run
+	// over a probe with another sha256 drops every record.
+	Probe     *ProbeRef                  `json:"probe,omitempty"`
 	Analyzers map[string]*AnalyzerRecord `json:"analyzers"`
+}
+
+// ProbeRef names a probe and the sha256 that identifies its content.
+type ProbeRef struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
 }
 
 // AnalyzerRecord is one analyzer's part of the manifest.

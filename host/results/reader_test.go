@@ -114,7 +114,7 @@ func TestManifestRefused(t *testing.T) {
 	for _, tc := range []struct{ name, body, says string }{
 		{"malformed", `{"format_version": 1, "analyzers": 3}`, "malformed manifest"},
 		{"unknown field", `{"format_version": 1, "extra": 1}`, "malformed manifest"},
-		{"newer", `{"format_version": 3}`, "format 3 is newer"},
+		{"newer", `{"format_version": 4}`, "format 4 is newer"},
 		{"null record", `{"format_version": 1, "analyzers": {"a": null}}`, "analyzers.a is null"},
 	} {
 		v := newVariant(t, t.TempDir(), "fam", "v")

@@ -36,7 +36,7 @@ func (s *Server) analyzer(r *http.Request) (string, *results.Reader, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	rd, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v, probeParam(r))
 	if err != nil {
 		return "", nil, err
 	}

@@ -82,7 +82,7 @@ func (s *Server) epochBatch(r *http.Request) (any, error) {
 		}
 		parsed = append(parsed, b)
 	}
-	rd, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v, probeParam(r))
 	if err != nil {
 		return nil, err
 	}

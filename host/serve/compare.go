@@ -139,7 +139,7 @@ func (s *Server) compare(r *http.Request) (any, error) {
 		cv.TrainAccuracies = finite(tr)
 		out.Variants = append(out.Variants, cv)
 		// Any manifest counts, that of a stopped run's analysis too.
-		_, sum, err := s.manifest(v)
+		_, sum, err := s.manifest(v, "") // comparisons are over each variant's default probe
 		if err != nil {
 			continue // listed as not analyzed when its series are asked for
 		}
@@ -277,7 +277,7 @@ func (s *Server) compareSeries(r *http.Request) (any, error) {
 // server's cached manifest. A manifest that cannot be read counts as no
 // analysis: a results.ErrNotFound error.
 func (s *Server) variantSeries(v *variant.Variant, an, sname string, index []int) ([]float64, []float64, error) {
-	rd, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("%v: %w", err, results.ErrNotFound)
 	}

@@ -56,7 +56,7 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	if q.Has("epoch") && format == "gif" {
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
 	}
-	b, err := s.builder(v)
+	b, err := s.builder(v, probeParam(r))
 	if err != nil {
 		return nil, "", "", err
 	}

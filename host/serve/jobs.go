@@ -174,6 +174,8 @@ type analyzeOptions struct {
 	Force       bool                   `json:"force"`
 	SaveEvery   int                    `json:"save_every"`
 	AllowLarge  bool                   `json:"allow_large"`
+	// Probe names the probe to run the checkpoints on ("": the default).
+	Probe string `json:"probe"`
 }
 
 // paramValues are parameter values as JSON strings, numbers or booleans,
@@ -267,7 +269,7 @@ func (s *Server) startJob(r *http.Request) (int, any, error) {
 		}
 		in, err = s.jobs.StartAnalyze(job.AnalyzeRequest{Family: req.Family, Variant: req.Variant, Preset: req.Preset, Params: req.Params,
 			Analyzers: o.Analyzers, Checkpoints: o.Checkpoints, Settings: settings, Force: o.Force, SaveEvery: o.SaveEvery,
-			AllowLarge: o.AllowLarge})
+			AllowLarge: o.AllowLarge, Probe: o.Probe})
 	default:
 		return 0, nil, errBadRequest("kind: %q is not a job kind (train, analyze)", req.Kind)
 	}

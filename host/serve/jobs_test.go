@@ -323,6 +323,11 @@ func TestJobsTrainAndAnalyze(t *testing.T) {
 	if code, body := get(t, ts, "/api/jobs/"+id); code != 200 || !strings.Contains(string(body), `"events":[{`) {
 		t.Errorf("GET job: %d %.200s", code, body)
 	}
+	// An analysis over another probe is one option; an unknown probe is refused.
+	code, body2 := post(t, ts, "/api/jobs", `{"kind":"analyze","family":"modulo_addition_1layer","variant":"`+name+`","options":{"analyzers":["neuron_freq_norm"],"probe":"nope"}}`, nil)
+	if msg, _ := body2["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, `probe: variant `+name+` has no probe "nope" (probes: full_grid, residue_classes, test, train)`) {
+		t.Errorf("analysis over an unknown probe: %d %v", code, body2)
+	}
 }
 
 func TestJobsCancel(t *testing.T) {

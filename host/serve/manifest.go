@@ -15,11 +15,16 @@ type parsedManifest struct {
 	summary *ManifestSummary
 }
 
-// manifest returns a reader of the variant's artifacts by its analysis
-// manifest, and the manifest's summary, reading the file again only when it
-// changed. A variant never analyzed is a results.ErrNotFound error.
-func (s *Server) manifest(v *variant.Variant) (*results.Reader, *ManifestSummary, error) {
-	art := results.For(v)
+// manifest returns a reader of the variant's artifacts over probe ("": its
+// default probe) by their analysis manifest, and the manifest's summary,
+// reading the file again only when it changed. A variant never analyzed
+// over the probe is a results.ErrNotFound error, a probe it does not hold
+// too, a name that is no probe name a results.ErrSelection error.
+func (s *Server) manifest(v *variant.Variant, probe string) (*results.Reader, *ManifestSummary, error) {
+	art, err := s.artifacts(v, probe)
+	if err != nil {
+		return nil, nil, err
+	}
 	fi, err := art.ManifestInfo()
 	if err != nil {
 		return nil, nil, err
@@ -134,6 +139,6 @@ func (s *Server) manifestSummary(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, sum, err := s.manifest(v)
+	_, sum, err := s.manifest(v, probeParam(r))
 	return sum, err
 }

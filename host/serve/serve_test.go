@@ -102,7 +102,7 @@ func buildFixture(dir string) error {
 	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
 		return err
 	}
-	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger()})
+	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger(), Family: fam})
 	for _, a := range fixtureAnalyzers {
 		m, err := fixture.analyzers.Get(a)
 		if err != nil {
@@ -112,6 +112,16 @@ func buildFixture(dir string) error {
 	}
 	if rep, err := run.Execute(context.Background()); err != nil {
 		return fmt.Errorf("analysis: %v (%+v)", err, rep)
+	}
+	// The first variant is analyzed over its train split too: the analyzer
+	// that needs the full grid is skipped there.
+	over := analysis.New(v, modadd.New(), analysis.Config{Probe: "train"}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger(), Family: fam})
+	for _, a := range []string{"parameter_snapshot", "neuron_activations"} {
+		m, _ := fixture.analyzers.Get(a)
+		over.Register(m)
+	}
+	if rep, err := over.Execute(context.Background()); err != nil {
+		return fmt.Errorf("analysis over train: %v (%+v)", err, rep)
 	}
 	fixture.variant = v
 	if fixture.second, err = trainAndAnalyze(fam, sdk.Params{"prime": 17, "train_fraction": 0.6, "seed": 2, "data_seed": 2},
@@ -141,7 +151,7 @@ func trainAndAnalyze(fam *registry.FamilyManifest, params sdk.Params, epochs int
 	if _, err := v.Train(context.Background(), variant.TrainOptions{Family: modadd.New(), Training: ts, TDWVersion: "test"}); err != nil {
 		return nil, err
 	}
-	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger()})
+	run := analysis.New(v, modadd.New(), analysis.Config{}, analysis.Options{Launch: analysis.PluginLauncher(pluginhost.Options{Logger: hclog.NewNullLogger()}), Logger: hclog.NewNullLogger(), Family: fam})
 	for _, a := range analyzers {
 		m, err := fixture.analyzers.Get(a)
 		if err != nil {

@@ -235,6 +235,10 @@ type VariantInfo struct {
 	Summary *outcome.Summary `json:"summary"`
 	// Seeds are the family's seed parameters, for the peer comparison.
 	Seeds []string `json:"seeds"`
+	// Probes are the variant's probes (default first): ?probe=NAME on the
+	// manifest, array, summary and export endpoints reads the analyses
+	// over one of them.
+	Probes []ProbeDigest `json:"probes"`
 }
 
 // variantInfo answers GET /api/variants/{family}/{variant}.
@@ -255,7 +259,12 @@ func (s *Server) variantInfo(r *http.Request) (any, error) {
 	if err != nil && !errors.Is(err, outcome.ErrNoSummary) {
 		return nil, err
 	}
+	probes, err := s.probes(v)
+	if err != nil {
+		return nil, err
+	}
 	return VariantInfo{
+		Probes:           probes,
 		Summary:          sum,
 		Seeds:            nonNilStrings(peers.SeedParams(fam)),
 		VariantRow:       s.row(v, s.familyAnalyzers(fam)),

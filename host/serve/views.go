@@ -9,10 +9,10 @@ import (
 	"github.com/tdw-workbench/tdw/host/view"
 )
 
-// builder returns a view builder of the variant that reads through the
-// server's cached manifest and metadata and the installed analyzers'
-// declarations.
-func (s *Server) builder(v *variant.Variant) (*view.Builder, error) {
+// builder returns a view builder of the variant's analyses over probe (""
+// for its default probe) that reads through the server's cached manifest
+// and metadata and the installed analyzers' declarations.
+func (s *Server) builder(v *variant.Variant, probe string) (*view.Builder, error) {
 	var ms view.Manifests
 	if s.analyzers != nil {
 		ms = s.analyzers
@@ -21,11 +21,13 @@ func (s *Server) builder(v *variant.Variant) (*view.Builder, error) {
 	if md, err := s.metadata(v); err == nil {
 		b.WithMetadata(md)
 	}
-	rd, _, err := s.manifest(v)
+	rd, _, err := s.manifest(v, probe)
 	switch {
 	case err == nil:
 		b.WithReader(rd)
-	case !errors.Is(err, results.ErrNotFound):
+	case !errors.Is(err, results.ErrNotFound) || probe != "":
+		// Another probe's views come from its analyses only: never the
+		// default probe's in their place.
 		return nil, err
 	}
 	return b, nil
@@ -43,7 +45,7 @@ func (s *Server) viewSpec(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.builder(v)
+	b, err := s.builder(v, probeParam(r))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func (s *Server) viewList(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.builder(v)
+	b, err := s.builder(v, probeParam(r))
 	if err != nil {
 		return nil, err
 	}

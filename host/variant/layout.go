@@ -17,6 +17,10 @@ const (
 	ArtifactsDir   = "analysis"
 	ManifestFile   = "manifest.json" // in ArtifactsDir, written by analysis runs
 	LockFile       = ".lock"
+	// ProbesDir holds the variant's probes: ProbesFile lists them, each in
+	// its own folder (host/probe, docs/formats/probes.md).
+	ProbesDir  = "probes"
+	ProbesFile = "probes.json"
 )
 
 // checkpointRE matches checkpoint file names; the epoch has at least five

@@ -92,6 +92,9 @@ func (v *Variant) CheckpointsDir() string { return filepath.Join(v.dir, Checkpoi
 // ArtifactsDir returns the folder analysis runs write to, analysis/.
 func (v *Variant) ArtifactsDir() string { return filepath.Join(v.dir, ArtifactsDir) }
 
+// ProbesDir returns the folder of the variant's probes (host/probe).
+func (v *Variant) ProbesDir() string { return filepath.Join(v.dir, ProbesDir) }
+
 // MetadataPath returns the path of metadata.json.
 func (v *Variant) MetadataPath() string { return filepath.Join(v.dir, MetadataFile) }
 

@@ -72,7 +72,7 @@ func (c *AnalyzerClient) runInfo(run *sdk.Run) (*tdwv1.RunInfo, error) {
 		return nil, fmt.Errorf("run settings: %w", err)
 	}
 	ri := &tdwv1.RunInfo{
-		Family: run.Family, Variant: run.Variant, Params: params, Settings: settings,
+		Family: run.Family, Variant: run.Variant, Probe: run.Probe, Params: params, Settings: settings,
 		Model: modelConfigToProto(run.Model), Epochs: intsToProto(run.Epochs),
 	}
 	if run.Host != nil && c.broker != nil {

@@ -59,7 +59,7 @@ func (s *analyzerServer) run(ri *tdwv1.RunInfo) (*sdk.Run, error) {
 		return nil, status.Errorf(codes.InvalidArgument, "run settings: %v", err)
 	}
 	run := &sdk.Run{
-		Family: ri.GetFamily(), Variant: ri.GetVariant(), Params: params, Settings: settings,
+		Family: ri.GetFamily(), Variant: ri.GetVariant(), Probe: ri.GetProbe(), Params: params, Settings: settings,
 		Model: modelConfigFromProto(ri.GetModel()), Epochs: intsFromProto(ri.GetEpochs()),
 		Context: map[string]*sdk.Tensor{},
 	}

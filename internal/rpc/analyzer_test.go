@@ -150,7 +150,7 @@ func TestAnalyzerRoundTrip(t *testing.T) {
 			}
 			host := &fakeHost{}
 			run := &sdk.Run{
-				Family: "fam", Variant: "v1",
+				Family: "fam", Variant: "v1", Probe: "train",
 				Params:   sdk.Params{"prime": int64(113), "name": "x", "frac": 0.3, "flag": true},
 				Settings: sdk.Params{"scale": 2.0},
 				Model:    sdk.ModelConfig{NLayers: 1, DModel: 128, ActFn: "relu"},
@@ -164,7 +164,7 @@ func TestAnalyzerRoundTrip(t *testing.T) {
 			if err := c.Begin(ctx, run); err != nil {
 				t.Fatal(err)
 			}
-			if p, _ := impl.run.Params.Int("prime"); p != 113 || impl.run.Model != run.Model || impl.run.Variant != "v1" {
+			if p, _ := impl.run.Params.Int("prime"); p != 113 || impl.run.Model != run.Model || impl.run.Variant != "v1" || impl.run.Probe != "train" {
 				t.Fatalf("run arrived as %+v", impl.run)
 			}
 			if !equalBytes(impl.run.Context["basis"], run.Context["basis"]) {

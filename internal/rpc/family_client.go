@@ -10,11 +10,16 @@ import (
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
-// FamilyClient is the host's handle on a family plugin; it implements sdk.Family.
+// FamilyClient is the host's handle on a family plugin; it implements
+// sdk.ProbeFamily, whose named-probe calls reach only a plugin that lists
+// probe generators.
 type FamilyClient struct {
-	client tdwv1.FamilyClient
-	info   sdk.FamilyInfo
+	client     tdwv1.FamilyClient
+	info       sdk.FamilyInfo
+	generators []string
 }
+
+var _ sdk.ProbeFamily = (*FamilyClient)(nil)
 
 // Info returns the self-description the plugin gave when dispensed.
 func (c *FamilyClient) Info() sdk.FamilyInfo { return c.info }
@@ -137,4 +142,88 @@ func (c *FamilyClient) AnalysisContext(ctx context.Context, p sdk.Params) (map[s
 		return nil, err
 	}
 	return g["context"], nil
+}
+
+// ProbeGenerators returns the probe generator names the plugin listed when
+// dispensed; none for a plugin written before named probes, which serves
+// only its Probe.
+func (c *FamilyClient) ProbeGenerators() []string { return append([]string(nil), c.generators...) }
+
+// GenerateProbe asks the plugin for one of its named probes. A plugin that
+// lists no generators is not asked: the error says it has only its Probe.
+func (c *FamilyClient) GenerateProbe(ctx context.Context, p sdk.Params, spec sdk.ProbeSpec) (*sdk.Dataset, error) {
+	if len(c.generators) == 0 {
+		return nil, errNoProbeGenerators(c.info)
+	}
+	pp, err := paramsToProto(p)
+	if err != nil {
+		return nil, err
+	}
+	gp, err := paramsToProto(spec.Params)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: generator params: %w", spec.Name, err)
+	}
+	stream, err := c.client.GenerateProbe(ctx, &tdwv1.ProbeRequest{Params: pp, Name: spec.Name, Generator: spec.Generator, GeneratorParams: gp})
+	if err != nil {
+		return nil, err
+	}
+	ts, err := readReply("reply", bare(stream.Recv), nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	g, err := groupTensors(ts, false, "probe")
+	if err != nil {
+		return nil, fmt.Errorf("reply: %w", err)
+	}
+	ds := &sdk.Dataset{Tokens: g["probe"]["tokens"], Labels: g["probe"]["labels"]}
+	if ds.Tokens == nil || ds.Labels == nil {
+		return nil, fmt.Errorf("reply: probe %s lacks tokens or labels", spec.Name)
+	}
+	return ds, nil
+}
+
+// ProbeContext asks the plugin for the analysis context over a probe's rows.
+// A plugin that lists no generators is not asked (see GenerateProbe).
+func (c *FamilyClient) ProbeContext(ctx context.Context, p sdk.Params, probe sdk.Probe) (map[string]*sdk.Tensor, error) {
+	if len(c.generators) == 0 {
+		return nil, errNoProbeGenerators(c.info)
+	}
+	pp, err := paramsToProto(p)
+	if err != nil {
+		return nil, err
+	}
+	stream, err := c.client.ProbeContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info := &tdwv1.ProbeContextInfo{Params: pp, Name: probe.Name}
+	if err := stream.Send(&tdwv1.ProbeContextFrame{Kind: &tdwv1.ProbeContextFrame_Info{Info: info}}); err != nil {
+		return nil, streamErr(stream.Recv, err)
+	}
+	send := func(f *tdwv1.TensorFrame) error {
+		return stream.Send(&tdwv1.ProbeContextFrame{Kind: &tdwv1.ProbeContextFrame_Tensor{Tensor: f}})
+	}
+	ts := []named{{"probe", "tokens", probe.Tokens}}
+	if probe.Labels != nil {
+		ts = append(ts, named{"probe", "labels", probe.Labels})
+	}
+	if err := sendAll(send, ts, nil); err != nil {
+		return nil, streamErr(stream.Recv, err)
+	}
+	if err := stream.CloseSend(); err != nil {
+		return nil, err
+	}
+	reply, err := readReply("reply", bare(stream.Recv), nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	g, err := groupTensors(reply, false, "context")
+	if err != nil {
+		return nil, fmt.Errorf("reply: %w", err)
+	}
+	return g["context"], nil
+}
+
+func errNoProbeGenerators(info sdk.FamilyInfo) error {
+	return fmt.Errorf("family plugin %s %s has no named probes (it lists no probe generators): only its default probe", info.Name, info.Version)
 }

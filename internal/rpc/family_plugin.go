@@ -46,5 +46,5 @@ func (p *FamilyPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, con
 	if err := checkProtocol(d.GetProtocolVersion()); err != nil {
 		return nil, err
 	}
-	return &FamilyClient{client: c, info: sdk.FamilyInfo{Name: d.GetName(), Version: d.GetVersion()}}, nil
+	return &FamilyClient{client: c, info: sdk.FamilyInfo{Name: d.GetName(), Version: d.GetVersion()}, generators: d.GetProbeGenerators()}, nil
 }

@@ -100,3 +100,27 @@ func TestFamilyRoundTrip(t *testing.T) {
 		t.Fatalf("TrainingConfig = %+v, %v", tc, err)
 	}
 }
+
+// A family without named probes (every plugin written before them) lists no
+// generators; the host's client says so instead of calling it.
+func TestFamilyWithoutNamedProbes(t *testing.T) {
+	remote, ok := sdktest.Family(t, modAdd{}).(sdk.ProbeFamily)
+	if !ok {
+		t.Fatal("the host's family client is no ProbeFamily")
+	}
+	if g := remote.ProbeGenerators(); len(g) != 0 {
+		t.Errorf("generators %v, want none", g)
+	}
+	ctx := context.Background()
+	_, err := remote.GenerateProbe(ctx, sdk.Params{"p": 3}, sdk.ProbeSpec{Name: "x", Generator: "grid"})
+	if err == nil || err.Error() != "family plugin mod_add 2.0.0 has no named probes (it lists no probe generators): only its default probe" {
+		t.Errorf("GenerateProbe: %v", err)
+	}
+	if _, err := remote.ProbeContext(ctx, sdk.Params{"p": 3}, sdk.Probe{Name: "x"}); err == nil {
+		t.Error("ProbeContext of a family without named probes succeeded")
+	}
+	// Its one probe still comes through.
+	if ds, err := remote.Probe(ctx, sdk.Params{"p": 3}); err != nil || ds.Tokens.Shape()[0] != 9 {
+		t.Errorf("Probe: %v", err)
+	}
+}

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 
 
 class ArtifactError(LookupError):
@@ -40,12 +40,35 @@ class Stacked:
 
 
 class Artifacts:
-    """The artifacts under one variant's ``analysis/`` folder."""
+    """The artifacts under one variant's ``analysis/`` folder (or, for
+    another probe than the default, ``analysis/probes/NAME/``). Called with
+    ``probe=NAME`` it gives that probe's (when made by Variant.artifacts)."""
 
-    def __init__(self, analysis_dir, checkpoint_hashes=None):
+    def __init__(self, analysis_dir, checkpoint_hashes=None, probe=None, probe_sha256=None, default=True, select=None):
         self.dir = str(analysis_dir)
         # epoch -> sha256 of the checkpoint file, from metadata.json, for status().
         self._hashes = checkpoint_hashes or {}
+        # The probe the folder's analyses are over and the sha256 probes.json
+        # records for it: analyses over other content are stale in status().
+        self.probe, self._probe_sha, self._default = probe, probe_sha256, default
+        self._select = select
+
+    def __call__(self, probe=None):
+        """The Artifacts of the analyses over ``probe`` (None: the default)."""
+        if self._select is None:
+            raise TypeError("these Artifacts were not made by Variant.artifacts: open another probe's folder directly")
+        return self._select(probe)
+
+    def _probe_current(self, manifest):
+        """Whether the manifest's records were computed over the probe content
+        probes.json records now (a manifest from before probes were recorded
+        is over the default probe)."""
+        mp = manifest.get("probe")
+        if self._probe_sha is None:
+            return True
+        if mp is None:
+            return self._default
+        return mp.get("sha256") == self._probe_sha and mp.get("name") == self.probe
 
     @property
     def manifest(self):
@@ -131,18 +154,21 @@ class Artifacts:
         {analyzer: {"kind", "done", "missing", "stale", "failed"}} (for a
         cross-epoch analyzer "cross" is "done", "missing" or "stale"). An
         epoch is stale when its record was computed from another checkpoint
-        file (sha256) or by another version or kind of the analyzer than the
-        installed one; settings are not judged here (``tdw-host artifacts``
-        judges them).
+        file (sha256), by another version or kind of the analyzer than the
+        installed one, or over another content of the probe than the one
+        probes.json records; settings are not judged here (``tdw-host
+        artifacts`` judges them).
         """
-        recs = self.manifest.get("analyzers") or {}
+        man = self.manifest
+        recs = man.get("analyzers") or {}
+        probe_ok = self._probe_current(man)
         names = sorted(set(recs) | set(installed or {}))
         out = {}
         for n in names:
             rec, inst = recs.get(n), (installed or {}).get(n)
             kind = (inst or rec or {}).get("kind", "per-checkpoint")
-            current = rec is not None and (inst is None or (rec.get("version") == inst.get("version")
-                                                            and rec.get("kind") == inst.get("kind")))
+            current = rec is not None and probe_ok and (inst is None or (rec.get("version") == inst.get("version")
+                                                                         and rec.get("kind") == inst.get("kind")))
             st = {"kind": kind, "done": [], "missing": [], "stale": [], "failed": {}}
             if rec:
                 st["failed"] = {int(e): msg for e, msg in (rec.get("errors") or {}).items()}

@@ -6,6 +6,8 @@
     v.train_losses, v.checkpoint_epochs
     w = v.load_checkpoint(600)                              # {name: ndarray}
     nm = v.artifacts.load("neuron_freq_norm", "norm_matrix")
+    it = v.artifacts(probe="train").load("input_trace")     # the analyses over another probe
+    tokens, labels = v.probe("train")                       # a probe's rows, hash-checked
     cache = v.run_with_cache(600, v.make_probe([[3, 5]]), hooks="blocks.*.mlp.hook_post")
 
 Everything is read from the files on each access, so a notebook sees a run
@@ -17,6 +19,7 @@ import os
 
 import numpy as np
 
+from . import probes as _probes
 from .artifacts import Artifacts
 from .forward import find_host, run_forward
 from .safetensors import load_safetensors
@@ -179,9 +182,43 @@ class Variant:
 
     @property
     def artifacts(self):
-        """The Artifacts of this variant's analysis/ folder."""
+        """The Artifacts of this variant's analyses over its default probe
+        (analysis/). Called, ``v.artifacts(probe="train")`` gives those over
+        another probe the variant holds (analysis/probes/train/)."""
+        return self._artifacts(None)
+
+    def _artifacts(self, probe):
         hashes = {c["epoch"]: c.get("sha256", "") for c in self.metadata.get("checkpoints", [])}
-        return Artifacts(os.path.join(self.dir, "analysis"), hashes)
+        try:
+            d = _probes.analysis_dir(self.dir, probe)
+        except LookupError as e:
+            raise NotFound(str(e)) from None
+        ix = _probes.read_index(self.dir)
+        name = probe or ix.get("default") or None
+        rec = ix["probes"].get(name) if name else None
+        return Artifacts(d, hashes, probe=name, probe_sha256=rec["sha256"] if rec else None,
+                         default=d == os.path.join(self.dir, "analysis"), select=self._artifacts)
+
+    @property
+    def probes(self):
+        """{name: record} of the probes the variant holds (probes/probes.json;
+        {} before any is recorded)."""
+        return _probes.read_index(self.dir)["probes"]
+
+    @property
+    def default_probe(self):
+        """The name of the probe whose analyses are in analysis/ itself ("" when
+        the variant has recorded no probes yet)."""
+        return _probes.read_index(self.dir).get("default", "")
+
+    def probe(self, name):
+        """(tokens, labels) of probe ``name``: int64 arrays [rows, n_ctx] and
+        [rows] (labels None for a probe added without), each file checked
+        against the sha256 probes.json records (ProbeError otherwise)."""
+        try:
+            return _probes.load(self.dir, name)
+        except LookupError as e:
+            raise NotFound(str(e)) from None
 
     def artifact_status(self, analyzers_dir=None):
         """Per analyzer, which checkpoints have up-to-date artifacts (see

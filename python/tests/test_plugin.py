@@ -103,10 +103,10 @@ class HarnessTest(unittest.TestCase):
             self.assertEqual(h.describe(), ("row_stats", "0.2.0", "per-checkpoint"))
             h.begin(settings={"scale": 2.0, "n": 3, "name": "x", "on": True}, params={"prime": 7},
                     model=ModelConfig(n_layers=1, d_mlp=400, act_fn="relu"), context={"basis": basis},
-                    epochs=[0, 10], family="fam", variant="var")
+                    epochs=[0, 10], family="fam", variant="var", probe="train")
             self.assertEqual(a.run.settings, {"scale": 2.0, "n": 3, "name": "x", "on": True})
             self.assertIsInstance(a.run.settings["n"], int)
-            self.assertEqual((a.run.family, a.run.variant, a.run.epochs), ("fam", "var", [0, 10]))
+            self.assertEqual((a.run.family, a.run.variant, a.run.probe, a.run.epochs), ("fam", "var", "train", [0, 10]))
             self.assertEqual((a.run.model.d_mlp, a.run.model.act_fn), (400, "relu"))
             np.testing.assert_array_equal(a.run.context["basis"], basis)
             self.assertTrue(a.run.context["basis"].flags.writeable)

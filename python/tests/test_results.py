@@ -1,6 +1,7 @@
 """The notebook API on a results tree written here, file by file, as the
 formats docs describe them (make test also reads a real run)."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -179,3 +180,91 @@ class ResultsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProbesTest(unittest.TestCase):
+    """probes/probes.json and analysis/probes/NAME/, written here as
+    docs/formats/probes.md describes them."""
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp()
+        self.vdir = os.path.join(self.root, "fam", "fam_p7_seed1")
+        os.makedirs(os.path.join(self.vdir, "checkpoints"))
+        json.dump({"params": {"prime": 7}, "checkpoints": [{"epoch": 0, "sha256": "c0"}], "checkpoint_epochs": [0]},
+                  open(os.path.join(self.vdir, "metadata.json"), "w"))
+        self.tokens = {"full_grid": np.array([[a, b, 7] for a in range(7) for b in range(7)], np.int64),
+                       "train": np.array([[1, 2, 7], [3, 4, 7]], np.int64)}
+        self.records = {}
+        for name, tok in self.tokens.items():
+            self.records[name] = self.write_probe(name, tok, (tok[:, 0] + tok[:, 1]) % 7)
+        self.write_index()
+        # Analyses over each probe; the default's in analysis/ itself.
+        for sub, name, rows in (("", "full_grid", 49), ("probes/train", "train", 2)):
+            d = os.path.join(self.vdir, "analysis", sub, "it")
+            os.makedirs(d)
+            np.savez(os.path.join(d, "epoch_00000.npz"), correct=np.ones(rows, bool))
+            man = {"format_version": 3, "probe": {"name": name, "sha256": self.records[name]["sha256"]},
+                   "analyzers": {"it": {"version": "1.0.0", "kind": "per-checkpoint",
+                                        "epochs": {"0": {"file": "it/epoch_00000.npz", "checkpoint_sha256": "c0"}}}}}
+            json.dump(man, open(os.path.join(self.vdir, "analysis", sub, "manifest.json"), "w"))
+        self.v = tdw.load_family("fam", self.root).variant("fam_p7_seed1")
+
+    def write_probe(self, name, tokens, labels):
+        d = os.path.join(self.vdir, "probes", name)
+        os.makedirs(d, exist_ok=True)
+        rec, whole = {"description": name, "source": "family", "rows": len(tokens), "n_ctx": 3}, b""
+        for key, arr in (("tokens", tokens), ("labels", labels)):
+            path = os.path.join(d, key + ".npy")
+            np.save(path, arr)
+            data = open(path, "rb").read()
+            whole += data
+            rec[key] = {"file": f"{name}/{key}.npy", "sha256": hashlib.sha256(data).hexdigest()}
+        rec["sha256"] = hashlib.sha256(whole).hexdigest()
+        return rec
+
+    def write_index(self):
+        json.dump({"format_version": 1, "default": "full_grid", "probes": self.records},
+                  open(os.path.join(self.vdir, "probes", "probes.json"), "w"))
+
+    def tearDown(self):
+        shutil.rmtree(self.root)
+
+    def test_probes_and_their_artifacts(self):
+        v = self.v
+        self.assertEqual(sorted(v.probes), ["full_grid", "train"])
+        self.assertEqual(v.default_probe, "full_grid")
+        tok, lab = v.probe("train")
+        np.testing.assert_array_equal(tok, self.tokens["train"])
+        np.testing.assert_array_equal(lab, [3, 0])
+        self.assertEqual(v.artifacts.load_epoch("it", 0)["correct"].shape, (49,))
+        for name in (None, "full_grid"):
+            self.assertEqual(v.artifacts(probe=name).dir, os.path.join(self.vdir, "analysis"))
+        tr = v.artifacts(probe="train")
+        self.assertEqual((tr.probe, tr.dir), ("train", os.path.join(self.vdir, "analysis", "probes", "train")))
+        self.assertEqual(tr.load_epoch("it", 0)["correct"].shape, (2,))
+        self.assertEqual(tr.status([0])["it"]["done"], [0])
+        with self.assertRaises(tdw.NotFound) as c:
+            v.artifacts(probe="test")
+        self.assertIn("has no probe 'test'", str(c.exception))
+        with self.assertRaises(ValueError):
+            v.artifacts(probe="../x")
+
+    def test_changed_probe(self):
+        # Recorded anew with other rows: the analyses over it are stale.
+        self.records["train"] = self.write_probe("train", np.array([[5, 5, 7]], np.int64), np.array([3]))
+        self.write_index()
+        st = self.v.artifacts(probe="train").status([0])["it"]
+        self.assertEqual((st["done"], st["stale"]), ([], [0]))
+        self.assertEqual(self.v.artifacts.status([0])["it"]["done"], [0])
+        # A file changed on disk is refused, naming it.
+        np.save(os.path.join(self.vdir, "probes", "train", "tokens.npy"), np.array([[6, 6, 7]], np.int64))
+        with self.assertRaises(tdw.ProbeError) as c:
+            self.v.probe("train")
+        self.assertIn(os.path.join("train", "tokens.npy") + " has sha256", str(c.exception))
+
+    def test_variant_without_probes(self):
+        shutil.rmtree(os.path.join(self.vdir, "probes"))
+        self.assertEqual((self.v.probes, self.v.default_probe), ({}, ""))
+        self.assertEqual(self.v.artifacts.status([0])["it"]["done"], [0])
+        with self.assertRaises(tdw.NotFound):
+            self.v.artifacts(probe="train")

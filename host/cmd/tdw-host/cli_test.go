@@ -213,6 +213,16 @@ func TestFamilies(t *testing.T) {
 	if !strings.Contains(r.stdout, "at default parameters: model config disagrees with family.json architecture: d_mlp is 16, family.json says 32") {
 		t.Errorf("--check missed the architecture mismatch:\n%s", r.stdout)
 	}
+
+	// And one whose family.json declares a probe its plugin has no generator for.
+	probes := `"probes": {"grid": {"description": "all pairs", "generator": "grid"}}, "default_probe": "grid", "version": "0.1.0"`
+	if err := os.WriteFile(fam, []byte(strings.Replace(string(data), `"version": "0.1.0"`, probes, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, "families", "--check")
+	if !strings.Contains(r.stdout, `probes.grid names generator "grid", which plugin`) || !strings.Contains(r.stdout, "does not list (it lists: -)") {
+		t.Errorf("--check missed the probe generator:\n%s", r.stdout)
+	}
 }
 
 // TestBinarySmoke builds tdw-host and runs it as a user would.

@@ -34,6 +34,14 @@ artifacts under RESULTS/FAMILY/VARIANT/analysis/ (docs/formats/analysis.md):
 {analyzer}/epoch_NNNNN.npz per checkpoint, {analyzer}/summary.npz,
 {analyzer}/cross_epoch.npz for cross-epoch analyzers, and manifest.json.
 
+Every checkpoint is run on one probe: by default the family's canonical probe
+(whose artifacts are those paths), with --probe NAME another the variant holds
+('tdw-host probe list VARIANT') or its family declares, whose artifacts go to
+analysis/probes/NAME/ instead (docs/formats/probes.md). An analyzer that does
+not apply to the probe (it needs context the probe has not, such as the full
+grid's shape) is skipped with the reason. A variant trained before probes were
+recorded gets its family's probes recorded now.
+
 VARIANT is the variant's folder name, FAMILY/NAME, or FAMILY with -p NAME=VALUE
 parameters (and --preset) as given to 'tdw-host train'.
 
@@ -44,14 +52,15 @@ Ctrl-C stops after the checkpoint in hand and keeps what is done. A failing
 analyzer is recorded in the manifest and the others go on; the command then
 exits 1 and says which failed.
 
-After the analyzers, the variant's outcome summary (variant_summary.json:
+After the analyzers over the default probe, the variant's outcome summary (variant_summary.json:
 loss landmarks, training windows, learned frequencies, failure mode;
 docs/formats/variant-summary.md) is brought up to date; --set
 variant_summary.NAME=VALUE sets its thresholds.`,
 			Example: `  tdw-host analyze modulo_addition_1layer --preset quick
   tdw-host analyze modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --analyzers neuron_freq_norm,progress_measures
   tdw-host analyze modulo_addition_1layer -p prime=59 --checkpoints 0,500,1000 --set landscape_flatness.n_directions=10
-  tdw-host analyze modulo_addition_1layer --preset quick --set variant_summary.test_loss_threshold=1e-6`,
+  tdw-host analyze modulo_addition_1layer --preset quick --set variant_summary.test_loss_threshold=1e-6
+  tdw-host analyze modulo_addition_1layer --preset quick --probe test --analyzers input_trace,repr_geometry`,
 			Args: cobra.ExactArgs(1),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
 				fam, v, err := a.resolveVariant(args[0], o.variantArg)
@@ -74,6 +83,7 @@ type analyzeFlags struct {
 	variantArg
 	analyzers   string
 	checkpoints string
+	probe       string
 	settings    []string
 	force       bool
 	saveEvery   int
@@ -86,6 +96,7 @@ func (o *analyzeFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.analyzers, "analyzers", "", "comma-separated analyzers to run (default: the family's); here the analyzers folder is --analyzers-dir or TDW_ANALYZERS")
 	f.StringVar(&o.checkpoints, "checkpoints", "", "comma-separated epochs to analyze (default: every checkpoint)")
+	f.StringVar(&o.probe, "probe", "", "the probe to run the checkpoints on (default: the family's canonical probe; see 'tdw-host probe list')")
 	f.StringArrayVar(&o.settings, "set", nil, "analyzer parameter ANALYZER.PARAM=VALUE, or variant_summary.SETTING=VALUE (repeatable)")
 	f.BoolVar(&o.force, "force", false, "recompute artifacts that are up to date")
 	f.IntVar(&o.saveEvery, "save-every", 1, "flush the manifest every N checkpoints (0: every one)")
@@ -99,7 +110,7 @@ func (o *analyzeFlags) register(cmd *cobra.Command) {
 // words its complaints as flags).
 func (o *analyzeFlags) request(fam, v string) (job.AnalyzeRequest, error) {
 	r := job.AnalyzeRequest{Family: fam, Variant: v, Analyzers: analyzerNames(o.analyzers), Force: o.force, SaveEvery: o.saveEvery,
-		AllowLarge: o.allowLarge}
+		AllowLarge: o.allowLarge, Probe: o.probe}
 	if o.checkpoints != "" {
 		for _, s := range strings.Split(o.checkpoints, ",") {
 			e, err := strconv.Atoi(strings.TrimSpace(s))
@@ -178,9 +189,11 @@ func (a *app) analyze(ctx context.Context, fam *registry.FamilyManifest, v *vari
 	})
 	pr.finish()
 	if rep != nil && len(rep.Analyzers) > 0 {
-		printReport(a, v, rep)
+		printReport(a, fam, v, o.probe, rep)
 	}
-	printSummaryLine(a, v)
+	if art, perr := results.ForProbe(v, fam, o.probe); perr == nil && art.Dir() == results.For(v).Dir() {
+		printSummaryLine(a, v) // the summary follows the default probe only
+	}
 	return jobError(err)
 }
 
@@ -195,8 +208,9 @@ func printSummaryLine(a *app, v *variant.Variant) {
 		filepath.Join(v.Dir(), outcome.FileName), s.FailureMode, strings.Join(s.FailureModeReasons, "; "), s.PerformanceClass)
 }
 
-// printReport writes the per-analyzer outcome of a run to stdout.
-func printReport(a *app, v *variant.Variant, rep *analysis.Report) {
+// printReport writes the per-analyzer outcome of a run over probe ("" the
+// default) to stdout.
+func printReport(a *app, fam *registry.FamilyManifest, v *variant.Variant, probe string, rep *analysis.Report) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ANALYZER\tCOMPUTED\tUP TO DATE\tFAILED\tSECONDS")
 	names := make([]string, 0, len(rep.Analyzers))
@@ -204,9 +218,14 @@ func printReport(a *app, v *variant.Variant, rep *analysis.Report) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var failures []string
+	var failures, skipped []string
 	for _, n := range names {
 		r := rep.Analyzers[n]
+		if r.Skipped != "" {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped\n", n)
+			skipped = append(skipped, fmt.Sprintf("  %s: %s", n, oneLine(r.Skipped)))
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\n", n, r.Computed, r.UpToDate, len(r.Failures), r.Seconds)
 		for _, e := range sortedEpochs(r.Failures) {
 			where := fmt.Sprintf("epoch %d", e)
@@ -228,7 +247,17 @@ func printReport(a *app, v *variant.Variant, rep *analysis.Report) {
 			fmt.Fprintln(a.stdout, f)
 		}
 	}
-	fmt.Fprintf(a.stdout, "artifacts in %s (%s)\n", results.For(v).Dir(), rep.Elapsed.Round(time.Millisecond))
+	if len(skipped) > 0 {
+		fmt.Fprintln(a.stdout, "skipped (not applicable to the probe):")
+		for _, s := range skipped {
+			fmt.Fprintln(a.stdout, s)
+		}
+	}
+	dir := results.For(v).Dir()
+	if art, err := results.ForProbe(v, fam, probe); err == nil {
+		dir = art.Dir()
+	}
+	fmt.Fprintf(a.stdout, "artifacts in %s (%s)\n", dir, rep.Elapsed.Round(time.Millisecond))
 }
 
 func sortedEpochs(m map[int]string) []int {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -17,18 +18,22 @@ func init() {
 	addCommand(func(a *app) *cobra.Command {
 		var va variantArg
 		var all bool
+		var probeName string
 		cmd := &cobra.Command{
 			Use:   "artifacts VARIANT",
 			Short: "List a variant's analysis artifacts: what exists, what is missing, what is stale",
 			Long: `For each analyzer of the variant's family (or every installed analyzer that
 applies, with --all), count the checkpoints whose artifact is up to date, missing,
 or stale (computed from another checkpoint file, another analyzer version, or other
-settings than the defaults), and list recorded failures. 'tdw-host analyze'
-computes what is missing or stale.
+settings than the defaults, or over another content of the probe), and list
+recorded failures. 'tdw-host analyze' computes what is missing or stale.
+--probe NAME reports the analyses over that probe (default: the family's
+canonical probe).
 
 VARIANT is named as for 'tdw-host analyze'.`,
 			Example: `  tdw-host artifacts modulo_addition_1layer --preset quick
-  tdw-host artifacts modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --all`,
+  tdw-host artifacts modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --all
+  tdw-host artifacts modulo_addition_1layer --preset quick --probe train`,
 			Args: cobra.ExactArgs(1),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
 				fam, v, err := a.resolveVariant(args[0], va)
@@ -56,7 +61,13 @@ VARIANT is named as for 'tdw-host analyze'.`,
 						}
 					}
 				}
-				sts, err := analysis.Status(v, ms)
+				art, err := results.ForProbe(v, fam, probeName)
+				if errors.Is(err, results.ErrSelection) || errors.Is(err, results.ErrNotFound) {
+					return usageErrorf("--probe: %v", err)
+				} else if err != nil {
+					return err
+				}
+				sts, err := analysis.ProbeStatus(v, art, ms)
 				if err != nil {
 					return err
 				}
@@ -80,13 +91,14 @@ VARIANT is named as for 'tdw-host analyze'.`,
 							s.Name, formatSettings(s.Settings))
 					}
 				}
-				fmt.Fprintf(a.stdout, "artifacts in %s\n", results.For(v).Dir())
+				fmt.Fprintf(a.stdout, "artifacts in %s (probe %s)\n", art.Dir(), art.Probe())
 				return nil
 			}),
 		}
 		f := cmd.Flags()
 		f.StringArrayVarP(&va.params, "param", "p", nil, "domain parameter NAME=VALUE, with VARIANT a family name (repeatable)")
 		f.StringVar(&va.preset, "preset", "", "family preset, with VARIANT a family name")
+		f.StringVar(&probeName, "probe", "", "the probe whose analyses to report (default: the family's canonical probe)")
 		f.BoolVar(&all, "all", false, "every installed analyzer that applies to the family, not only the family's set")
 		return cmd
 	})

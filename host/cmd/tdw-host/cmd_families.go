@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,10 +120,25 @@ func (a *app) checkFamily(ctx context.Context, f *registry.FamilyManifest, timeo
 			checked += ", model at default parameters matches family.json's architecture"
 		}
 	}
+	if checkErr == nil {
+		checkErr = checkGenerators(f, p.ProbeGenerators())
+	}
 	if err := p.Close(); err != nil {
 		a.log.Debug("closing family plugin", "family", f.Name, "error", err)
 	}
 	return checked, checkErr
+}
+
+// checkGenerators refuses a family.json probe whose generator the plugin
+// does not list.
+func checkGenerators(f *registry.FamilyManifest, have []string) error {
+	for _, s := range f.ProbeSpecs() {
+		if s.Generator != "" && !slices.Contains(have, s.Generator) {
+			return fmt.Errorf("family %s: probes.%s names generator %q, which plugin %s does not list (it lists: %s)",
+				f.Name, s.Name, s.Generator, f.CommandPath, orDash(strings.Join(have, ", ")))
+		}
+	}
+	return nil
 }
 
 // describeFamily prints one family's manifest for people choosing parameters.
@@ -163,6 +179,18 @@ func describeFamily(w io.Writer, f *registry.FamilyManifest, ans *registry.Analy
 			fmt.Fprintf(&b, "  %s%s: %s\n    params: %s; %d epochs; checkpoints %s\n",
 				name, mark, p.Description, orDash(strings.Join(ps, " ")), p.Training.Epochs, p.Training.Checkpoints)
 		}
+	}
+	b.WriteString("\nprobes (tdw-host analyze --probe NAME):\n")
+	for _, s := range f.ProbeSpecs() {
+		mark := ""
+		if s.Name == f.CanonicalProbe().Name {
+			mark = " (default)"
+		}
+		gen := "the plugin's Probe call"
+		if s.Generator != "" {
+			gen = strings.TrimSpace("generator " + s.Generator + " " + registry.FormatProbeParams(s.Params))
+		}
+		fmt.Fprintf(&b, "  %s%s: %s (%s)\n", s.Name, mark, s.Description, gen)
 	}
 	b.WriteString("\nanalyzers:\n")
 	for _, name := range f.Analyzers {

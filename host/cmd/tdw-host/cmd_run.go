@@ -166,6 +166,10 @@ func (a *app) checkRun(ctx context.Context, fam *registry.FamilyManifest, given 
 func (a *app) analyzeAndPoint(ctx context.Context, fam *registry.FamilyManifest, v *variant.Variant, o runFlags) error {
 	fmt.Fprintf(a.stdout, "analyzing %s\n", v.Name)
 	err := a.analyze(ctx, fam, v, o.analyze)
+	art := results.For(v)
+	if pa, perr := results.ForProbe(v, fam, o.analyze.probe); perr == nil {
+		art = pa
+	}
 	fmt.Fprintf(a.stdout, `
 results:     %s
 checkpoints: %s
@@ -176,7 +180,7 @@ look at them:
   tdw-host artifacts %s
   python3 -c "import numpy as np; d = np.load('%s'); print({k: d[k].shape for k in d})"
   (docs/python.md shows loading checkpoints into TransformerLens and artifacts into numpy)
-`, v.Dir(), v.CheckpointsDir(), results.For(v).Dir(), fam.Name, v.Name,
-		results.For(v).SummaryPath("neuron_freq_norm"))
+`, v.Dir(), v.CheckpointsDir(), art.Dir(), fam.Name, v.Name,
+		art.SummaryPath("neuron_freq_norm"))
 	return err
 }

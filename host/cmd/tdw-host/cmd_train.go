@@ -174,7 +174,7 @@ func (a *app) jobEnv(fams *registry.FamilyRegistry, ans *registry.AnalyzerRegist
 // cliFlags names the command-line flag of each request field that has one
 // of its own.
 var cliFlags = map[string]string{"epochs": "--epochs", "checkpoints": "--checkpoints", "extend_to": "--extend-to",
-	"resume": "--resume", "force": "--force", "analyzers": "--analyzers", "settings": "--set", "save_every": "--save-every"}
+	"resume": "--resume", "force": "--force", "analyzers": "--analyzers", "settings": "--set", "save_every": "--save-every", "probe": "--probe"}
 
 // flagName is the flag of a request field, or the field when it has none.
 func flagName(field string) string {

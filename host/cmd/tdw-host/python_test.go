@@ -169,6 +169,14 @@ for split in ("train", "test"):
     acc = right[meta[split + "_indices"]].mean()
     assert abs(acc - rec[40][split + "_accuracy"]) <= 1e-9, (split, acc, rec[40])
 
+# Training recorded the family's probes, which the package reads, checking
+# each file's sha256 as tdw does.
+assert v.default_probe == "full_grid" and sorted(v.probes) == ["full_grid", "residue_classes", "test", "train"], v.probes
+tok, lab = v.probe("full_grid")
+assert np.array_equal(tok, v.make_probe(pairs)) and np.array_equal(lab, (pairs[:, 0] + pairs[:, 1]) % p)
+tr, _ = v.probe("train")
+assert np.array_equal(tr, v.make_probe(pairs)[meta["train_indices"]])
+
 w = v.load_checkpoint(40)
 assert w["embed.W_E"].shape == (p + 1, 128) and w["embed.W_E"].dtype == np.float32
 print("ok")

@@ -43,7 +43,16 @@ function cached(key, make) {
   cache.set(key, p);
   return p;
 }
-function api(path) { return cached(path, () => fetchJSON(path)); }
+function api(path) { path = probed(path); return cached(path, () => fetchJSON(path)); }
+
+// The probe the open variant's analyses are read over ("": its default), as
+// the hash's probe= names it; probed adds it to a variant endpoint's path.
+let probeName = "";
+function hashProbe() { return new URLSearchParams(location.hash.split("?")[1] || "").get("probe") || ""; }
+function probed(path) {
+  if (!probeName || !path.startsWith("/api/variants/")) return path;
+  return path + (path.includes("?") ? "&" : "?") + "probe=" + encodeURIComponent(probeName);
+}
 
 // epochArray asks for one array (or the slice at index) of one epoch. The
 // requests that panels make in one go are sent as one batch request.
@@ -62,7 +71,7 @@ async function flushBatch(base, epoch) {
   for (let i = 0; i < q.length; i += 64) {
     const chunk = q.slice(i, i + 64);
     try {
-      const r = await fetchJSON(`${base}/epochs/${epoch}?` + chunk.map(x => "select=" + encodeURIComponent(x.key)).join("&"));
+      const r = await fetchJSON(probed(`${base}/epochs/${epoch}?` + chunk.map(x => "select=" + encodeURIComponent(x.key)).join("&")));
       r.arrays.forEach((a, j) => a.error ? chunk[j].reject(new Error(a.error)) : chunk[j].resolve(a));
     } catch (e) {
       chunk.forEach(x => x.reject(e));
@@ -365,6 +374,7 @@ let view = null; // the open variant view
 
 async function showVariant(family, name) {
   main.replaceChildren(el("p", {}, "Loading " + name + "…"));
+  probeName = hashProbe();
   const base = `/api/variants/${encodeURIComponent(family)}/${encodeURIComponent(name)}`;
   const info = await api(base);
   let manifest = null;
@@ -374,7 +384,7 @@ async function showVariant(family, name) {
   const analyzed = new Set();
   for (const a of manifest.analyzers) if (!a.cross) a.epochs.forEach(e => analyzed.add(e));
   const epochs = analyzed.size ? [...analyzed].sort((x, y) => x - y) : info.checkpoint_epochs;
-  view = { base, info, manifest, epochs, idx: 0, panels: [], windows: windowBands(info.summary) };
+  view = { base, info, manifest, epochs, idx: 0, panels: [], windows: windowBands(info.summary), probe: probeName };
   const want = +new URLSearchParams(location.hash.split("?")[1] || "").get("epoch");
   view.idx = Math.max(0, epochs.indexOf(want));
 
@@ -391,7 +401,7 @@ async function showVariant(family, name) {
   const head = el("div", {},
     el("h2", {}, name),
     el("div", { class: "params" }, `${family} · ${Object.entries(info.params).map(([k, v]) => `${k}=${v}`).join(", ")} · ${info.state} · ${info.epochs} epochs · grokking epoch ${info.grokking_epoch < 0 ? "–" : info.grokking_epoch}`));
-  head.append(outcomeLine(family, name, info));
+  head.append(outcomeLine(family, name, info), probeSelect(info));
   const bar = el("div", { class: "epochbar" }, prev, slider, next, label);
 
   // Training curves.
@@ -416,6 +426,22 @@ async function showVariant(family, name) {
   for (const a of manifest.analyzers) sections.push(analyzerSection(a));
   main.replaceChildren(head, bar, ...sections);
   setEpochIndex(view.idx, true);
+}
+
+// probeSelect picks the probe whose analyses the page shows (the variant's
+// probes; one not analyzed yet is marked so).
+function probeSelect(info) {
+  const probes = info.probes || [];
+  if (probes.length < 2) return null;
+  const sel = el("select", { id: "probe", "aria-label": "probe" }, ...probes.map(p => el("option",
+    { value: p.default ? "" : p.name, title: p.description }, p.name + (p.default ? " (default)" : "") + (p.analyzed ? "" : " – not analyzed"))));
+  sel.value = probeName;
+  sel.addEventListener("change", () => {
+    const q = new URLSearchParams(location.hash.split("?")[1] || "");
+    if (sel.value) q.set("probe", sel.value); else q.delete("probe");
+    location.hash = location.hash.split("?")[0] + "?" + q;
+  });
+  return el("div", { class: "params" }, "probe: ", sel);
 }
 
 // outcomeLine says what the variant summary concludes, names the windows
@@ -455,7 +481,7 @@ async function setEpochIndex(i, force) {
   view.idx = i; view.epoch = view.epochs[i];
   view.slider.value = i;
   view.label.textContent = `epoch ${view.epoch} (${i + 1}/${view.epochs.length})`;
-  history.replaceState(null, "", location.hash.split("?")[0] + "?epoch=" + view.epoch);
+  history.replaceState(null, "", location.hash.split("?")[0] + "?epoch=" + view.epoch + (probeName ? "&probe=" + encodeURIComponent(probeName) : ""));
   const t0 = performance.now();
   const token = (view.token = (view.token || 0) + 1);
   setStatus("loading epoch " + view.epoch + "…");
@@ -658,18 +684,18 @@ async function route() {
   try {
     const pm = h.match(/^\/peers\/([^/]+)\/([^/]+)$/);
     if (h === "/compare") {
-      view = null;
+      view = null; probeName = "";
       await showCompare(new URLSearchParams(location.hash.split("?")[1] || ""));
     } else if (pm) {
-      view = null;
+      view = null; probeName = "";
       await showPeers(decodeURIComponent(pm[1]), decodeURIComponent(pm[2]), new URLSearchParams(location.hash.split("?")[1] || "").get("by") || "");
     } else if (m) {
       const [fam, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
-      if (view && view.info.family === fam && view.info.name === name) return;
+      if (view && view.info.family === fam && view.info.name === name && view.probe === hashProbe()) return;
       view = null;
       await showVariant(fam, name);
     } else {
-      view = null;
+      view = null; probeName = "";
       await showVariants();
     }
   } catch (e) {
@@ -694,7 +720,7 @@ function exportLinks(what, gif = true) {
       if (format !== "gif" && w.epoch != null) q.set("epoch", w.epoch);
       if (w.index && w.index.length) q.set("index", w.index.join(","));
       if (w.log) q.set("log", "1");
-      a.href = `${view.base}/export?${q}`;
+      a.href = probed(`${view.base}/export?${q}`);
     });
     if (box.childNodes.length > 1) box.append(" / ");
     box.append(a);

@@ -150,7 +150,10 @@ type RunInfo struct {
 	Epochs   []int64                `protobuf:"varint,6,rep,packed,name=epochs,proto3" json:"epochs,omitempty"`
 	// host_broker_id is the go-plugin broker id on which the host serves the
 	// Host service for this run; 0 when the host offers none.
-	HostBrokerId  uint32 `protobuf:"varint,7,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	HostBrokerId uint32 `protobuf:"varint,7,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	// probe is the name of the probe the run is over (docs/formats/probes.md);
+	// empty from a host written before probes were named.
+	Probe         string `protobuf:"bytes,8,opt,name=probe,proto3" json:"probe,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -232,6 +235,13 @@ func (x *RunInfo) GetHostBrokerId() uint32 {
 		return x.HostBrokerId
 	}
 	return 0
+}
+
+func (x *RunInfo) GetProbe() string {
+	if x != nil {
+		return x.Probe
+	}
+	return ""
 }
 
 type BeginFrame struct {
@@ -713,7 +723,7 @@ const file_tdw_v1_analyzer_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x12)\n" +
-	"\x10protocol_version\x18\x04 \x01(\rR\x0fprotocolVersion\"\xf8\x01\n" +
+	"\x10protocol_version\x18\x04 \x01(\rR\x0fprotocolVersion\"\x8e\x02\n" +
 	"\aRunInfo\x12\x16\n" +
 	"\x06family\x18\x01 \x01(\tR\x06family\x12\x18\n" +
 	"\avariant\x18\x02 \x01(\tR\avariant\x12&\n" +
@@ -721,7 +731,8 @@ const file_tdw_v1_analyzer_proto_rawDesc = "" +
 	"\bsettings\x18\x04 \x01(\v2\x0e.tdw.v1.ParamsR\bsettings\x12)\n" +
 	"\x05model\x18\x05 \x01(\v2\x13.tdw.v1.ModelConfigR\x05model\x12\x16\n" +
 	"\x06epochs\x18\x06 \x03(\x03R\x06epochs\x12$\n" +
-	"\x0ehost_broker_id\x18\a \x01(\rR\fhostBrokerId\"h\n" +
+	"\x0ehost_broker_id\x18\a \x01(\rR\fhostBrokerId\x12\x14\n" +
+	"\x05probe\x18\b \x01(\tR\x05probe\"h\n" +
 	"\n" +
 	"BeginFrame\x12#\n" +
 	"\x03run\x18\x01 \x01(\v2\x0f.tdw.v1.RunInfoH\x00R\x03run\x12-\n" +

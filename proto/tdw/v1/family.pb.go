@@ -72,6 +72,10 @@ type FamilyDescription struct {
 	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Version         string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	ProtocolVersion uint32                 `protobuf:"varint,3,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocol_version,omitempty"`
+	// probe_generators are the names GenerateProbe knows; empty for a family
+	// with one unnamed probe (its Probe call), as every plugin written before
+	// named probes is.
+	ProbeGenerators []string `protobuf:"bytes,4,rep,name=probe_generators,json=probeGenerators,proto3" json:"probe_generators,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -127,6 +131,13 @@ func (x *FamilyDescription) GetProtocolVersion() uint32 {
 	return 0
 }
 
+func (x *FamilyDescription) GetProbeGenerators() []string {
+	if x != nil {
+		return x.ProbeGenerators
+	}
+	return nil
+}
+
 type FamilyParams struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
@@ -171,6 +182,210 @@ func (x *FamilyParams) GetParams() *Params {
 	return nil
 }
 
+// ProbeRequest names one probe of family.json and its generator.
+type ProbeRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Params          *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
+	Name            string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Generator       string                 `protobuf:"bytes,3,opt,name=generator,proto3" json:"generator,omitempty"`
+	GeneratorParams *Params                `protobuf:"bytes,4,opt,name=generator_params,json=generatorParams,proto3" json:"generator_params,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ProbeRequest) Reset() {
+	*x = ProbeRequest{}
+	mi := &file_tdw_v1_family_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeRequest) ProtoMessage() {}
+
+func (x *ProbeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_family_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeRequest.ProtoReflect.Descriptor instead.
+func (*ProbeRequest) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_family_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProbeRequest) GetParams() *Params {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *ProbeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProbeRequest) GetGenerator() string {
+	if x != nil {
+		return x.Generator
+	}
+	return ""
+}
+
+func (x *ProbeRequest) GetGeneratorParams() *Params {
+	if x != nil {
+		return x.GeneratorParams
+	}
+	return nil
+}
+
+type ProbeContextInfo struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Params *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
+	// name is the probe's name.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeContextInfo) Reset() {
+	*x = ProbeContextInfo{}
+	mi := &file_tdw_v1_family_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeContextInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeContextInfo) ProtoMessage() {}
+
+func (x *ProbeContextInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_family_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeContextInfo.ProtoReflect.Descriptor instead.
+func (*ProbeContextInfo) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_family_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ProbeContextInfo) GetParams() *Params {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *ProbeContextInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ProbeContextFrame struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*ProbeContextFrame_Info
+	//	*ProbeContextFrame_Tensor
+	Kind          isProbeContextFrame_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProbeContextFrame) Reset() {
+	*x = ProbeContextFrame{}
+	mi := &file_tdw_v1_family_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProbeContextFrame) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProbeContextFrame) ProtoMessage() {}
+
+func (x *ProbeContextFrame) ProtoReflect() protoreflect.Message {
+	mi := &file_tdw_v1_family_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProbeContextFrame.ProtoReflect.Descriptor instead.
+func (*ProbeContextFrame) Descriptor() ([]byte, []int) {
+	return file_tdw_v1_family_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ProbeContextFrame) GetKind() isProbeContextFrame_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *ProbeContextFrame) GetInfo() *ProbeContextInfo {
+	if x != nil {
+		if x, ok := x.Kind.(*ProbeContextFrame_Info); ok {
+			return x.Info
+		}
+	}
+	return nil
+}
+
+func (x *ProbeContextFrame) GetTensor() *TensorFrame {
+	if x != nil {
+		if x, ok := x.Kind.(*ProbeContextFrame_Tensor); ok {
+			return x.Tensor
+		}
+	}
+	return nil
+}
+
+type isProbeContextFrame_Kind interface {
+	isProbeContextFrame_Kind()
+}
+
+type ProbeContextFrame_Info struct {
+	Info *ProbeContextInfo `protobuf:"bytes,1,opt,name=info,proto3,oneof"`
+}
+
+type ProbeContextFrame_Tensor struct {
+	Tensor *TensorFrame `protobuf:"bytes,2,opt,name=tensor,proto3,oneof"`
+}
+
+func (*ProbeContextFrame_Info) isProbeContextFrame_Kind() {}
+
+func (*ProbeContextFrame_Tensor) isProbeContextFrame_Kind() {}
+
 type TrainingConfig struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Optimizer     string                 `protobuf:"bytes,1,opt,name=optimizer,proto3" json:"optimizer,omitempty"`
@@ -189,7 +404,7 @@ type TrainingConfig struct {
 
 func (x *TrainingConfig) Reset() {
 	*x = TrainingConfig{}
-	mi := &file_tdw_v1_family_proto_msgTypes[3]
+	mi := &file_tdw_v1_family_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -201,7 +416,7 @@ func (x *TrainingConfig) String() string {
 func (*TrainingConfig) ProtoMessage() {}
 
 func (x *TrainingConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tdw_v1_family_proto_msgTypes[3]
+	mi := &file_tdw_v1_family_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -214,7 +429,7 @@ func (x *TrainingConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainingConfig.ProtoReflect.Descriptor instead.
 func (*TrainingConfig) Descriptor() ([]byte, []int) {
-	return file_tdw_v1_family_proto_rawDescGZIP(), []int{3}
+	return file_tdw_v1_family_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TrainingConfig) GetOptimizer() string {
@@ -293,13 +508,26 @@ const file_tdw_v1_family_proto_rawDesc = "" +
 	"\n" +
 	"\x13tdw/v1/family.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"B\n" +
 	"\x15DescribeFamilyRequest\x12)\n" +
-	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\"l\n" +
+	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\"\x97\x01\n" +
 	"\x11FamilyDescription\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
-	"\x10protocol_version\x18\x03 \x01(\rR\x0fprotocolVersion\"6\n" +
+	"\x10protocol_version\x18\x03 \x01(\rR\x0fprotocolVersion\x12)\n" +
+	"\x10probe_generators\x18\x04 \x03(\tR\x0fprobeGenerators\"6\n" +
 	"\fFamilyParams\x12&\n" +
-	"\x06params\x18\x01 \x01(\v2\x0e.tdw.v1.ParamsR\x06params\"\xa1\x02\n" +
+	"\x06params\x18\x01 \x01(\v2\x0e.tdw.v1.ParamsR\x06params\"\xa3\x01\n" +
+	"\fProbeRequest\x12&\n" +
+	"\x06params\x18\x01 \x01(\v2\x0e.tdw.v1.ParamsR\x06params\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1c\n" +
+	"\tgenerator\x18\x03 \x01(\tR\tgenerator\x129\n" +
+	"\x10generator_params\x18\x04 \x01(\v2\x0e.tdw.v1.ParamsR\x0fgeneratorParams\"N\n" +
+	"\x10ProbeContextInfo\x12&\n" +
+	"\x06params\x18\x01 \x01(\v2\x0e.tdw.v1.ParamsR\x06params\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"z\n" +
+	"\x11ProbeContextFrame\x12.\n" +
+	"\x04info\x18\x01 \x01(\v2\x18.tdw.v1.ProbeContextInfoH\x00R\x04info\x12-\n" +
+	"\x06tensor\x18\x02 \x01(\v2\x13.tdw.v1.TensorFrameH\x00R\x06tensorB\x06\n" +
+	"\x04kind\"\xa1\x02\n" +
 	"\x0eTrainingConfig\x12\x1c\n" +
 	"\toptimizer\x18\x01 \x01(\tR\toptimizer\x12\x0e\n" +
 	"\x02lr\x18\x02 \x01(\x01R\x02lr\x12!\n" +
@@ -312,14 +540,16 @@ const file_tdw_v1_family_proto_rawDesc = "" +
 	"\x06frozen\x18\b \x03(\tR\x06frozen\x12 \n" +
 	"\vcheckpoints\x18\t \x03(\x03R\vcheckpoints\x12%\n" +
 	"\x0eloss_positions\x18\n" +
-	" \x01(\tR\rlossPositions2\xfb\x02\n" +
+	" \x01(\tR\rlossPositions2\xfd\x03\n" +
 	"\x06Family\x12D\n" +
 	"\bDescribe\x12\x1d.tdw.v1.DescribeFamilyRequest\x1a\x19.tdw.v1.FamilyDescription\x128\n" +
 	"\vModelConfig\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.ModelConfig\x12;\n" +
 	"\fTrainingData\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x124\n" +
 	"\x05Probe\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n" +
 	"\x0fAnalysisContext\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n" +
-	"\x0eTrainingConfig\x12\x14.tdw.v1.FamilyParams\x1a\x16.tdw.v1.TrainingConfigB1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3"
+	"\x0eTrainingConfig\x12\x14.tdw.v1.FamilyParams\x1a\x16.tdw.v1.TrainingConfig\x12<\n" +
+	"\rGenerateProbe\x12\x14.tdw.v1.ProbeRequest\x1a\x13.tdw.v1.TensorFrame0\x01\x12B\n" +
+	"\fProbeContext\x12\x19.tdw.v1.ProbeContextFrame\x1a\x13.tdw.v1.TensorFrame(\x010\x01B1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3"
 
 var (
 	file_tdw_v1_family_proto_rawDescOnce sync.Once
@@ -333,35 +563,47 @@ func file_tdw_v1_family_proto_rawDescGZIP() []byte {
 	return file_tdw_v1_family_proto_rawDescData
 }
 
-var file_tdw_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_tdw_v1_family_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_tdw_v1_family_proto_goTypes = []any{
 	(*DescribeFamilyRequest)(nil), // 0: tdw.v1.DescribeFamilyRequest
 	(*FamilyDescription)(nil),     // 1: tdw.v1.FamilyDescription
 	(*FamilyParams)(nil),          // 2: tdw.v1.FamilyParams
-	(*TrainingConfig)(nil),        // 3: tdw.v1.TrainingConfig
-	(*Params)(nil),                // 4: tdw.v1.Params
-	(*ModelConfig)(nil),           // 5: tdw.v1.ModelConfig
-	(*TensorFrame)(nil),           // 6: tdw.v1.TensorFrame
+	(*ProbeRequest)(nil),          // 3: tdw.v1.ProbeRequest
+	(*ProbeContextInfo)(nil),      // 4: tdw.v1.ProbeContextInfo
+	(*ProbeContextFrame)(nil),     // 5: tdw.v1.ProbeContextFrame
+	(*TrainingConfig)(nil),        // 6: tdw.v1.TrainingConfig
+	(*Params)(nil),                // 7: tdw.v1.Params
+	(*TensorFrame)(nil),           // 8: tdw.v1.TensorFrame
+	(*ModelConfig)(nil),           // 9: tdw.v1.ModelConfig
 }
 var file_tdw_v1_family_proto_depIdxs = []int32{
-	4, // 0: tdw.v1.FamilyParams.params:type_name -> tdw.v1.Params
-	0, // 1: tdw.v1.Family.Describe:input_type -> tdw.v1.DescribeFamilyRequest
-	2, // 2: tdw.v1.Family.ModelConfig:input_type -> tdw.v1.FamilyParams
-	2, // 3: tdw.v1.Family.TrainingData:input_type -> tdw.v1.FamilyParams
-	2, // 4: tdw.v1.Family.Probe:input_type -> tdw.v1.FamilyParams
-	2, // 5: tdw.v1.Family.AnalysisContext:input_type -> tdw.v1.FamilyParams
-	2, // 6: tdw.v1.Family.TrainingConfig:input_type -> tdw.v1.FamilyParams
-	1, // 7: tdw.v1.Family.Describe:output_type -> tdw.v1.FamilyDescription
-	5, // 8: tdw.v1.Family.ModelConfig:output_type -> tdw.v1.ModelConfig
-	6, // 9: tdw.v1.Family.TrainingData:output_type -> tdw.v1.TensorFrame
-	6, // 10: tdw.v1.Family.Probe:output_type -> tdw.v1.TensorFrame
-	6, // 11: tdw.v1.Family.AnalysisContext:output_type -> tdw.v1.TensorFrame
-	3, // 12: tdw.v1.Family.TrainingConfig:output_type -> tdw.v1.TrainingConfig
-	7, // [7:13] is the sub-list for method output_type
-	1, // [1:7] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	7,  // 0: tdw.v1.FamilyParams.params:type_name -> tdw.v1.Params
+	7,  // 1: tdw.v1.ProbeRequest.params:type_name -> tdw.v1.Params
+	7,  // 2: tdw.v1.ProbeRequest.generator_params:type_name -> tdw.v1.Params
+	7,  // 3: tdw.v1.ProbeContextInfo.params:type_name -> tdw.v1.Params
+	4,  // 4: tdw.v1.ProbeContextFrame.info:type_name -> tdw.v1.ProbeContextInfo
+	8,  // 5: tdw.v1.ProbeContextFrame.tensor:type_name -> tdw.v1.TensorFrame
+	0,  // 6: tdw.v1.Family.Describe:input_type -> tdw.v1.DescribeFamilyRequest
+	2,  // 7: tdw.v1.Family.ModelConfig:input_type -> tdw.v1.FamilyParams
+	2,  // 8: tdw.v1.Family.TrainingData:input_type -> tdw.v1.FamilyParams
+	2,  // 9: tdw.v1.Family.Probe:input_type -> tdw.v1.FamilyParams
+	2,  // 10: tdw.v1.Family.AnalysisContext:input_type -> tdw.v1.FamilyParams
+	2,  // 11: tdw.v1.Family.TrainingConfig:input_type -> tdw.v1.FamilyParams
+	3,  // 12: tdw.v1.Family.GenerateProbe:input_type -> tdw.v1.ProbeRequest
+	5,  // 13: tdw.v1.Family.ProbeContext:input_type -> tdw.v1.ProbeContextFrame
+	1,  // 14: tdw.v1.Family.Describe:output_type -> tdw.v1.FamilyDescription
+	9,  // 15: tdw.v1.Family.ModelConfig:output_type -> tdw.v1.ModelConfig
+	8,  // 16: tdw.v1.Family.TrainingData:output_type -> tdw.v1.TensorFrame
+	8,  // 17: tdw.v1.Family.Probe:output_type -> tdw.v1.TensorFrame
+	8,  // 18: tdw.v1.Family.AnalysisContext:output_type -> tdw.v1.TensorFrame
+	6,  // 19: tdw.v1.Family.TrainingConfig:output_type -> tdw.v1.TrainingConfig
+	8,  // 20: tdw.v1.Family.GenerateProbe:output_type -> tdw.v1.TensorFrame
+	8,  // 21: tdw.v1.Family.ProbeContext:output_type -> tdw.v1.TensorFrame
+	14, // [14:22] is the sub-list for method output_type
+	6,  // [6:14] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_tdw_v1_family_proto_init() }
@@ -370,13 +612,17 @@ func file_tdw_v1_family_proto_init() {
 		return
 	}
 	file_tdw_v1_tensor_proto_init()
+	file_tdw_v1_family_proto_msgTypes[5].OneofWrappers = []any{
+		(*ProbeContextFrame_Info)(nil),
+		(*ProbeContextFrame_Tensor)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tdw_v1_family_proto_rawDesc), len(file_tdw_v1_family_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

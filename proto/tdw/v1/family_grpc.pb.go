@@ -27,6 +27,8 @@ const (
 	Family_Probe_FullMethodName           = "/tdw.v1.Family/Probe"
 	Family_AnalysisContext_FullMethodName = "/tdw.v1.Family/AnalysisContext"
 	Family_TrainingConfig_FullMethodName  = "/tdw.v1.Family/TrainingConfig"
+	Family_GenerateProbe_FullMethodName   = "/tdw.v1.Family/GenerateProbe"
+	Family_ProbeContext_FullMethodName    = "/tdw.v1.Family/ProbeContext"
 )
 
 // FamilyClient is the client API for Family service.
@@ -43,6 +45,15 @@ type FamilyClient interface {
 	// AnalysisContext streams group "context".
 	AnalysisContext(ctx context.Context, in *FamilyParams, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TensorFrame], error)
 	TrainingConfig(ctx context.Context, in *FamilyParams, opts ...grpc.CallOption) (*TrainingConfig, error)
+	// GenerateProbe streams group "probe" (names "tokens", "labels") for one
+	// of the probes family.json declares. Only a plugin whose description
+	// lists probe_generators serves it.
+	GenerateProbe(ctx context.Context, in *ProbeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TensorFrame], error)
+	// ProbeContext takes a ProbeContextInfo first, then the probe's tensors
+	// (group "probe": "tokens", and "labels" when the probe has them), and
+	// streams the analysis context over the probe's rows (group "context").
+	// Only a plugin whose description lists probe_generators serves it.
+	ProbeContext(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProbeContextFrame, TensorFrame], error)
 }
 
 type familyClient struct {
@@ -140,6 +151,38 @@ func (c *familyClient) TrainingConfig(ctx context.Context, in *FamilyParams, opt
 	return out, nil
 }
 
+func (c *familyClient) GenerateProbe(ctx context.Context, in *ProbeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TensorFrame], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Family_ServiceDesc.Streams[3], Family_GenerateProbe_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ProbeRequest, TensorFrame]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Family_GenerateProbeClient = grpc.ServerStreamingClient[TensorFrame]
+
+func (c *familyClient) ProbeContext(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProbeContextFrame, TensorFrame], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Family_ServiceDesc.Streams[4], Family_ProbeContext_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ProbeContextFrame, TensorFrame]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Family_ProbeContextClient = grpc.BidiStreamingClient[ProbeContextFrame, TensorFrame]
+
 // FamilyServer is the server API for Family service.
 // All implementations must embed UnimplementedFamilyServer
 // for forward compatibility.
@@ -154,6 +197,15 @@ type FamilyServer interface {
 	// AnalysisContext streams group "context".
 	AnalysisContext(*FamilyParams, grpc.ServerStreamingServer[TensorFrame]) error
 	TrainingConfig(context.Context, *FamilyParams) (*TrainingConfig, error)
+	// GenerateProbe streams group "probe" (names "tokens", "labels") for one
+	// of the probes family.json declares. Only a plugin whose description
+	// lists probe_generators serves it.
+	GenerateProbe(*ProbeRequest, grpc.ServerStreamingServer[TensorFrame]) error
+	// ProbeContext takes a ProbeContextInfo first, then the probe's tensors
+	// (group "probe": "tokens", and "labels" when the probe has them), and
+	// streams the analysis context over the probe's rows (group "context").
+	// Only a plugin whose description lists probe_generators serves it.
+	ProbeContext(grpc.BidiStreamingServer[ProbeContextFrame, TensorFrame]) error
 	mustEmbedUnimplementedFamilyServer()
 }
 
@@ -181,6 +233,12 @@ func (UnimplementedFamilyServer) AnalysisContext(*FamilyParams, grpc.ServerStrea
 }
 func (UnimplementedFamilyServer) TrainingConfig(context.Context, *FamilyParams) (*TrainingConfig, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method TrainingConfig not implemented")
+}
+func (UnimplementedFamilyServer) GenerateProbe(*ProbeRequest, grpc.ServerStreamingServer[TensorFrame]) error {
+	return status.Errorf(codes.Unimplemented, "method GenerateProbe not implemented")
+}
+func (UnimplementedFamilyServer) ProbeContext(grpc.BidiStreamingServer[ProbeContextFrame, TensorFrame]) error {
+	return status.Errorf(codes.Unimplemented, "method ProbeContext not implemented")
 }
 func (UnimplementedFamilyServer) mustEmbedUnimplementedFamilyServer() {}
 func (UnimplementedFamilyServer) testEmbeddedByValue()                {}
@@ -290,6 +348,24 @@ func _Family_TrainingConfig_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Family_GenerateProbe_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ProbeRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FamilyServer).GenerateProbe(m, &grpc.GenericServerStream[ProbeRequest, TensorFrame]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Family_GenerateProbeServer = grpc.ServerStreamingServer[TensorFrame]
+
+func _Family_ProbeContext_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(FamilyServer).ProbeContext(&grpc.GenericServerStream[ProbeContextFrame, TensorFrame]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Family_ProbeContextServer = grpc.BidiStreamingServer[ProbeContextFrame, TensorFrame]
+
 // Family_ServiceDesc is the grpc.ServiceDesc for Family service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -325,6 +401,17 @@ var Family_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "AnalysisContext",
 			Handler:       _Family_AnalysisContext_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "GenerateProbe",
+			Handler:       _Family_GenerateProbe_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ProbeContext",
+			Handler:       _Family_ProbeContext_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "tdw/v1/family.proto",

@@ -139,7 +139,7 @@ class AnalyzerServicer(analyzer_pb2_grpc.AnalyzerServicer):
             params, settings = params_from_proto(ri.params), params_from_proto(ri.settings)
         except _frames.MalformedStream as e:
             raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"run params: {e}") from None
-        run = Run(family=ri.family, variant=ri.variant, params=params, settings=settings,
+        run = Run(family=ri.family, variant=ri.variant, probe=ri.probe, params=params, settings=settings,
                   model=model_from_proto(ri.model), epochs=list(ri.epochs), context=context_tensors)
         if ri.host_broker_id:
             try:

@@ -35,12 +35,15 @@ class Run:
 
     params: the variant's domain parameters; settings: the analyzer's
     parameters (analyzer.json defaults overridden by ``--set``); integers
-    arrive as int, numbers as float. context: the family's analysis-context
-    tensors the analyzer declared (writable copies, kept for the run). host:
-    the host's callbacks (None when the host offers none).
+    arrive as int, numbers as float. probe: the name of the probe the run's
+    checkpoints are run on (its rows are the batch axis of every
+    activation). context: the family's analysis-context tensors the analyzer
+    declared (writable copies, kept for the run). host: the host's callbacks
+    (None when the host offers none).
     """
     family: str = ""
     variant: str = ""
+    probe: str = ""
     params: Dict[str, Any] = field(default_factory=dict)
     settings: Dict[str, Any] = field(default_factory=dict)
     model: ModelConfig = field(default_factory=ModelConfig)

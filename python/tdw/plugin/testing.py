@@ -183,8 +183,8 @@ class AnalyzerHarness:
             raise PluginError(grpc.StatusCode.FAILED_PRECONDITION, f"protocol version {d.protocol_version}")
         return d.name, d.version, d.kind
 
-    def _run_info(self, family, variant, params, settings, model, epochs):
-        return analyzer_pb2.RunInfo(family=family, variant=variant, params=_params(params), settings=_params(settings),
+    def _run_info(self, family, variant, params, settings, model, epochs, probe=""):
+        return analyzer_pb2.RunInfo(family=family, variant=variant, probe=probe, params=_params(params), settings=_params(settings),
                                     model=_model(model), epochs=list(epochs or []),
                                     host_broker_id=getattr(self, "host_broker_id", 0) if self._host_server else 0)
 
@@ -216,9 +216,9 @@ class AnalyzerHarness:
             off += (a.nbytes + 63) & ~63
         return refs
 
-    def begin(self, settings=None, params=None, model=None, context=None, epochs=None, family="", variant=""):
+    def begin(self, settings=None, params=None, model=None, context=None, epochs=None, family="", variant="", probe=""):
         """Begin with a run built from the arguments (context: {name: array})."""
-        ri = self._run_info(family, variant, params, settings, model, epochs)
+        ri = self._run_info(family, variant, params, settings, model, epochs, probe)
 
         def frames():
             yield analyzer_pb2.BeginFrame(run=ri)
@@ -243,9 +243,9 @@ class AnalyzerHarness:
     def end(self):
         self._call(lambda: self.stub.End(analyzer_pb2.EndRequest()))
 
-    def analyze_across(self, inputs, settings=None, params=None, model=None, epochs=None, family="", variant=""):
+    def analyze_across(self, inputs, settings=None, params=None, model=None, epochs=None, family="", variant="", probe=""):
         """AnalyzeAcross over ``inputs`` ({source: Stacked}); returns {name: array}."""
-        ri = self._run_info(family, variant, params, settings, model, epochs)
+        ri = self._run_info(family, variant, params, settings, model, epochs, probe)
 
         def frames():
             yield analyzer_pb2.AcrossFrame(run=ri)

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from tdw.v1 import tensor_pb2 as tdw_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15tdw/v1/analyzer.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"3\n\x17\x44\x65scribeAnalyzerRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"\\\n\x13\x41nalyzerDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\"\xb8\x01\n\x07RunInfo\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x0f\n\x07variant\x18\x02 \x01(\t\x12\x1e\n\x06params\x18\x03 \x01(\x0b\x32\x0e.tdw.v1.Params\x12 \n\x08settings\x18\x04 \x01(\x0b\x32\x0e.tdw.v1.Params\x12\"\n\x05model\x18\x05 \x01(\x0b\x32\x13.tdw.v1.ModelConfig\x12\x0e\n\x06\x65pochs\x18\x06 \x03(\x03\x12\x16\n\x0ehost_broker_id\x18\x07 \x01(\r\"[\n\nBeginFrame\x12\x1e\n\x03run\x18\x01 \x01(\x0b\x32\x0f.tdw.v1.RunInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"\x0f\n\rBeginResponse\"\x1f\n\x0e\x43heckpointInfo\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\"k\n\x0c\x41nalyzeFrame\x12,\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x16.tdw.v1.CheckpointInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"\x0c\n\nEndRequest\"\r\n\x0b\x45ndResponse\"-\n\x0bStackedInfo\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06\x65pochs\x18\x02 \x03(\x03\"\x84\x01\n\x0b\x41\x63rossFrame\x12\x1e\n\x03run\x18\x01 \x01(\x0b\x32\x0f.tdw.v1.RunInfoH\x00\x12&\n\x07stacked\x18\x02 \x01(\x0b\x32\x13.tdw.v1.StackedInfoH\x00\x12%\n\x06tensor\x18\x03 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind2\xcc\x03\n\x08\x41nalyzer\x12H\n\x08\x44\x65scribe\x12\x1f.tdw.v1.DescribeAnalyzerRequest\x1a\x1b.tdw.v1.AnalyzerDescription\x12\x34\n\x05\x42\x65gin\x12\x12.tdw.v1.BeginFrame\x1a\x15.tdw.v1.BeginResponse(\x01\x12\x38\n\x07\x41nalyze\x12\x14.tdw.v1.AnalyzeFrame\x1a\x13.tdw.v1.TensorFrame(\x01\x30\x01\x12.\n\x03\x45nd\x12\x12.tdw.v1.EndRequest\x1a\x13.tdw.v1.EndResponse\x12=\n\rAnalyzeAcross\x12\x13.tdw.v1.AcrossFrame\x1a\x13.tdw.v1.TensorFrame(\x01\x30\x01\x12I\n\x0c\x41ttachShared\x12\x1b.tdw.v1.AttachSharedRequest\x1a\x1c.tdw.v1.AttachSharedResponse\x12L\n\rReleaseShared\x12\x1c.tdw.v1.ReleaseSharedRequest\x1a\x1d.tdw.v1.ReleaseSharedResponseB1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15tdw/v1/analyzer.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"3\n\x17\x44\x65scribeAnalyzerRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"\\\n\x13\x41nalyzerDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\"\xc7\x01\n\x07RunInfo\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x0f\n\x07variant\x18\x02 \x01(\t\x12\x1e\n\x06params\x18\x03 \x01(\x0b\x32\x0e.tdw.v1.Params\x12 \n\x08settings\x18\x04 \x01(\x0b\x32\x0e.tdw.v1.Params\x12\"\n\x05model\x18\x05 \x01(\x0b\x32\x13.tdw.v1.ModelConfig\x12\x0e\n\x06\x65pochs\x18\x06 \x03(\x03\x12\x16\n\x0ehost_broker_id\x18\x07 \x01(\r\x12\r\n\x05probe\x18\x08 \x01(\t\"[\n\nBeginFrame\x12\x1e\n\x03run\x18\x01 \x01(\x0b\x32\x0f.tdw.v1.RunInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"\x0f\n\rBeginResponse\"\x1f\n\x0e\x43heckpointInfo\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\"k\n\x0c\x41nalyzeFrame\x12,\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x16.tdw.v1.CheckpointInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"\x0c\n\nEndRequest\"\r\n\x0b\x45ndResponse\"-\n\x0bStackedInfo\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06\x65pochs\x18\x02 \x03(\x03\"\x84\x01\n\x0b\x41\x63rossFrame\x12\x1e\n\x03run\x18\x01 \x01(\x0b\x32\x0f.tdw.v1.RunInfoH\x00\x12&\n\x07stacked\x18\x02 \x01(\x0b\x32\x13.tdw.v1.StackedInfoH\x00\x12%\n\x06tensor\x18\x03 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind2\xcc\x03\n\x08\x41nalyzer\x12H\n\x08\x44\x65scribe\x12\x1f.tdw.v1.DescribeAnalyzerRequest\x1a\x1b.tdw.v1.AnalyzerDescription\x12\x34\n\x05\x42\x65gin\x12\x12.tdw.v1.BeginFrame\x1a\x15.tdw.v1.BeginResponse(\x01\x12\x38\n\x07\x41nalyze\x12\x14.tdw.v1.AnalyzeFrame\x1a\x13.tdw.v1.TensorFrame(\x01\x30\x01\x12.\n\x03\x45nd\x12\x12.tdw.v1.EndRequest\x1a\x13.tdw.v1.EndResponse\x12=\n\rAnalyzeAcross\x12\x13.tdw.v1.AcrossFrame\x1a\x13.tdw.v1.TensorFrame(\x01\x30\x01\x12I\n\x0c\x41ttachShared\x12\x1b.tdw.v1.AttachSharedRequest\x1a\x1c.tdw.v1.AttachSharedResponse\x12L\n\rReleaseShared\x12\x1c.tdw.v1.ReleaseSharedRequest\x1a\x1d.tdw.v1.ReleaseSharedResponseB1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tdw.v1.analyzer_pb2', globals())
@@ -27,23 +27,23 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ANALYZERDESCRIPTION._serialized_start=107
   _ANALYZERDESCRIPTION._serialized_end=199
   _RUNINFO._serialized_start=202
-  _RUNINFO._serialized_end=386
-  _BEGINFRAME._serialized_start=388
-  _BEGINFRAME._serialized_end=479
-  _BEGINRESPONSE._serialized_start=481
-  _BEGINRESPONSE._serialized_end=496
-  _CHECKPOINTINFO._serialized_start=498
-  _CHECKPOINTINFO._serialized_end=529
-  _ANALYZEFRAME._serialized_start=531
-  _ANALYZEFRAME._serialized_end=638
-  _ENDREQUEST._serialized_start=640
-  _ENDREQUEST._serialized_end=652
-  _ENDRESPONSE._serialized_start=654
-  _ENDRESPONSE._serialized_end=667
-  _STACKEDINFO._serialized_start=669
-  _STACKEDINFO._serialized_end=714
-  _ACROSSFRAME._serialized_start=717
-  _ACROSSFRAME._serialized_end=849
-  _ANALYZER._serialized_start=852
-  _ANALYZER._serialized_end=1312
+  _RUNINFO._serialized_end=401
+  _BEGINFRAME._serialized_start=403
+  _BEGINFRAME._serialized_end=494
+  _BEGINRESPONSE._serialized_start=496
+  _BEGINRESPONSE._serialized_end=511
+  _CHECKPOINTINFO._serialized_start=513
+  _CHECKPOINTINFO._serialized_end=544
+  _ANALYZEFRAME._serialized_start=546
+  _ANALYZEFRAME._serialized_end=653
+  _ENDREQUEST._serialized_start=655
+  _ENDREQUEST._serialized_end=667
+  _ENDRESPONSE._serialized_start=669
+  _ENDRESPONSE._serialized_end=682
+  _STACKEDINFO._serialized_start=684
+  _STACKEDINFO._serialized_end=729
+  _ACROSSFRAME._serialized_start=732
+  _ACROSSFRAME._serialized_end=864
+  _ANALYZER._serialized_start=867
+  _ANALYZER._serialized_end=1327
 # @@protoc_insertion_point(module_scope)

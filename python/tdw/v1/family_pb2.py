@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from tdw.v1 import tensor_pb2 as tdw_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13tdw/v1/family.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"1\n\x15\x44\x65scribeFamilyRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"L\n\x11\x46\x61milyDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\".\n\x0c\x46\x61milyParams\x12\x1e\n\x06params\x18\x01 \x01(\x0b\x32\x0e.tdw.v1.Params\"\xc2\x01\n\x0eTrainingConfig\x12\x11\n\toptimizer\x18\x01 \x01(\t\x12\n\n\x02lr\x18\x02 \x01(\x01\x12\x14\n\x0cweight_decay\x18\x03 \x01(\x01\x12\r\n\x05\x62\x65tas\x18\x04 \x03(\x01\x12\x0b\n\x03\x65ps\x18\x05 \x01(\x01\x12\x0e\n\x06\x65pochs\x18\x06 \x01(\x03\x12\x12\n\nbatch_size\x18\x07 \x01(\x03\x12\x0e\n\x06\x66rozen\x18\x08 \x03(\t\x12\x13\n\x0b\x63heckpoints\x18\t \x03(\x03\x12\x16\n\x0eloss_positions\x18\n \x01(\t2\xfb\x02\n\x06\x46\x61mily\x12\x44\n\x08\x44\x65scribe\x12\x1d.tdw.v1.DescribeFamilyRequest\x1a\x19.tdw.v1.FamilyDescription\x12\x38\n\x0bModelConfig\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.ModelConfig\x12;\n\x0cTrainingData\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12\x34\n\x05Probe\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n\x0f\x41nalysisContext\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n\x0eTrainingConfig\x12\x14.tdw.v1.FamilyParams\x1a\x16.tdw.v1.TrainingConfigB1Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13tdw/v1/family.proto\x12\x06tdw.v1\x1a\x13tdw/v1/tensor.proto\"1\n\x15\x44\x65scribeFamilyRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\"f\n\x11\x46\x61milyDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\r\x12\x18\n\x10probe_generators\x18\x04 \x03(\t\".\n\x0c\x46\x61milyParams\x12\x1e\n\x06params\x18\x01 \x01(\x0b\x32\x0e.tdw.v1.Params\"y\n\x0cProbeRequest\x12\x1e\n\x06params\x18\x01 \x01(\x0b\x32\x0e.tdw.v1.Params\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tgenerator\x18\x03 \x01(\t\x12(\n\x10generator_params\x18\x04 \x01(\x0b\x32\x0e.tdw.v1.Params\"@\n\x10ProbeContextInfo\x12\x1e\n\x06params\x18\x01 \x01(\x0b\x32\x0e.tdw.v1.Params\x12\x0c\n\x04name\x18\x02 \x01(\t\"l\n\x11ProbeContextFrame\x12(\n\x04info\x18\x01 \x01(\x0b\x32\x18.tdw.v1.ProbeContextInfoH\x00\x12%\n\x06tensor\x18\x02 \x01(\x0b\x32\x13.tdw.v1.TensorFrameH\x00\x42\x06\n\x04kind\"\xc2\x01\n\x0eTrainingConfig\x12\x11\n\toptimizer\x18\x01 \x01(\t\x12\n\n\x02lr\x18\x02 \x01(\x01\x12\x14\n\x0cweight_decay\x18\x03 \x01(\x01\x12\r\n\x05\x62\x65tas\x18\x04 \x03(\x01\x12\x0b\n\x03\x65ps\x18\x05 \x01(\x01\x12\x0e\n\x06\x65pochs\x18\x06 \x01(\x03\x12\x12\n\nbatch_size\x18\x07 \x01(\x03\x12\x0e\n\x06\x66rozen\x18\x08 \x03(\t\x12\x13\n\x0b\x63heckpoints\x18\t \x03(\x03\x12\x16\n\x0eloss_positions\x18\n \x01(\t2\xfd\x03\n\x06\x46\x61mily\x12\x44\n\x08\x44\x65scribe\x12\x1d.tdw.v1.DescribeFamilyRequest\x1a\x19.tdw.v1.FamilyDescription\x12\x38\n\x0bModelConfig\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.ModelConfig\x12;\n\x0cTrainingData\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12\x34\n\x05Probe\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n\x0f\x41nalysisContext\x12\x14.tdw.v1.FamilyParams\x1a\x13.tdw.v1.TensorFrame0\x01\x12>\n\x0eTrainingConfig\x12\x14.tdw.v1.FamilyParams\x1a\x16.tdw.v1.TrainingConfig\x12<\n\rGenerateProbe\x12\x14.tdw.v1.ProbeRequest\x1a\x13.tdw.v1.TensorFrame0\x01\x12\x42\n\x0cProbeContext\x12\x19.tdw.v1.ProbeContextFrame\x1a\x13.tdw.v1.TensorFrame(\x01\x30\x01\x42\x31Z/github.com/tdw-workbench/tdw/proto/tdw/v1;tdwv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tdw.v1.family_pb2', globals())
@@ -25,11 +25,17 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DESCRIBEFAMILYREQUEST._serialized_start=52
   _DESCRIBEFAMILYREQUEST._serialized_end=101
   _FAMILYDESCRIPTION._serialized_start=103
-  _FAMILYDESCRIPTION._serialized_end=179
-  _FAMILYPARAMS._serialized_start=181
-  _FAMILYPARAMS._serialized_end=227
-  _TRAININGCONFIG._serialized_start=230
-  _TRAININGCONFIG._serialized_end=424
-  _FAMILY._serialized_start=427
-  _FAMILY._serialized_end=806
+  _FAMILYDESCRIPTION._serialized_end=205
+  _FAMILYPARAMS._serialized_start=207
+  _FAMILYPARAMS._serialized_end=253
+  _PROBEREQUEST._serialized_start=255
+  _PROBEREQUEST._serialized_end=376
+  _PROBECONTEXTINFO._serialized_start=378
+  _PROBECONTEXTINFO._serialized_end=442
+  _PROBECONTEXTFRAME._serialized_start=444
+  _PROBECONTEXTFRAME._serialized_end=552
+  _TRAININGCONFIG._serialized_start=555
+  _TRAININGCONFIG._serialized_end=749
+  _FAMILY._serialized_start=752
+  _FAMILY._serialized_end=1261
 # @@protoc_insertion_point(module_scope)

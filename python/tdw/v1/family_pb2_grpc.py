@@ -45,6 +45,16 @@ class FamilyStub(object):
                 request_serializer=tdw_dot_v1_dot_family__pb2.FamilyParams.SerializeToString,
                 response_deserializer=tdw_dot_v1_dot_family__pb2.TrainingConfig.FromString,
                 )
+        self.GenerateProbe = channel.unary_stream(
+                '/tdw.v1.Family/GenerateProbe',
+                request_serializer=tdw_dot_v1_dot_family__pb2.ProbeRequest.SerializeToString,
+                response_deserializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
+                )
+        self.ProbeContext = channel.stream_stream(
+                '/tdw.v1.Family/ProbeContext',
+                request_serializer=tdw_dot_v1_dot_family__pb2.ProbeContextFrame.SerializeToString,
+                response_deserializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
+                )
 
 
 class FamilyServicer(object):
@@ -90,6 +100,25 @@ class FamilyServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GenerateProbe(self, request, context):
+        """GenerateProbe streams group "probe" (names "tokens", "labels") for one
+        of the probes family.json declares. Only a plugin whose description
+        lists probe_generators serves it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProbeContext(self, request_iterator, context):
+        """ProbeContext takes a ProbeContextInfo first, then the probe's tensors
+        (group "probe": "tokens", and "labels" when the probe has them), and
+        streams the analysis context over the probe's rows (group "context").
+        Only a plugin whose description lists probe_generators serves it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FamilyServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -122,6 +151,16 @@ def add_FamilyServicer_to_server(servicer, server):
                     servicer.TrainingConfig,
                     request_deserializer=tdw_dot_v1_dot_family__pb2.FamilyParams.FromString,
                     response_serializer=tdw_dot_v1_dot_family__pb2.TrainingConfig.SerializeToString,
+            ),
+            'GenerateProbe': grpc.unary_stream_rpc_method_handler(
+                    servicer.GenerateProbe,
+                    request_deserializer=tdw_dot_v1_dot_family__pb2.ProbeRequest.FromString,
+                    response_serializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.SerializeToString,
+            ),
+            'ProbeContext': grpc.stream_stream_rpc_method_handler(
+                    servicer.ProbeContext,
+                    request_deserializer=tdw_dot_v1_dot_family__pb2.ProbeContextFrame.FromString,
+                    response_serializer=tdw_dot_v1_dot_tensor__pb2.TensorFrame.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -232,5 +271,39 @@ class Family(object):
         return grpc.experimental.unary_unary(request, target, '/tdw.v1.Family/TrainingConfig',
             tdw_dot_v1_dot_family__pb2.FamilyParams.SerializeToString,
             tdw_dot_v1_dot_family__pb2.TrainingConfig.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GenerateProbe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/tdw.v1.Family/GenerateProbe',
+            tdw_dot_v1_dot_family__pb2.ProbeRequest.SerializeToString,
+            tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ProbeContext(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(request_iterator, target, '/tdw.v1.Family/ProbeContext',
+            tdw_dot_v1_dot_family__pb2.ProbeContextFrame.SerializeToString,
+            tdw_dot_v1_dot_tensor__pb2.TensorFrame.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -4,7 +4,8 @@
 //
 // Family turns the domain parameters (prime, seed, data_seed,
 // train_fraction) into a TransformerLens model configuration, the full-grid
-// training data and its split, the probe and the analysis context (Fourier
-// basis, labels, train mask, probe shape). It is served as a plugin by the
+// training data and its split, its named probes (the full grid, each split,
+// a few pairs per residue class: probes.go) and the analysis context over
+// any probe (Fourier basis, labels, train mask, probe shape). It is served as a plugin by the
 // main package beside it and can be used in-process by tests.
 package modadd

@@ -22,9 +22,11 @@ const (
 	DMLP   = 512
 )
 
-// Family implements sdk.Family for modular addition. It holds no state; the
+// Family implements sdk.ProbeFamily for modular addition. It holds no state; the
 // zero value is ready to use and safe for concurrent use.
 type Family struct{}
+
+var _ sdk.ProbeFamily = (*Family)(nil)
 
 // New returns the family.
 func New() *Family { return &Family{} }
@@ -78,7 +80,8 @@ func (*Family) TrainingData(_ context.Context, p sdk.Params) (*sdk.TrainingData,
 	}, nil
 }
 
-// Probe returns the full p×p grid with its labels, row k = (k/p, k%p).
+// Probe returns the full p×p grid with its labels, row k = (k/p, k%p): the
+// "grid" generator's probe, the family's default.
 func (*Family) Probe(_ context.Context, p sdk.Params) (*sdk.Dataset, error) {
 	ps, err := ParseParams(p)
 	if err != nil {
