@@ -45,6 +45,9 @@ VIEW is one of (docs/dashboard.md, "Export"):
                           PC1 against PC2, coloured by epoch, --epoch marked
 
 'tdw-host views VARIANT' lists a variant's views with the --as each takes.
+--probe NAME draws the analyses over that probe ('tdw-host probe list
+VARIANT'; default: the variant's default probe); the training curves are the
+same for every probe.
 --epoch picks the epoch of a per-epoch array (default: the last analyzed) and
 the epoch marked on pictures over epochs; an epoch beyond the run is refused.
 --index i,j fixes leading axes of an array of more than two axes. The file
@@ -89,6 +92,7 @@ A variant without the statistic is named in the subtitle as not analyzed.`,
 		f.StringVarP(&o.out, "out", "o", "", "output file (default VARIANT_VIEW[_AS][_eEPOCH].FORMAT in the current folder)")
 		f.StringVar(&o.compare, "compare", "", "comma-separated variants to overlay in one picture (loss, accuracy or ANALYZER/summary/NAME)")
 		f.BoolVar(&o.logY, "log-y", false, "log-scale y axis for a summary view")
+		f.StringVar(&o.probe, "probe", "", "draw the analyses over this probe (default: the variant's default probe)")
 		return cmd
 	})
 }
@@ -104,6 +108,8 @@ type exportFlags struct {
 	// summary view on a log scale.
 	compare string
 	logY    bool
+	// probe names the probe whose analyses a view draws ("" the default).
+	probe string
 }
 
 // request checks the flags and the view name.
@@ -134,17 +140,13 @@ func (a *app) export(o exportFlags, va variantArg, variantName, name string) err
 	if err != nil {
 		return err
 	}
-	_, v, err := a.resolveVariant(variantName, va)
+	fam, v, err := a.resolveVariant(variantName, va)
 	if err != nil {
 		return err
 	}
-	ms, _, err := a.discoverAnalyzers()
+	b, err := a.viewBuilder(fam, v, o.probe)
 	if err != nil {
-		a.log.Info("analyzers not read: views fall back to the arrays' shapes", "error", err)
-	}
-	var manifests view.Manifests
-	if ms != nil {
-		manifests = ms
+		return err
 	}
 	out := o.out
 	if out == "" {
@@ -152,7 +154,7 @@ func (a *app) export(o exportFlags, va variantArg, variantName, name string) err
 	}
 	// Drawn before the file is touched: a bad view writes nothing.
 	var pic bytes.Buffer
-	if err := render.Export(&pic, view.NewBuilder(v, manifests), req, o.format, a.scripts); err != nil {
+	if err := render.Export(&pic, b, req, o.format, a.scripts); err != nil {
 		return exportError(err)
 	}
 	if err := atomicfile.WriteFile(out, pic.Bytes(), 0o644); err != nil {

@@ -103,7 +103,27 @@ func TestProbeCommands(t *testing.T) {
 	if !strings.Contains(r.stdout, "mine") || !strings.Contains(r.stdout, "file") || !strings.Contains(r.stdout, "1 analyzers") {
 		t.Errorf("probe list after add and analyze:\n%s", r.stdout)
 	}
-	for _, args := range [][]string{{"analyze", name, "--probe", "nope", "--analyzers", "input_trace"}, {"artifacts", name, "--probe", "nope"}} {
+	// views and export draw the analyses over the probe asked for, and only
+	// those: input_trace ran over mine alone.
+	r = run(t, env, "views", name, "--probe", "mine")
+	if r.code != exitOK || !strings.Contains(r.stdout, "input_trace/predictions") {
+		t.Errorf("views --probe mine: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r = run(t, env, "views", name); strings.Contains(r.stdout, "input_trace/predictions") {
+		t.Errorf("views over the default probe list input_trace, which ran over mine only:\n%s", r.stdout)
+	}
+	svg := filepath.Join(dir, "pred.svg")
+	r = run(t, env, "export", name, "input_trace/predictions", "--probe", "mine", "--format", "svg", "--out", svg)
+	if r.code != exitOK {
+		t.Errorf("export --probe mine: code %d\n%s", r.code, r.stderr)
+	} else if _, err := os.Stat(svg); err != nil {
+		t.Error(err)
+	}
+	if r = run(t, env, "export", name, "input_trace/predictions", "--format", "svg", "--out", svg+"2"); r.code == exitOK {
+		t.Errorf("export over the default probe drew input_trace, which ran over mine only")
+	}
+	for _, args := range [][]string{{"analyze", name, "--probe", "nope", "--analyzers", "input_trace"}, {"artifacts", name, "--probe", "nope"},
+		{"views", name, "--probe", "nope"}, {"export", name, "loss", "--probe", "nope", "--out", svg + "3"}} {
 		r = run(t, env, args...)
 		if r.code != exitUsage {
 			t.Errorf("%v: code %d", args, r.code)

@@ -12,6 +12,7 @@ import (
 func init() {
 	addCommand(func(a *app) *cobra.Command {
 		var va variantArg
+		var probeName string
 		cmd := &cobra.Command{
 			Use:   "views VARIANT",
 			Short: "List the views of a variant that export draws (and the dashboard shows)",
@@ -20,19 +21,23 @@ analyzer's artifacts in each view its analyzer.json suggests (SUGGESTED yes),
 or in the one its shape suggests. NAME and AS are what 'tdw-host export VARIANT
 NAME --as AS' takes; SELECTORS are the leading axes --index fixes.
 
+--probe NAME lists the views of the analyses over that probe (default: the
+variant's default probe).
+
 VARIANT is named as for 'tdw-host analyze'.`,
-			Example: `  tdw-host views modulo_addition_1layer_p113_seed999_dseed598_frac0.5`,
+			Example: `  tdw-host views modulo_addition_1layer_p113_seed999_dseed598_frac0.5
+  tdw-host views modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --probe train`,
 			Args:    cobra.ExactArgs(1),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
-				_, v, err := a.resolveVariant(args[0], va)
+				fam, v, err := a.resolveVariant(args[0], va)
 				if err != nil {
 					return err
 				}
-				var ms view.Manifests
-				if reg, _, err := a.discoverAnalyzers(); err == nil {
-					ms = reg
+				b, err := a.viewBuilder(fam, v, probeName)
+				if err != nil {
+					return err
 				}
-				es, err := view.NewBuilder(v, ms).List()
+				es, err := b.List()
 				if err != nil {
 					return err
 				}
@@ -46,6 +51,7 @@ VARIANT is named as for 'tdw-host analyze'.`,
 		f := cmd.Flags()
 		f.StringArrayVarP(&va.params, "param", "p", nil, "domain parameter NAME=VALUE, with VARIANT a family name (repeatable)")
 		f.StringVar(&va.preset, "preset", "", "family preset, with VARIANT a family name")
+		f.StringVar(&probeName, "probe", "", "list the views of the analyses over this probe (default: the variant's default probe)")
 		return cmd
 	})
 }
