@@ -244,9 +244,6 @@ type VariantInfo struct {
 	// against the installed analyzers (the page shows it).
 	Pages        []registry.Page `json:"pages"`
 	PagesProblem string          `json:"pages_problem,omitempty"`
-	// DefaultPreset is the family's default preset, which the Train form
-	// starts from.
-	DefaultPreset string `json:"default_preset,omitempty"`
 }
 
 // variantInfo answers GET /api/variants/{family}/{variant}.
@@ -284,7 +281,6 @@ func (s *Server) variantInfo(r *http.Request) (any, error) {
 	return VariantInfo{
 		Pages:            pages,
 		PagesProblem:     pagesProblem,
-		DefaultPreset:    fam.DefaultPreset,
 		Probes:           probes,
 		Summary:          sum,
 		Seeds:            nonNilStrings(peers.SeedParams(fam)),
