@@ -53,6 +53,7 @@ func browserActivations(t *testing.T, b *browser) {
 	b.until("the next neuron", `document.getElementById('sel-neuron').value === String(`+picked+` + 1)`)
 	b.until("the activation panel to follow", act+`.tdwSpec.selectors[0].value === `+picked+` + 1`)
 	b.shot("activations-picked.png")
+	picked = b.eval(`document.getElementById('sel-neuron').value`)
 	// Exports of the activation panel: what it shows, in four formats.
 	for format, magic := range map[string]string{"png": "PNG", "svg": "?xm|svg", "pdf": "PDF", "html": "!DO"} {
 		got := b.fetchLink(`[data-view="neuron_activations/activations"] .export a[data-format="` + format + `"]`)

@@ -81,7 +81,7 @@ async function showPage(pageId) {
   view.nav.replaceChildren(...pages.map(p => el("a", { href: pageHash(p.id), class: p.id === page.id ? "active" : "", "data-page": p.id, title: p.description || "" }, p.title)));
   const parts = [el("h3", {}, page.title)];
   if (page.description) parts.push(el("p", { class: "desc" }, page.description));
-  if (view.info.pages_problem) parts.push(el("p", { class: "panel warn" }, view.info.pages_problem));
+  if (view.info.pages_problem) parts.push(el("details", { class: "panel warn", id: "pages-problem" }, el("summary", {}, "some views of this family's pages do not resolve"), view.info.pages_problem));
   if (view.listError) parts.push(el("p", { class: "panel warn" }, "views: " + view.listError));
   if (view.manifest.error) parts.push(el("p", { class: "panel warn" }, view.manifest.error));
   const controls = el("div", { class: "selectors", id: "selectors" });

@@ -110,6 +110,22 @@ var tdwView = (function () {
     return out;
   }
 
+  // epochPoint marks the point of a path coloured by epoch (a PCA
+  // trajectory) that is at opts.epoch, or returns null.
+  function epochPoint(spec, epoch) {
+    if (epoch == null || !spec.color || !/^epoch/.test(spec.color.title || "")) return null;
+    for (const s of spec.series || []) {
+      const i = s.c ? s.c.indexOf(epoch) : -1;
+      if (i < 0) continue;
+      const t = { type: spec.kind === "scatter3d" ? "scatter3d" : "scatter", mode: "markers", name: "epoch " + epoch, showlegend: false,
+        x: [s.x[i]], y: [s.y[i]], marker: { color: "#d62728", size: spec.kind === "scatter3d" ? 7 : 11, line: { color: "#fff", width: 1 } },
+        hovertemplate: "epoch " + epoch + "<extra></extra>" };
+      if (s.z) t.z = [s.z[i]];
+      return t;
+    }
+    return null;
+  }
+
   // markerShapes draws the spec's vertical markers (and opts.epoch's, which
   // replaces the spec's own epoch marker) as shapes and labels.
   function markerShapes(spec, opts) {
@@ -181,7 +197,9 @@ var tdwView = (function () {
     }
     if (div.classList.contains("text")) { div.classList.remove("text"); div.textContent = ""; }
     div.tdwSpec = spec;
-    const p = Plotly.react(div, traces(spec), layout(spec, opts, div), CONFIG);
+    const ts = traces(spec), mark = epochPoint(spec, opts.epoch);
+    if (mark) ts.push(mark);
+    const p = Plotly.react(div, ts, layout(spec, opts, div), CONFIG);
     return p.then(d => {
       if (!d.tdwClick) {
         d.tdwClick = true;
@@ -203,6 +221,7 @@ var tdwView = (function () {
   // without redrawing its data.
   function moveEpoch(div, epoch) {
     if (!div.tdwSpec || !div.layout) return Promise.resolve(div);
+    if (epochPoint(div.tdwSpec, epoch)) return draw(div, div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
     const [shapes, notes] = markerShapes(div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
     div.tdwOpts = Object.assign({}, div.tdwOpts, { epoch });
     return Plotly.relayout(div, { shapes, annotations: notes });
