@@ -123,11 +123,11 @@ func (m *Manager) StartTrain(r TrainRequest) (Info, error) {
 		if err != nil {
 			return "", err
 		}
-		grok := "never"
+		grok := "test accuracy stays at or under 0.99"
 		if e := md.GrokkingEpoch(); e >= 0 {
-			grok = fmt.Sprint(e)
+			grok = fmt.Sprintf("test accuracy > 0.99 first at epoch %d", e)
 		}
-		return fmt.Sprintf("trained %d epochs, %d checkpoints; train loss %.4g, test loss %.4g; test accuracy > 0.99 first at epoch %s",
+		return fmt.Sprintf("trained %d epochs, %d checkpoints; train loss %.4g, test loss %.4g; %s",
 			md.EpochsCompleted, len(out.Result.CheckpointEpochs), out.Result.FinalTrainLoss, out.Result.FinalTestLoss, grok), nil
 	})
 }

@@ -48,6 +48,9 @@ type FamilyManifest struct {
 	// ("" when none are declared) the canonical one analyses use by default.
 	Probes       map[string]ProbeSpec
 	DefaultProbe string
+	// Pages are the dashboard's pages of a variant, by research question
+	// (nil: the dashboard shows the training curves and every artifact).
+	Pages []Page
 
 	// File is the manifest's path and Dir its folder, as discovered.
 	File, Dir string
@@ -201,6 +204,9 @@ func ParseFamily(file string, data []byte) (*FamilyManifest, error) {
 	var given bool
 	f.DefaultProbe, given = o.str("default_probe", false)
 	checkDefaultProbe(p, f, declared, given)
+	if raw, path, ok := o.field("pages", false); ok {
+		f.Pages = parsePages(p, path, raw, f.Analyzers)
+	}
 	o.finish()
 	if err := p.err(); err != nil {
 		return nil, err

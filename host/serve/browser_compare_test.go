@@ -86,28 +86,28 @@ func TestBrowserCompare(t *testing.T) {
 		t.Errorf("after a reload the selection is %q", got)
 	}
 
-	// Every panel of both variant pages has export links; the grouped
-	// panels' links answer pictures.
+	// Every panel of both variant pages has export links; the panels'
+	// links answer pictures.
 	for _, tc := range []struct {
-		v      string
-		panels []string // h4 titles of grouped panels whose PNG link is fetched
+		v, page string
+		panels  []string // views of panels whose PNG link is fetched
 	}{
-		{v1, []string{"Accuracy", "PCA trajectory: all"}},
-		{v2, []string{"losses (log)", "accuracies", "Gini of Fourier norms"}},
+		{v1, "all", []string{"accuracy", "parameter_trajectory/cross/all__projections"}},
+		{v2, "overview", []string{"progress_measures/summary/train_loss,test_loss,restricted_loss,excluded_loss", "accuracy", "progress_measures/summary/gini_W_E,gini_W_L"}},
 	} {
 		// Through a blank page, so that nothing of the previous page is seen.
-		b.do("variant page "+tc.v, chromedp.Navigate("about:blank"), chromedp.Navigate(ts.URL+"/#/v/"+tc.v), chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)))
-		b.until("the panels", `document.body.dataset.epoch !== undefined`)
-		if bare := b.eval(`[...document.querySelectorAll('.panel')].filter(p => !p.classList.contains('warn') && !p.classList.contains('err') && !p.querySelector('.export a')).map(p => (p.querySelector('h4') || p).textContent).join("; ")`); bare != "" {
+		b.do("variant page "+tc.v, chromedp.Navigate("about:blank"), chromedp.Navigate(ts.URL+"/#/v/"+tc.v+"/"+tc.page), chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)))
+		b.until("the panels", `document.body.dataset.page === `+jsString(tc.page))
+		if bare := b.eval(`[...document.querySelectorAll('.panel')].filter(p => !p.classList.contains('warn') && !p.classList.contains('missing') && !p.classList.contains('err') && !p.querySelector('.export a')).map(p => p.dataset.view || p.textContent).join("; ")`); bare != "" {
 			t.Errorf("%s: panels without export links: %s", tc.v, bare)
 		}
-		for _, title := range tc.panels {
+		for _, name := range tc.panels {
 			b.eval(`(() => { document.querySelectorAll('[data-export-probe]').forEach(p => p.removeAttribute('data-export-probe'));
-				const p = [...document.querySelectorAll('.panel')].find(p => p.querySelector('h4') && p.querySelector('h4').textContent === ` + jsString(title) + `);
+				const p = [...document.querySelectorAll('.panel')].find(p => p.dataset.view === ` + jsString(name) + `);
 				if (p) p.setAttribute('data-export-probe', ''); return ""; })()`)
 			got := b.fetchLink(`[data-export-probe] .export a[data-format="png"]`)
 			if !strings.HasPrefix(got, "200 image/png PNG ") {
-				t.Errorf("%s: PNG export of panel %q answered %q", tc.v, title, got)
+				t.Errorf("%s: PNG export of panel %q answered %q", tc.v, name, got)
 			}
 		}
 		b.shot("variant-" + strings.ReplaceAll(tc.v, "/", "_") + ".png")

@@ -72,7 +72,7 @@ func TestBrowserJobs(t *testing.T) {
 	shot("jobs-done.png")
 
 	// The variant page analyzes it.
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#/v/modulo_addition_1layer/"+name), chromedp.WaitVisible(chromedp.CSS(`#analyze-start`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#/v/modulo_addition_1layer/"+name+"/all"), chromedp.WaitVisible(chromedp.CSS(`#analyze-start`))); err != nil {
 		t.Fatalf("variant page: %v", err)
 	}
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#analyze-analyzers`), "neuron_freq_norm"), chromedp.Click(chromedp.CSS(`#analyze-start`), chromedp.NodeVisible)); err != nil {

@@ -15,8 +15,8 @@ func TestBrowserProbe(t *testing.T) {
 	b := newBrowser(t, 90*time.Second)
 	ts := newServer(t)
 	v := fixture.variant
-	b.do("open the variant", chromedp.Navigate(ts.URL+"/#/v/"+v.Family+"/"+v.Name), chromedp.WaitVisible(chromedp.CSS(`#probe`)))
-	b.until("the epoch", `document.body.dataset.epoch !== undefined`)
+	b.do("open the variant", chromedp.Navigate(ts.URL+"/#/v/"+v.Family+"/"+v.Name+"/all"), chromedp.WaitVisible(chromedp.CSS(`#probe`)))
+	b.until("the page", `document.body.dataset.page === "all"`)
 	sections := `[...document.querySelectorAll('details.analyzer > summary')].map(s => s.firstChild.textContent).join(",")`
 	if got := b.eval(sections); !strings.Contains(got, "neuron_activations") {
 		t.Errorf("default probe sections: %s", got)

@@ -36,7 +36,9 @@ func TestBrowser(t *testing.T) {
 		}
 		return eval(`document.body.dataset.epoch`), eval(`document.body.dataset.updateMs`)
 	}
-	panel := `(() => { const c = document.querySelector('[data-array="neuron_activations/activations"] canvas') || document.querySelector('.panel canvas'); return c ? c.toDataURL() : ""; })()`
+	// The neuron activations panel of the Activations page: its drawn data.
+	panel := `(() => { const d = document.querySelector('[data-view="neuron_activations/activations"] .plot'); return d && d.data ? JSON.stringify(d.data[0].z) : ""; })()`
+	pageDone := func(id string) string { return `document.body.dataset.page === ` + jsString(id) }
 
 	if os.Getenv("TDW_DASHBOARD_URL") == "" {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#variants a`))); err != nil {
@@ -76,9 +78,14 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)), poll(`document.body.dataset.epoch !== undefined`)); err != nil {
 		t.Fatalf("variant view: %v", err)
 	}
+	// The variant opens on its first page (Overview); the Activations page
+	// holds a per-epoch panel.
+	b.until("the overview", pageDone("overview"))
+	shot("variant-first.png")
+	b.do("open Activations", chromedp.Click(chromedp.CSS(`#pagenav a[data-page="activations"]`), chromedp.NodeVisible))
+	b.until("the activations page", pageDone("activations"))
 	first := eval(`document.body.dataset.epoch`)
 	before := eval(panel)
-	shot("variant-first.png")
 
 	e1, ms1 := epochAfter(first, chromedp.KeyEvent(kb.ArrowRight))
 	if slider := eval(`document.getElementById('epoch-slider').value`); slider != "1" {
@@ -93,33 +100,41 @@ func TestBrowser(t *testing.T) {
 	if slider := eval(`document.getElementById('epoch-slider').value`); slider != "1" {
 		t.Errorf("after moving the slider to 0 and the right arrow key the slider is at %s, want 1", slider)
 	}
-	// A click at the right end of the loss curve moves to the last epoch.
-	last := eval(`(() => { const s = document.getElementById('epoch-slider'); return s.max; })()`)
-	e6, _ := epochAfter(e4, chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector('.panel canvas'); const r = c.getBoundingClientRect();
-		c.dispatchEvent(new MouseEvent('click', { clientX: r.right - 11, clientY: r.top + r.height / 2, bubbles: true })); })()`))
-	if slider := eval(`document.getElementById('epoch-slider').value`); slider != last {
-		t.Errorf("after a click at the end of the loss curve the slider is at %s (epoch %s), want %s", slider, e6, last)
-	}
-	t.Logf("epochs %s → %s → %s → %s → %s (right arrow, next, slider to the start, right arrow); page update times %s and %s ms fetching the epoch, %s and %s ms with its arrays cached (drawing only)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
-	shot("variant-moved.png")
-	t.Logf("requests of epoch %s: %s", e2, eval(`performance.getEntriesByType('resource').filter(e => e.name.includes('/epochs/`+e2+`')).map(e => Math.round(e.duration) + ' ms, ' + e.transferSize + ' bytes').join('; ')`))
-	if txt := eval(`document.getElementById('main').innerText`); strings.Contains(txt, "undefined") || strings.Contains(txt, "NaN") {
-		t.Errorf("the variant page shows undefined or NaN")
-	}
-	if n := eval(`String(document.querySelectorAll('.panel.err').length)`); n != "0" {
-		t.Errorf("%s panels show an error", n)
-	}
-	if status := eval(`document.getElementById('status').textContent`); strings.Contains(status, "failed") {
-		t.Errorf("status line: %s", status)
-	}
-	// A panel's PNG export link (set on click, for the current epoch and
-	// index) fetches a PNG; the click's own download is cancelled.
+	t.Logf("epochs %s → %s → %s → %s → %s (right arrow, next, slider to the start, right arrow); page update times %s and %s ms fetching the epoch, %s and %s ms with its specs cached (drawing only)", first, e1, e2, e3, e4, ms1, ms2, ms3, ms4)
+
 	if os.Getenv("TDW_DASHBOARD_URL") == "" {
-		if got := b.fetchLink(`[data-array] .export a[data-format="png"]`); !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "/export?view=") {
-			t.Errorf("PNG export link answered %q, want a PNG", got)
-		} else {
-			t.Logf("PNG export: %s", got)
+		browserActivations(t, b)
+	}
+	// Every page draws without errors; each gets a screenshot.
+	pages := strings.Split(eval(`[...document.querySelectorAll('#pagenav a')].map(a => a.dataset.page).join(",")`), ",")
+	if len(pages) < 10 {
+		t.Errorf("navigation lists %d pages: %v", len(pages), pages)
+	}
+	for _, id := range pages {
+		b.do("open page "+id, chromedp.Click(chromedp.CSS(`#pagenav a[data-page="`+id+`"]`), chromedp.NodeVisible))
+		b.until("page "+id, pageDone(id))
+		if txt := eval(`document.getElementById('page').innerText`); strings.Contains(txt, "undefined") || strings.Contains(txt, "NaN") || strings.Contains(txt, "null") {
+			t.Errorf("page %s shows undefined, NaN or null", id)
 		}
+		if n := eval(`String(document.querySelectorAll('.panel.err').length)`); n != "0" {
+			t.Errorf("page %s: %s panels show an error: %s", id, n, eval(`[...document.querySelectorAll('.panel.err')].map(p => p.dataset.view + ": " + p.innerText).join(" | ")`))
+		}
+		if status := eval(`document.getElementById('status').textContent`); strings.Contains(status, "failed") {
+			t.Errorf("page %s: status line: %s", id, status)
+		}
+		shot("page-" + id + ".png")
+	}
+	// A click on the loss curve moves the epoch to the nearest checkpoint.
+	b.do("open the overview", chromedp.Click(chromedp.CSS(`#pagenav a[data-page="overview"]`), chromedp.NodeVisible))
+	b.until("the overview", pageDone("overview"))
+	last := eval(`document.getElementById('epoch-slider').max`)
+	cur := eval(`document.body.dataset.epoch`)
+	epochAfter(cur, chromedp.Evaluate[chromedp.Void](`(() => { const d = document.querySelector('[data-view="loss"] .plot'); d.emit('plotly_click', { points: [{ x: 1e9 }] }); })()`))
+	if slider := eval(`document.getElementById('epoch-slider').value`); slider != last {
+		t.Errorf("after a click at the end of the loss curve the slider is at %s, want %s", slider, last)
+	}
+	if txt := eval(`document.getElementById('headline').innerText`); !strings.Contains(txt, "test accuracy") || strings.Contains(txt, "–") && !strings.Contains(txt, "train accuracy") {
+		t.Errorf("headline: %q", txt)
 	}
 	b.checkErrors()
 }

@@ -32,7 +32,7 @@ func findChromium() string {
 // browser is a headless Chromium page for a test, collecting the page's
 // console errors and exceptions.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	mu     sync.Mutex
 	errors []string
@@ -40,7 +40,7 @@ type browser struct {
 
 // newBrowser starts Chromium (skipping the test when there is none) with a
 // deadline of timeout for everything the test does in it.
-func newBrowser(t *testing.T, timeout time.Duration) *browser {
+func newBrowser(t testing.TB, timeout time.Duration) *browser {
 	t.Helper()
 	exe := findChromium()
 	if exe == "" {

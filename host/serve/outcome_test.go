@@ -96,11 +96,11 @@ func TestBrowserOutcome(t *testing.T) {
 	}
 
 	b.do("variant page", chromedp.Navigate(ts.URL+"/#/v/"+anchor.Family+"/"+anchor.Name), chromedp.WaitVisible(chromedp.CSS(`#epoch-slider`)))
-	b.until("the panels", `document.body.dataset.epoch !== undefined`)
+	b.until("the panels", `document.body.dataset.page !== undefined`)
 	if line := b.eval(`document.getElementById('outcome').textContent`); !strings.Contains(line, "1st descent 0–10") || !strings.Contains(line, "failure mode") {
 		t.Errorf("outcome line %q", line)
 	}
-	if n := b.eval(`[...document.querySelectorAll('canvas')].filter(c => +c.dataset.windows > 0).length + ""`); n == "0" {
+	if n := b.eval(`[...document.querySelectorAll('.plot')].filter(d => d.layout && (d.layout.shapes || []).some(s => s.type === "rect")).length + ""`); n == "0" {
 		t.Error("no time series draws the windows")
 	}
 	b.shot("variant-windows.png")

@@ -165,7 +165,7 @@ func trainAndAnalyze(fam *registry.FamilyManifest, params sdk.Params, epochs int
 	return v, nil
 }
 
-func newServer(t *testing.T) *httptest.Server {
+func newServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	if fixture.err != nil {
 		t.Fatal(fixture.err)

@@ -50,7 +50,7 @@ type Options struct {
 	// defaults.
 	Timeouts Timeouts
 	// HTMLScripts are inlined into standalone HTML exports (Plotly.js and
-	// the page's view script); without them an HTML export answers 501.
+	// the page's view script); empty, the embedded ones (Scripts).
 	HTMLScripts render.HTMLScripts
 }
 
@@ -98,6 +98,9 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
+	}
+	if len(opts.HTMLScripts.Plotly) == 0 {
+		opts.HTMLScripts = Scripts()
 	}
 	s := &Server{tree: tree, families: families, analyzers: analyzers, log: opts.Logger, jobs: opts.Jobs,
 		timeouts: opts.Timeouts.withDefaults(), scripts: opts.HTMLScripts}

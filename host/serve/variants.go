@@ -239,6 +239,11 @@ type VariantInfo struct {
 	// manifest, array, summary and export endpoints reads the analyses
 	// over one of them.
 	Probes []ProbeDigest `json:"probes"`
+	// Pages are the family's pages (family.json "pages"), empty when it
+	// declares none; PagesProblem says why a view of them does not resolve
+	// against the installed analyzers (the page shows it).
+	Pages        []registry.Page `json:"pages"`
+	PagesProblem string          `json:"pages_problem,omitempty"`
 }
 
 // variantInfo answers GET /api/variants/{family}/{variant}.
@@ -263,7 +268,19 @@ func (s *Server) variantInfo(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	pages := fam.Pages
+	if pages == nil {
+		pages = []registry.Page{}
+	}
+	var pagesProblem string
+	if s.analyzers != nil {
+		if err := s.analyzers.CheckPages(fam); err != nil {
+			pagesProblem = err.Error()
+		}
+	}
 	return VariantInfo{
+		Pages:            pages,
+		PagesProblem:     pagesProblem,
 		Probes:           probes,
 		Summary:          sum,
 		Seeds:            nonNilStrings(peers.SeedParams(fam)),

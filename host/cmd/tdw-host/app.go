@@ -11,6 +11,7 @@ import (
 	"github.com/tdw-workbench/tdw/host/model"
 	"github.com/tdw-workbench/tdw/host/registry"
 	"github.com/tdw-workbench/tdw/host/render"
+	"github.com/tdw-workbench/tdw/host/serve"
 )
 
 // app is what every command shares: the resolved global configuration, the
@@ -99,7 +100,7 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.`,
 // execute runs tdw-host with args and returns the exit code. Errors are
 // printed to stderr on one line.
 func execute(args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger(), self: invokedAs}
+	a := &app{stdout: stdout, stderr: stderr, env: env, log: hclog.NewNullLogger(), self: invokedAs, scripts: serve.Scripts()}
 	root := newRoot(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()

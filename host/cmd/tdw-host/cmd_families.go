@@ -69,6 +69,8 @@ Exits 1 when any listed family is not ok, after printing.`,
 					status, checked := "ok", ""
 					if _, err := ans.ForFamily(f); err != nil {
 						status, checked = "error: "+err.Error(), "not launched (analyzers)"
+					} else if err := ans.CheckPages(f); err != nil {
+						status, checked = "error: "+err.Error(), "not launched (pages)"
 					} else if check {
 						var err error
 						if checked, err = a.checkFamily(cmd.Context(), f, timeout); err != nil {

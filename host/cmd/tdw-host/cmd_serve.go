@@ -58,7 +58,7 @@ variant); Ctrl-C cancels them and waits for them to save their state.
 					// The job list outlives the server (docs/dashboard.md, Jobs).
 					jobs = job.NewManager(a.jobEnv(fams, ans), job.Options{Journal: tree.JobsJournal()})
 				}
-				srv, err := serve.New(a.cfg.ResultsDir, fams, ans, serve.Options{Logger: a.log, Jobs: jobs})
+				srv, err := serve.New(a.cfg.ResultsDir, fams, ans, serve.Options{Logger: a.log, Jobs: jobs, HTMLScripts: a.scripts})
 				if err != nil {
 					return err
 				}

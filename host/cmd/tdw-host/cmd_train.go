@@ -143,11 +143,11 @@ func (a *app) train(ctx context.Context, family string, o trainFlags) error {
 	if err != nil {
 		return err
 	}
-	grok := "never"
+	grok := "not reached"
 	if e := m.GrokkingEpoch(); e >= 0 {
-		grok = fmt.Sprint(e)
+		grok = fmt.Sprintf("first at epoch %d", e)
 	}
-	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g\ntest loss    %.4g\ntest acc > 0.99 first at epoch %s\nwall time    %s\n",
+	_, err = fmt.Fprintf(a.stdout, "variant      %s\nfolder       %s\nepochs       %d\ncheckpoints  %d\ntrain loss   %.4g\ntest loss    %.4g\ntest acc > 0.99 %s\nwall time    %s\n",
 		v.Name, res.VariantDir, m.NumEpochs, len(res.CheckpointEpochs), res.FinalTrainLoss, res.FinalTestLoss, grok,
 		(time.Duration(m.WallTimeSeconds * float64(time.Second))).Round(time.Second))
 	return err

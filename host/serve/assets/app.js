@@ -54,31 +54,6 @@ function probed(path) {
   return path + (path.includes("?") ? "&" : "?") + "probe=" + encodeURIComponent(probeName);
 }
 
-// epochArray asks for one array (or the slice at index) of one epoch. The
-// requests that panels make in one go are sent as one batch request.
-const pending = new Map(); // epoch → [{key, resolve, reject}]
-function epochArray(analyzer, name, index, epoch) {
-  const key = `${analyzer}/${name}` + (index.length ? "/" + index.join(",") : "");
-  return cached(`epoch ${view.base} ${epoch} ${key}`, () => new Promise((resolve, reject) => {
-    let q = pending.get(epoch);
-    if (!q) { q = []; pending.set(epoch, q); queueMicrotask(() => flushBatch(view.base, epoch)); }
-    q.push({ key, resolve, reject });
-  }));
-}
-async function flushBatch(base, epoch) {
-  const q = pending.get(epoch) || [];
-  pending.delete(epoch);
-  for (let i = 0; i < q.length; i += 64) {
-    const chunk = q.slice(i, i + 64);
-    try {
-      const r = await fetchJSON(probed(`${base}/epochs/${epoch}?` + chunk.map(x => "select=" + encodeURIComponent(x.key)).join("&")));
-      r.arrays.forEach((a, j) => a.error ? chunk[j].reject(new Error(a.error)) : chunk[j].resolve(a));
-    } catch (e) {
-      chunk.forEach(x => x.reject(e));
-    }
-  }
-}
-
 function fmt(x) {
   if (x == null) return "–";
   if (typeof x !== "number") return String(x);
@@ -167,6 +142,8 @@ function lineChart(c, o) {
   c.style.cursor = o.onPick ? "crosshair" : "";
 }
 
+let view = null; // the open variant view (variant.js)
+
 // The variant summary's windows (outcome.WindowNames): a strip along the
 // top of a time series (the cascade, which overlaps the others, in a second
 // row) and a dashed line where each starts.
@@ -190,79 +167,6 @@ function drawWindows(g, bands, px, top, bottom) {
 function windowBands(summary) {
   if (!summary) return null;
   return Object.entries(summary.windows).filter(([, w]) => !w.skipped).map(([name, w]) => ({ name, start: w.start_epoch, end: w.end_epoch }));
-}
-
-// colormap: viridis-like for non-negative data, blue-white-red when signed.
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-function colorFor(t, signed) {
-  if (t == null || !isFinite(t)) return [200, 200, 200];
-  if (signed) { // t in [-1, 1]
-    const a = Math.min(1, Math.abs(t));
-    return t < 0 ? [255 * (1 - a) + 33 * a, 255 * (1 - a) + 102 * a, 255 * (1 - a) + 172 * a]
-      : [255 * (1 - a) + 178 * a, 255 * (1 - a) + 24 * a, 255 * (1 - a) + 43 * a];
-  }
-  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
-  return VIRIDIS[i].map((v, k) => v + (VIRIDIS[i + 1][k] - v) * f);
-}
-
-// heatmap draws a rows×cols grid (row-major data) scaled into the canvas;
-// markRow outlines one row; readout shows the value under the mouse.
-function heatmap(c, data, rows, cols, o) {
-  o = o || {};
-  const g = c.getContext("2d"), W = c.cssW, H = c.cssH;
-  g.clearRect(0, 0, W, H);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of data) if (v != null && isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  // The colored image is kept with the canvas: redrawing the same data for
-  // another epoch marker only copies it.
-  let off = c.heatOff;
-  if (!off || c.heatData !== data) {
-    const signed = lo < 0 && hi > 0, amax = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-    const img = new ImageData(cols, rows);
-    for (let i = 0; i < rows * cols; i++) {
-      const v = data[i];
-      const [r, gg, b] = colorFor(signed ? v / amax : (v - lo) / ((hi - lo) || 1), signed);
-      img.data[4 * i] = r; img.data[4 * i + 1] = gg; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
-    }
-    off = document.createElement("canvas");
-    off.width = cols; off.height = rows;
-    off.getContext("2d").putImageData(img, 0, 0);
-    c.heatOff = off; c.heatData = data;
-  }
-  g.imageSmoothingEnabled = false;
-  g.drawImage(off, 0, 0, W, H);
-  if (o.markRow != null && o.markRow >= 0) {
-    g.strokeStyle = "#e00"; g.lineWidth = 2;
-    g.strokeRect(0, o.markRow * H / rows, W, Math.max(2, H / rows));
-  }
-  c.onmousemove = o.readout ? (ev => {
-    const r = c.getBoundingClientRect();
-    const col = Math.floor((ev.clientX - r.left) / W * cols), row = Math.floor((ev.clientY - r.top) / H * rows);
-    if (row >= 0 && row < rows && col >= 0 && col < cols)
-      o.readout.textContent = `${o.rowName || "row"} ${row}, ${o.colName || "col"} ${col}: ${fmt(data[row * cols + col])}`;
-  }) : null;
-  if (o.readout && !o.readout.textContent) o.readout.textContent = `range ${fmt(lo)} … ${fmt(hi)}`;
-}
-
-function bars(c, vals, o) {
-  o = o || {};
-  const g = c.getContext("2d"), W = c.cssW, H = c.cssH, B = 16;
-  g.clearRect(0, 0, W, H);
-  const [lo0, hi0] = finiteRange(vals, false), lo = Math.min(0, lo0), hi = Math.max(0, hi0);
-  const py = v => (1 - (v - lo) / ((hi - lo) || 1)) * (H - B);
-  const bw = W / vals.length;
-  g.fillStyle = "#2060c0";
-  vals.forEach((v, i) => {
-    if (v == null || !isFinite(v)) return;
-    const y = py(v), z = py(0);
-    g.fillRect(i * bw, Math.min(y, z), Math.max(1, bw - 1), Math.abs(z - y));
-  });
-  g.fillStyle = "#555"; g.font = "11px sans-serif";
-  g.fillText(`0 … ${vals.length - 1}   max ${fmt(hi0)}`, 2, H - 3);
-  c.onmousemove = o.readout ? (ev => {
-    const i = Math.floor((ev.clientX - c.getBoundingClientRect().left) / bw);
-    if (i >= 0 && i < vals.length) o.readout.textContent = `${o.name || "index"} ${i}: ${fmt(vals[i])}`;
-  }) : null;
 }
 
 // ---------------------------------------------------------------- variants table
@@ -306,9 +210,9 @@ async function showVariants() {
       onclick: () => { tableState.desc = tableState.sort === key ? !tableState.desc : false; tableState.sort = key; draw(); },
     }, label)));
     const body = shown.map(r => el("tr", {}, comparePick(r.family + "/" + r.name, updatePick), ...cols.map(([key]) => {
-      if (key === "name") return el("td", {}, el("a", { href: `#/v/${encodeURIComponent(r.family)}/${encodeURIComponent(r.name)}` }, r.name));
+      if (key === "name") return el("td", { class: "c-name" }, el("a", { href: `#/v/${encodeURIComponent(r.family)}/${encodeURIComponent(r.name)}` }, r.name));
       const v = r[key];
-      return el("td", { title: key === "state" ? r.error : "" }, typeof v === "number" ? fmt(v) : (v ?? "–"));
+      return el("td", { title: key === "state" ? r.error : "", class: "c-" + key }, typeof v === "number" ? fmt(v) : (v ?? "–"));
     })));
     table.replaceChildren(head, ...body);
   };
@@ -361,73 +265,6 @@ function rowFilter(text, cols) {
 
 // ---------------------------------------------------------------- variant view
 
-// Known outputs get named axes and dedicated drawings; everything else is
-// drawn by shape.
-// Arrays whose last two axes are the probe grid (a, b).
-const GRID = new Set(["neuron_activations/activations", "attention_patterns/patterns"]);
-const AXES = {
-  "neuron_activations/activations": ["neuron"],
-  "attention_patterns/patterns": ["head", "query position", "key position"],
-};
-
-let view = null; // the open variant view
-
-async function showVariant(family, name) {
-  main.replaceChildren(el("p", {}, "Loading " + name + "…"));
-  probeName = hashProbe();
-  const base = `/api/variants/${encodeURIComponent(family)}/${encodeURIComponent(name)}`;
-  const info = await api(base);
-  let manifest = null;
-  try { manifest = await api(base + "/manifest"); } catch (e) { manifest = { analyzers: [], error: e.message }; }
-  // The slider runs over the analyzed epochs (all checkpoints when nothing
-  // is analyzed yet), so that every step shows artifacts.
-  const analyzed = new Set();
-  for (const a of manifest.analyzers) if (!a.cross) a.epochs.forEach(e => analyzed.add(e));
-  const epochs = analyzed.size ? [...analyzed].sort((x, y) => x - y) : info.checkpoint_epochs;
-  view = { base, info, manifest, epochs, idx: 0, panels: [], windows: windowBands(info.summary), probe: probeName };
-  const want = +new URLSearchParams(location.hash.split("?")[1] || "").get("epoch");
-  view.idx = Math.max(0, epochs.indexOf(want));
-
-  // Epoch bar: slider, prev/next, arrow keys.
-  const slider = el("input", { type: "range", min: 0, max: Math.max(0, epochs.length - 1), value: view.idx, id: "epoch-slider", "aria-label": "epoch" });
-  const label = el("span", { class: "epoch", id: "epoch-label" });
-  const prev = el("button", { id: "prev", title: "previous checkpoint (←)" }, "◀ prev");
-  const next = el("button", { id: "next", title: "next checkpoint (→)" }, "next ▶");
-  slider.addEventListener("input", () => setEpochIndex(+slider.value));
-  prev.addEventListener("click", () => setEpochIndex(view.idx - 1));
-  next.addEventListener("click", () => setEpochIndex(view.idx + 1));
-  view.slider = slider; view.label = label;
-
-  const head = el("div", {},
-    el("h2", {}, name),
-    el("div", { class: "params" }, `${family} · ${Object.entries(info.params).map(([k, v]) => `${k}=${v}`).join(", ")} · ${info.state} · ${info.epochs} epochs · grokking epoch ${info.grokking_epoch < 0 ? "–" : info.grokking_epoch}`));
-  head.append(outcomeLine(family, name, info), probeSelect(info));
-  const bar = el("div", { class: "epochbar" }, prev, slider, next, label);
-
-  // Training curves.
-  const curves = el("div", { class: "panels" });
-  const lossC = canvas(520, 220), accC = canvas(420, 220);
-  const xs = info.train_losses.map((_, i) => i);
-  const ck = info.checkpoint_records;
-  view.panels.push({ update: () => {
-    const pick = x => setEpochIndex(nearestIndex(epochs, x));
-    lineChart(lossC, { logY: true, xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, bands: view.windows, onPick: pick, series: [
-      { x: xs, y: info.train_losses, label: "train loss" }, { x: xs, y: info.test_losses, label: "test loss" }] });
-    lineChart(accC, { xlabel: "epoch", markers: info.checkpoint_epochs, mark: view.epoch, bands: view.windows, onPick: pick, series: [
-      { x: ck.map(c => c.epoch), y: ck.map(c => c.train_accuracy), label: "train accuracy", dots: true },
-      { x: xs, y: info.test_accuracies, label: "test accuracy" }] });
-  } });
-  curves.append(
-    panelBox("Loss (log scale; click to move the epoch)", lossC, legend(["train loss", "test loss"]), exportLinks(() => ({ view: "loss", epoch: view.epoch }))),
-    panelBox("Accuracy", accC, legend(["train (checkpoints)", "test"]), exportLinks(() => ({ view: "accuracy", epoch: view.epoch }))));
-  const trainSec = el("details", { class: "analyzer", open: "" }, el("summary", {}, "training"), curves);
-  const sections = [trainSec];
-  if (manifest.error) sections.push(el("p", { class: "panel warn" }, manifest.error));
-  for (const a of manifest.analyzers) sections.push(analyzerSection(a));
-  main.replaceChildren(head, bar, ...sections);
-  setEpochIndex(view.idx, true);
-}
-
 // probeSelect picks the probe whose analyses the page shows (the variant's
 // probes; one not analyzed yet is marked so).
 function probeSelect(info) {
@@ -473,214 +310,11 @@ function nearestIndex(arr, x) {
   return best;
 }
 
-// setEpochIndex moves every panel to checkpoint epochs[i].
-async function setEpochIndex(i, force) {
-  if (!view || !view.epochs.length) return;
-  i = Math.max(0, Math.min(view.epochs.length - 1, i));
-  if (i === view.idx && !force) return;
-  view.idx = i; view.epoch = view.epochs[i];
-  view.slider.value = i;
-  view.label.textContent = `epoch ${view.epoch} (${i + 1}/${view.epochs.length})`;
-  history.replaceState(null, "", location.hash.split("?")[0] + "?epoch=" + view.epoch + (probeName ? "&probe=" + encodeURIComponent(probeName) : ""));
-  const t0 = performance.now();
-  const token = (view.token = (view.token || 0) + 1);
-  setStatus("loading epoch " + view.epoch + "…");
-  const results = await Promise.allSettled(view.panels.map(p => p.update()));
-  if (token !== view.token) return;
-  const failed = results.filter(r => r.status === "rejected");
-  const ms = Math.round(performance.now() - t0);
-  document.body.dataset.epoch = view.epoch;
-  document.body.dataset.updateMs = ms;
-  setStatus(failed.length ? `${failed.length} panels failed: ${failed[0].reason.message}` : `epoch ${view.epoch}: ${ms} ms`, failed.length > 0);
-}
-
-document.addEventListener("keydown", ev => {
-  if (!view || ev.target.tagName === "INPUT" && ev.target.type !== "range") return;
-  if (ev.key === "ArrowLeft") { setEpochIndex(view.idx - 1); ev.preventDefault(); }
-  if (ev.key === "ArrowRight") { setEpochIndex(view.idx + 1); ev.preventDefault(); }
-});
-
-// analyzerSection builds one analyzer's panels: dedicated ones for known
-// outputs, generic ones by shape for the rest. A closed section fetches
-// nothing.
-function analyzerSection(a) {
-  const sec = el("details", { class: "analyzer" });
-  if (a.name !== "parameter_snapshot") sec.setAttribute("open", "");
-  sec.append(el("summary", {}, a.name, el("span", { class: "desc" }, `${a.kind} · v${a.version} · ${a.epochs.length} epochs${a.problem ? " · " + a.problem : ""}`)));
-  const box = el("div", { class: "panels" });
-  sec.append(box);
-  const add = (node, update) => {
-    box.append(node);
-    view.panels.push({ update: () => sec.open ? update() : Promise.resolve() });
-  };
-  sec.addEventListener("toggle", () => { if (sec.open) setEpochIndex(view.idx, true); });
-  if (a.errors && Object.keys(a.errors).length)
-    box.append(el("div", { class: "panel warn" }, `${Object.keys(a.errors).length} recorded failures, e.g. ${Object.values(a.errors)[0]}`));
-
-  if (a.name === "progress_measures") progressPanels(a, add);
-  else if (a.summary.length) summaryPanels(a, add);
-  if (a.name === "parameter_trajectory") trajectoryPanels(a, add);
-  for (const o of a.outputs) {
-    if (a.name === "parameter_trajectory" && /__projections$/.test(o.name)) continue;
-    if (a.cross && o.name === "epochs") continue; // the x axis of the others
-    add(...arrayPanel(a, o));
-  }
-  return sec;
-}
-
-// arrayPanel draws one output array at the current epoch (or the
-// cross-epoch array), choosing the drawing by shape: a scalar as text, a
-// vector as bars (or as a square grid when its length is n² — the probe grid),
-// a matrix as a heatmap, and leading axes beyond two picked with selectors.
-function arrayPanel(a, o) {
-  const key = a.name + "/" + o.name;
-  const cross = a.cross;
-  const lead = Math.max(0, o.shape.length - 2);
-  const names = AXES[key] || o.shape.slice(0, lead).map((_, i) => "axis " + i);
-  const sel = o.shape.slice(0, lead).map(() => 0);
-  // Attention from the last (answer) position is the interesting default.
-  if (key === "attention_patterns/patterns" && lead === 3) sel[1] = o.shape[1] - 1;
-  const readout = el("div", { class: "readout" });
-  const controls = el("div", { class: "controls" });
-  const W = 340;
-  let c = null;
-  const meta = el("div", { class: "meta", title: o.description || "" }, `${o.dtype} ${JSON.stringify(o.shape)}`);
-  const node = panelBox(o.name, meta, controls, readout);
-  node.dataset.array = key;
-  node.append(exportLinks(() => ({ view: cross ? `${a.name}/cross/${o.name}` : `${a.name}/${o.name}`, epoch: cross ? null : view.epoch, index: sel }), !cross));
-  let update;
-  sel.forEach((_, i) => {
-    const inp = el("input", { type: "number", min: 0, max: o.shape[i] - 1, value: sel[i], "aria-label": names[i] });
-    inp.addEventListener("change", () => { sel[i] = Math.max(0, Math.min(o.shape[i] - 1, +inp.value || 0)); inp.value = sel[i]; update().catch(e => { readout.textContent = e.message; }); });
-    controls.append(names[i] + " ", inp, " ");
-  });
-  update = async () => {
-    const q = sel.length ? "?index=" + sel.join(",") : "";
-    if (!cross && !a.epochs.includes(view.epoch)) { readout.textContent = `no artifact at epoch ${view.epoch}`; return; }
-    const r = cross ? await api(`${view.base}/analyzers/${a.name}/cross/${encodeURIComponent(o.name)}${q}`)
-      : await epochArray(a.name, o.name, sel, view.epoch);
-    const sh = r.slice_shape, d = r.data;
-    readout.textContent = "";
-    if (sh.length === 0) { readout.textContent = `${o.name} = ${fmt(d[0])}`; return; }
-    if (!c) {
-      const square = sh.length === 1 && Math.round(Math.sqrt(sh[0])) ** 2 === sh[0] && sh[0] >= 64;
-      c = sh.length === 2 || square ? canvas(W, Math.max(60, Math.min(W, Math.round(W * (sh.length === 2 ? sh[0] / sh[1] : 1))))) : canvas(W, 160);
-      node.insertBefore(c, readout);
-    }
-    let crossEpochs = null;
-    if (cross && a.outputs.some(x => x.name === "epochs")) {
-      const ep = await api(`${view.base}/analyzers/${a.name}/cross/epochs`);
-      if (r.shape[0] === ep.data.length) crossEpochs = ep.data;
-    }
-    if (sh.length === 1) {
-      const n = Math.round(Math.sqrt(sh[0]));
-      if (crossEpochs && sh[0] === crossEpochs.length)
-        lineChart(c, { xlabel: "epoch", mark: view.epoch, bands: view.windows, series: [{ x: crossEpochs, y: d, dots: true }] });
-      else if (n * n === sh[0] && n >= 8) heatmap(c, d, n, n, { readout, rowName: "a", colName: "b" });
-      else bars(c, d, { readout });
-    } else {
-      const rows = sh[0], cols = sh.slice(1).reduce((x, y) => x * y, 1);
-      const markRow = crossEpochs ? crossEpochs.indexOf(view.epoch) : null;
-      const nfn = key === "neuron_freq_norm/norm_matrix";
-      heatmap(c, d, rows, cols, { readout, markRow,
-        rowName: crossEpochs ? "epoch row" : GRID.has(key) ? "a" : nfn ? "frequency-1" : "row",
-        colName: GRID.has(key) ? "b" : nfn ? "neuron" : "col" });
-    }
-  };
-  return [node, update];
-}
-
-// summaryPanels draws each summary statistic over epochs with the current
-// epoch marked: scalars as lines, vectors as epoch × component heatmaps.
-function summaryPanels(a, add) {
-  for (const s of a.summary) {
-    const c = canvas(s.shape.length ? 340 : 340, s.shape.length ? 200 : 160);
-    const readout = el("div", { class: "readout" });
-    const node = panelBox(`${s.name} (summary)`, el("div", { class: "meta", title: s.description || "" }, `${s.dtype} ${JSON.stringify(s.shape)} per epoch`), c, readout);
-    node.append(exportLinks(() => ({ view: `${a.name}/summary/${s.name}`, epoch: view.epoch })));
-    add(node, async () => {
-      const sum = await api(`${view.base}/analyzers/${a.name}/summary`);
-      const ser = sum.series[s.name];
-      if (!ser) { readout.textContent = "not in summary.npz"; return; }
-      const k = ser.shape.reduce((x, y) => x * y, 1);
-      if (k === 1) lineChart(c, { xlabel: "epoch", mark: view.epoch, bands: view.windows, series: [{ x: sum.epochs, y: ser.data, dots: true }],
-        onPick: x => setEpochIndex(view.epochs.indexOf(sum.epochs[nearestIndex(sum.epochs, x)])) });
-      else heatmap(c, ser.data, sum.epochs.length, k, { readout, markRow: sum.epochs.indexOf(view.epoch), rowName: "epoch row", colName: "component" });
-    });
-  }
-}
-
-// progressPanels groups the progress measures the way the paper plots them:
-// the losses together (log scale), Gini coefficients, weight norm, key
-// frequencies per epoch.
-function progressPanels(a, add) {
-  const groups = [
-    ["losses (log)", ["train_loss", "test_loss", "restricted_loss", "excluded_loss"], true],
-    ["accuracies", ["train_accuracy", "test_accuracy", "restricted_accuracy", "excluded_accuracy"], false],
-    ["Gini of Fourier norms", ["gini_W_E", "gini_W_L"], false],
-    ["sum of squared weights", ["sum_squared_weights"], false],
-    ["number of key frequencies", ["n_key_frequencies"], false],
-  ];
-  for (const [title, names, logY] of groups) {
-    const c = canvas(400, 200);
-    let present = names; // the group's series the summary holds, for the export link
-    add(panelBox(title, c, legend(names), exportLinks(() => ({ view: `${a.name}/summary/${present.join(",")}`, epoch: view.epoch, log: logY }))), async () => {
-      const sum = await api(`${view.base}/analyzers/${a.name}/summary`);
-      present = names.filter(n => sum.series[n]);
-      const series = present.map(n => ({ x: sum.epochs, y: sum.series[n].data, label: n }));
-      lineChart(c, { logY, xlabel: "epoch", mark: view.epoch, bands: view.windows, series,
-        onPick: x => setEpochIndex(view.epochs.indexOf(sum.epochs[nearestIndex(sum.epochs, x)])) });
-    });
-  }
-  const rest = a.summary.filter(s => !groups.some(g => g[1].includes(s.name)));
-  summaryPanels({ ...a, summary: rest }, add);
-}
-
-// trajectoryPanels draws each parameter group's PCA path (PC1 against PC2)
-// with the current epoch highlighted, and its velocity.
-function trajectoryPanels(a, add) {
-  for (const o of a.outputs.filter(o => /__projections$/.test(o.name))) {
-    const group = o.name.replace(/__projections$/, "");
-    const c = canvas(300, 260);
-    const readout = el("div", { class: "readout" });
-    let pathEpochs = [];
-    const links = exportLinks(() => ({ view: `${a.name}/path/${o.name}`, epoch: pathEpochs.includes(view.epoch) ? view.epoch : null }));
-    add(panelBox(`PCA trajectory: ${group}`, el("div", { class: "meta", title: o.description || "" }, "PC1 → x, PC2 → y; red: current epoch"), c, readout, links), async () => {
-      const r = await api(`${view.base}/analyzers/${a.name}/cross/${encodeURIComponent(o.name)}`);
-      const ep = await api(`${view.base}/analyzers/${a.name}/cross/epochs`);
-      pathEpochs = ep.data;
-      const k = r.shape[1], n = r.shape[0];
-      const x = [], y = [];
-      for (let i = 0; i < n; i++) { x.push(r.data[i * k]); y.push(k > 1 ? r.data[i * k + 1] : 0); }
-      drawPath(c, x, y, ep.data.indexOf(view.epoch));
-      const i = ep.data.indexOf(view.epoch);
-      readout.textContent = i >= 0 ? `epoch ${view.epoch}: PC1 ${fmt(x[i])}, PC2 ${fmt(y[i])}` : "";
-    });
-  }
-}
-
-function drawPath(c, x, y, cur) {
-  const g = c.getContext("2d"), W = c.cssW, H = c.cssH, P = 14;
-  g.clearRect(0, 0, W, H);
-  const [x0, x1] = finiteRange(x, false), [y0, y1] = finiteRange(y, false);
-  const px = v => P + (v - x0) / (x1 - x0) * (W - 2 * P), py = v => H - P - (v - y0) / (y1 - y0) * (H - 2 * P);
-  g.strokeStyle = "#ccc"; g.strokeRect(0.5, 0.5, W - 1, H - 1);
-  g.lineWidth = 1.5;
-  for (let i = 1; i < x.length; i++) {
-    const [r, gg, b] = colorFor(i / (x.length - 1), false);
-    g.strokeStyle = `rgb(${r},${gg},${b})`;
-    g.beginPath(); g.moveTo(px(x[i - 1]), py(y[i - 1])); g.lineTo(px(x[i]), py(y[i])); g.stroke();
-  }
-  g.fillStyle = "#888";
-  for (let i = 0; i < x.length; i++) g.fillRect(px(x[i]) - 1.5, py(y[i]) - 1.5, 3, 3);
-  if (cur >= 0) { g.fillStyle = "#e00"; g.beginPath(); g.arc(px(x[cur]), py(y[cur]), 5, 0, 7); g.fill(); }
-}
-
 // ---------------------------------------------------------------- routing
 
 async function route() {
   const h = location.hash.replace(/^#/, "").split("?")[0];
-  const m = h.match(/^\/v\/([^/]+)\/([^/]+)$/);
+  const m = h.match(/^\/v\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/);
   try {
     const pm = h.match(/^\/peers\/([^/]+)\/([^/]+)$/);
     if (h === "/compare") {
@@ -691,9 +325,13 @@ async function route() {
       await showPeers(decodeURIComponent(pm[1]), decodeURIComponent(pm[2]), new URLSearchParams(location.hash.split("?")[1] || "").get("by") || "");
     } else if (m) {
       const [fam, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
-      if (view && view.info.family === fam && view.info.name === name && view.probe === hashProbe()) return;
+      const page = m[3] ? decodeURIComponent(m[3]) : "";
+      if (view && view.info.family === fam && view.info.name === name && view.probe === hashProbe()) {
+        if (page !== view.pageId) await showPage(page);
+        return;
+      }
       view = null;
-      await showVariant(fam, name);
+      await showVariant(fam, name, page);
     } else {
       view = null; probeName = "";
       await showVariants();
@@ -706,24 +344,3 @@ async function route() {
 
 window.addEventListener("hashchange", route);
 route();
-
-// --- Export links (GET .../export, docs/dashboard.md "Export") ---
-// exportLinks returns "PNG / SVG / GIF" download links for a panel; what()
-// gives the panel's view, epoch and index at the moment of the click. The
-// GIF has a frame per analyzed epoch, so it takes no epoch.
-function exportLinks(what, gif = true) {
-  const box = el("div", { class: "export" }, "export: ");
-  for (const format of gif ? ["png", "svg", "gif"] : ["png", "svg"]) {
-    const a = el("a", { href: "#", download: "", "data-format": format }, format.toUpperCase());
-    a.addEventListener("click", () => {
-      const w = what(), q = new URLSearchParams({ view: w.view, format });
-      if (format !== "gif" && w.epoch != null) q.set("epoch", w.epoch);
-      if (w.index && w.index.length) q.set("index", w.index.join(","));
-      if (w.log) q.set("log", "1");
-      a.href = probed(`${view.base}/export?${q}`);
-    });
-    if (box.childNodes.length > 1) box.append(" / ");
-    box.append(a);
-  }
-  return box;
-}

@@ -11,7 +11,7 @@
 const jobs = {
   enabled: false,
   list: [],             // Info objects, newest first
-  streams: new Map(),   // job id → EventSource
+  streams: new Map(),   // job id → true while it is polled
   families: null,       // GET /api/families
   panel: null,
 };
@@ -64,29 +64,39 @@ function updateJob(info) {
   drawJobs();
 }
 
-// follow listens to a job's event stream until its end event.
+// follow polls a job (GET /api/jobs/ID) until it ends. Polling rather
+// than the event stream (/events, still served for scripts): an open
+// stream keeps the page from ever being idle on the network, which browser
+// tools wait for.
+const POLL_MS = 700;
 function follow(id) {
   if (jobs.streams.has(id)) return;
-  const es = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`);
-  jobs.streams.set(id, es);
-  es.addEventListener("state", ev => updateJob(JSON.parse(ev.data)));
-  es.addEventListener("progress", ev => {
-    const e = JSON.parse(ev.data);
-    const j = jobs.list.find(j => j.id === id);
-    if (!j) return;
-    const first = !j.last;
-    j.last = e; if (j.state === "queued") j.state = "running"; drawJobs();
-    // The variants table shows which variant a job holds (a new one from
-    // its first epoch on): redraw it once the job is under way.
-    if (first) refreshTable();
-  });
-  es.addEventListener("end", ev => {
-    es.close();
-    jobs.streams.delete(id);
-    const info = JSON.parse(ev.data);
+  jobs.streams.set(id, true);
+  let seen = false;
+  const tick = async () => {
+    let info;
+    try { info = await fetchJSON(`/api/jobs/${encodeURIComponent(id)}`); }
+    catch (e) { jobs.streams.delete(id); setStatus("job " + id + ": " + e.message, true); return; }
+    if (info.state === "queued" && info.last) info.state = "running";
     updateJob(info);
-    refreshView(info);
-  });
+    // The variants table and the variant page show which variant a job
+    // holds (a new one from its first epoch on): redraw once it is under way.
+    if (!seen && info.last) { seen = true; refreshTable(); refreshHeader(info); }
+    if (isFinal(info.state)) {
+      jobs.streams.delete(id);
+      refreshView(info);
+      return;
+    }
+    setTimeout(tick, POLL_MS);
+  };
+  tick();
+}
+
+// refreshHeader shows a job on the open variant's page header (the state
+// line says what runs instead of ANALYZED).
+function refreshHeader(info) {
+  const st = document.getElementById("variant-state");
+  if (st && st.dataset.variant === info.family + "/" + info.variant) st.textContent = `${info.kind} ${info.state}…`;
 }
 
 // refreshTable redraws the variants table, if it is the open view.
@@ -100,7 +110,7 @@ function refreshTable() {
 // refreshView redraws the open view when a job changed what it shows.
 function refreshView(info) {
   const h = location.hash.replace(/^#/, "").split("?")[0];
-  const m = h.match(/^\/v\/([^/]+)\/([^/]+)$/);
+  const m = h.match(/^\/v\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/);
   const here = m ? decodeURIComponent(m[1]) + "/" + decodeURIComponent(m[2]) : null;
   if (here && here !== info.family + "/" + info.variant) return;
   cache.clear();   // app.js keeps answers by path
@@ -166,7 +176,7 @@ function decorate() {
   }
   const slider = document.getElementById("epoch-slider");
   if (slider && !document.getElementById("job-actions")) {
-    const m = location.hash.replace(/^#/, "").split("?")[0].match(/^\/v\/([^/]+)\/([^/]+)$/);
+    const m = location.hash.replace(/^#/, "").split("?")[0].match(/^\/v\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/);
     if (m) variantActions(decodeURIComponent(m[1]), decodeURIComponent(m[2]), slider.closest(".epochbar") || slider);
   }
 }
@@ -212,6 +222,9 @@ function trainForm(families) {
     const f = fam();
     presetSel.replaceChildren(el("option", { value: "" }, "(none)"), ...Object.keys(f.presets).sort().map(n =>
       el("option", { value: n, title: f.presets[n].description || "" }, n)));
+    // The family's default preset (quick for modular addition), not its
+    // full training spec, is what a new user should start from.
+    if (f.default_preset && f.presets[f.default_preset]) presetSel.value = f.default_preset;
     fill();
   };
   famSel.addEventListener("change", fillPresets);
