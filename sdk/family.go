@@ -18,6 +18,16 @@ type ModelConfig struct {
 	AttnOnly          bool    `json:"attn_only"`
 	InitRange         float64 `json:"initializer_range"`
 	Seed              int64   `json:"seed"`
+	// Architecture is "" or "transformer" (the TransformerLens model the
+	// fields above describe) or "mlp" (one hidden ReLU layer on the pair of
+	// input tokens; see docs/engine.md).
+	Architecture string `json:"architecture,omitempty"`
+	// InputEncoding is an MLP's input layer: "one_hot_concat" (one-hot a and
+	// b concatenated into W_in) or "embedding_sum" (two learned embeddings
+	// of width DEmbed, summed). Empty for a transformer.
+	InputEncoding string `json:"input_encoding,omitempty"`
+	// DEmbed is the width of an embedding_sum MLP's embeddings; 0 otherwise.
+	DEmbed int `json:"d_embed,omitempty"`
 }
 
 // FamilyInfo is a family plugin's self-description; the host checks it

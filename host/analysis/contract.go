@@ -176,7 +176,7 @@ func shapeWords(s string) string {
 }
 
 // ShapeSymbols sizes the names declared shapes may use in a run of a
-// variant: the model config's, n_neurons (n_layers*d_mlp), batch (the
+// variant: the model config's (d_embed too), n_neurons (n_layers*d_mlp), batch (the
 // probe's rows), the variant's integer domain parameters, and the family's
 // shape_symbols evaluated over those. The contract holds results to them;
 // host/job's resource estimate sizes artifacts with them.
@@ -184,7 +184,7 @@ func ShapeSymbols(cfg sdk.ModelConfig, params sdk.Params, batch int, family map[
 	sym := map[string]int{
 		"n_layers": cfg.NLayers, "d_model": cfg.DModel, "n_heads": cfg.NHeads, "d_head": cfg.DHead,
 		"d_mlp": cfg.DMLP, "d_vocab": cfg.DVocab, "d_vocab_out": cfg.DVocabOut, "n_ctx": cfg.NCtx,
-		"n_neurons": cfg.NLayers * cfg.DMLP, "batch": batch,
+		"n_neurons": cfg.NLayers * cfg.DMLP, "batch": batch, "d_embed": cfg.DEmbed,
 	}
 	addInts(sym, params)
 	for name, d := range family {

@@ -34,12 +34,22 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames
 	for _, h := range model.Hooks(cfg) {
 		have[h.Name] = true
 	}
+	for _, site := range m.Requires {
+		if why := registry.MissingSite(site, cfg); why != "" {
+			return nil, &notApplicable{fmt.Sprintf("requires %s: %s", site, why)}
+		}
+	}
 	n := &needs{logits: m.Inputs.Logits, context: m.Inputs.Context}
 	for _, h := range m.Inputs.Hooks {
 		for _, name := range registry.ExpandHook(h.Name, cfg.NLayers) {
+			// A model without the hook (an analyzer.json that does not
+			// declare the site in "requires") skips the analyzer, not the run.
 			if !have[name] {
-				return nil, fmt.Errorf("analyzer %s declares hook %s, which this model (n_layers %d, attn_only %v, normalization %q) does not have",
-					m.Name, name, cfg.NLayers, cfg.AttnOnly, cfg.NormalizationType)
+				return nil, &notApplicable{fmt.Sprintf("declares hook %s, which this model (architecture %s, n_layers %d, attn_only %v, normalization %q) does not have",
+					name, archName(cfg), cfg.NLayers, cfg.AttnOnly, cfg.NormalizationType)}
+			}
+			if model.IsMLP(cfg) && h.Positions.Select != model.LastPosition {
+				return nil, &notApplicable{fmt.Sprintf("reads hook %s at positions %s, and the model (architecture mlp) has no sequence positions", name, h.Positions)}
 			}
 			if h.Positions.Select == model.ListPositions {
 				for _, i := range h.Positions.Indices {
@@ -66,9 +76,12 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames
 				continue
 			}
 			if !slices.Contains(weightNames, pat) {
-				return nil, fmt.Errorf("analyzer %s declares weight %s, which this model does not have", m.Name, pat)
+				return nil, &notApplicable{fmt.Sprintf("declares weight %s, which this model (architecture %s) does not have", pat, archName(cfg))}
 			}
 		}
+	}
+	if l := m.Inputs.Logits; l != nil && model.IsMLP(cfg) && l.Select != model.LastPosition {
+		return nil, &notApplicable{fmt.Sprintf("reads logits at positions %s, and the model (architecture mlp) has no sequence positions", l)}
 	}
 	for _, k := range m.Inputs.Context {
 		if !ctxKeys[k] {
@@ -80,11 +93,20 @@ func resolveNeeds(m *registry.AnalyzerManifest, cfg sdk.ModelConfig, weightNames
 }
 
 // notApplicable is an analyzer's declared input that the run cannot give
-// (a context entry the run's probe has not): the analyzer is skipped, with
-// this reason, and the others run.
+// (a context entry the run's probe has not, a site, hook or weight the
+// model has not): the analyzer is skipped, with this reason, which the
+// manifest records, and the others run.
 type notApplicable struct{ reason string }
 
 func (e *notApplicable) Error() string { return e.reason }
+
+// archName names a model's architecture for messages.
+func archName(c sdk.ModelConfig) string {
+	if model.IsMLP(c) {
+		return "mlp"
+	}
+	return "transformer"
+}
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

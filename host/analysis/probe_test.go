@@ -82,7 +82,7 @@ func TestTwoProbesOfOneVariant(t *testing.T) {
 	rep := execute(t, probeRun(v, fam, "train", false, ms...))
 	for name, want := range map[string]string{
 		"neuron_freq_norm": `context "probe_shape", which the family's analysis context over this probe does not hold`,
-		"neuron_dynamics":  "its input neuron_freq_norm is skipped on this probe",
+		"neuron_dynamics":  "its input neuron_freq_norm is not applicable",
 	} {
 		if got := rep.Analyzers[name].Skipped; !strings.Contains(got, want) {
 			t.Errorf("%s on the train split: skipped %q, want ...%s...", name, got, want)

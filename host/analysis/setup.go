@@ -94,6 +94,11 @@ func (r *Run) resolveAnalyzers(s *setup, rep *Report) (per, sec, cross []*active
 	}
 	r.skipDependents(all)
 	for _, a := range all {
+		// The manifest says why an analyzer is not applicable (and forgets
+		// it once the analyzer runs); its artifacts, if any, stay.
+		if rec := s.man.Analyzers[a.m.Name]; rec != nil || a.rep.Skipped != "" {
+			record(s.man, a.m.Name).NotApplicable = a.rep.Skipped
+		}
 		if a.rep.Skipped != "" {
 			r.log.Info("analyzer skipped", "analyzer", a.m.Name, "probe", s.probe, "reason", a.rep.Skipped)
 			continue
@@ -125,7 +130,7 @@ func (r *Run) skipDependents(all []*active) {
 			}
 			for _, ref := range a.m.Inputs.Artifacts {
 				if src, ok := byName[ref.Analyzer]; ok && src.rep.Skipped != "" {
-					a.rep.Skipped = fmt.Sprintf("its input %s is skipped on this probe", ref.Analyzer)
+					a.rep.Skipped = fmt.Sprintf("its input %s is not applicable (%s)", ref.Analyzer, src.rep.Skipped)
 					changed = true
 					break
 				}

@@ -40,6 +40,9 @@ type ArtifactStatus struct {
 	Settings sdk.Params
 	// Cross is "done", "missing" or "stale" for a cross-epoch analyzer.
 	Cross string
+	// NotApplicable is why the last run skipped the analyzer (the
+	// manifest's not_applicable); empty when it ran or never was run.
+	NotApplicable string
 }
 
 // Status compares a variant's artifacts over its default probe with its
@@ -84,6 +87,11 @@ func ProbeStatus(v *variant.Variant, art *results.Artifacts, analyzers []*regist
 		// Computed by this version, with these settings, over this probe.
 		current := ok && probeCurrent && recordCurrent(rec, m, key)
 		st := ArtifactStatus{Name: m.Name, Kind: string(m.Kind), Version: m.Version, Failed: map[int]string{}}
+		if ok && rec.NotApplicable != "" {
+			st.NotApplicable = rec.NotApplicable
+			out = append(out, st)
+			continue
+		}
 		if sticky && !defaultSettings(m, key) {
 			st.Settings = p
 		}

@@ -63,6 +63,9 @@ type cpuBackend struct{}
 func (cpuBackend) Name() string { return "cpu-" + BLASName }
 
 func (cpuBackend) NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner {
+	if IsMLP(c) {
+		return &mlpRunner{e: newMLPNet[float32](c, maxBatch, spec.Hooks, spec.Train)}
+	}
 	return &cpuRunner{e: newNet[float32](c, n, maxBatch, newPlan(c, spec.Hooks, true, spec.Logits), spec.Train)}
 }
 

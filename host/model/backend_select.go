@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/tdw-workbench/tdw/sdk"
 )
 
 // BackendEnv names the environment variable that selects the default
@@ -37,12 +39,37 @@ func BackendByName(name string) (Backend, error) {
 
 // Auto returns the CUDA backend when a CUDA device answers, else Gorgonia.
 // The probe (loading the driver library, cuInit) happens once per process.
+// An architecture "mlp" model made with Auto's CUDA backend runs on
+// Gorgonia instead (see backendFor).
 func Auto() Backend {
 	if b, err := CUDA(); err == nil {
-		return b
+		return autoCUDA{b.(*cudaBackend)}
 	}
 	return Gorgonia()
 }
+
+// autoCUDA is the CUDA backend as Auto chose it, not named: a model the
+// CUDA backend does not run falls back to Gorgonia.
+type autoCUDA struct{ *cudaBackend }
+
+// backendFor returns the backend a model of configuration c runs on when b
+// was asked for: b, or Gorgonia for an MLP when Auto chose CUDA. The CUDA
+// backend named outright refuses an MLP.
+func backendFor(c sdk.ModelConfig, b Backend) (Backend, error) {
+	if !IsMLP(c) {
+		return b, nil
+	}
+	switch b.(type) {
+	case autoCUDA:
+		return Gorgonia(), nil
+	case *cudaBackend:
+		return nil, errCUDAMLP
+	}
+	return b, nil
+}
+
+// errCUDAMLP is the CUDA backend's refusal of an architecture "mlp" model.
+var errCUDAMLP = fmt.Errorf("backend cuda runs transformers only, not architecture \"mlp\"; use backend gorgonia or cpu (--backend, %s)", BackendEnv)
 
 var defaultBackend struct {
 	sync.Mutex

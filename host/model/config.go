@@ -18,6 +18,15 @@ const (
 	ActGELUNew = "gelu_new" // tanh approximation, as TransformerLens gelu_new
 )
 
+// Architectures accepted in sdk.ModelConfig.Architecture ("" means
+// transformer), and an MLP's input encodings (sdk.ModelConfig.InputEncoding).
+const (
+	ArchTransformer      = "transformer"
+	ArchMLP              = "mlp"
+	EncodingOneHotConcat = "one_hot_concat"
+	EncodingEmbeddingSum = "embedding_sum"
+)
+
 // NormLN is the only LayerNorm kind supported besides none ("").
 const NormLN = "LN"
 
@@ -147,6 +156,18 @@ func ParseConfig(data []byte) (sdk.ModelConfig, error) {
 			}
 		case "attn_scale":
 			err = json.Unmarshal(v, &attnScale)
+		case "architecture":
+			if !null {
+				err = json.Unmarshal(v, &c.Architecture)
+			}
+		case "input_encoding":
+			if !null {
+				err = json.Unmarshal(v, &c.InputEncoding)
+			}
+		case "d_embed":
+			if !null {
+				err = decodeInt(v, &c.DEmbed)
+			}
 		default:
 			if ignoredKeys[k] {
 				continue
@@ -195,6 +216,19 @@ func decodeInt(v json.RawMessage, dst *int) error {
 // ValidateConfig reports the first field of c that is out of range or that
 // the engine does not implement, by its JSON key.
 func ValidateConfig(c sdk.ModelConfig) error {
+	switch c.Architecture {
+	case "", ArchTransformer:
+	case ArchMLP:
+		return validateMLP(c)
+	default:
+		return fmt.Errorf("architecture = %q, want \"transformer\" or \"mlp\"", c.Architecture)
+	}
+	if c.InputEncoding != "" {
+		return fmt.Errorf("input_encoding = %q: only an architecture \"mlp\" model has one", c.InputEncoding)
+	}
+	if c.DEmbed != 0 {
+		return fmt.Errorf("d_embed = %d: only an architecture \"mlp\" model has one", c.DEmbed)
+	}
 	pos := []struct {
 		key string
 		v   int
@@ -231,6 +265,56 @@ func ValidateConfig(c sdk.ModelConfig) error {
 	}
 	return nil
 }
+
+// validateMLP checks an architecture "mlp" config: one hidden layer
+// (n_layers 1) of d_mlp units on the pair of input tokens (n_ctx 2), no
+// attention, LayerNorm or d_model.
+func validateMLP(c sdk.ModelConfig) error {
+	for _, p := range []struct {
+		key string
+		v   int
+	}{{"d_vocab", c.DVocab}, {"d_vocab_out", c.DVocabOut}, {"d_mlp", c.DMLP}} {
+		if p.v < 1 {
+			return fmt.Errorf("%s = %d, must be >= 1", p.key, p.v)
+		}
+	}
+	switch {
+	case c.NLayers != 1:
+		return fmt.Errorf("n_layers = %d: an architecture \"mlp\" model has one hidden layer (n_layers 1)", c.NLayers)
+	case c.NCtx != 2:
+		return fmt.Errorf("n_ctx = %d: an architecture \"mlp\" model reads the token pair [a, b] (n_ctx 2)", c.NCtx)
+	case c.DModel != 0 || c.NHeads != 0 || c.DHead != 0:
+		return fmt.Errorf("d_model/n_heads/d_head = %d/%d/%d: an architecture \"mlp\" model has no residual stream or attention; leave them 0", c.DModel, c.NHeads, c.DHead)
+	case c.AttnOnly:
+		return fmt.Errorf("attn_only is true: an architecture \"mlp\" model has no attention")
+	case c.NormalizationType != "":
+		return fmt.Errorf("normalization_type = %q: an architecture \"mlp\" model has no LayerNorm", c.NormalizationType)
+	}
+	switch c.ActFn {
+	case ActReLU, ActGELU, ActGELUNew:
+	default:
+		return fmt.Errorf("act_fn = %q, want relu, gelu or gelu_new", c.ActFn)
+	}
+	switch c.InputEncoding {
+	case EncodingOneHotConcat:
+		if c.DEmbed != 0 {
+			return fmt.Errorf("d_embed = %d: input_encoding one_hot_concat has no embedding; leave it 0", c.DEmbed)
+		}
+	case EncodingEmbeddingSum:
+		if c.DEmbed < 1 {
+			return fmt.Errorf("d_embed = %d, must be >= 1 for input_encoding embedding_sum", c.DEmbed)
+		}
+	default:
+		return fmt.Errorf("input_encoding = %q, want \"one_hot_concat\" or \"embedding_sum\"", c.InputEncoding)
+	}
+	if c.InitRange < 0 || math.IsNaN(c.InitRange) || math.IsInf(c.InitRange, 0) {
+		return fmt.Errorf("initializer_range = %v, must be finite and >= 0", c.InitRange)
+	}
+	return nil
+}
+
+// IsMLP reports whether c is an architecture "mlp" model.
+func IsMLP(c sdk.ModelConfig) bool { return c.Architecture == ArchMLP }
 
 // InitStd returns the standard deviation used for every W_* at
 // initialization: c.InitRange, or TransformerLens' 0.8/sqrt(d_model) when it
@@ -280,6 +364,12 @@ func ConfigJSON(c sdk.ModelConfig) ([]byte, error) {
 	}
 	if c.ActFn != "" {
 		m["act_fn"] = c.ActFn
+	}
+	// A transformer's config.json keeps its TransformerLens keys only, so
+	// that it reads back in TransformerLens and stays byte-identical.
+	if IsMLP(c) {
+		m["architecture"], m["input_encoding"], m["d_embed"] = c.Architecture, c.InputEncoding, c.DEmbed
+		m["initializer_range"] = c.InitRange
 	}
 	return json.Marshal(m)
 }

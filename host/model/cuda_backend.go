@@ -49,5 +49,8 @@ type cudaBackend struct{ dev *cuda.Device }
 func (b *cudaBackend) Name() string { return "cuda-" + b.dev.Arch() }
 
 func (b *cudaBackend) NewRunner(c sdk.ModelConfig, n, maxBatch int, spec RunSpec) Runner {
+	if IsMLP(c) { // New and FromStateDict refuse first; this is a caller's bug
+		panic("model: " + errCUDAMLP.Error())
+	}
 	return newCudaRunner(b.dev, c, n, maxBatch, spec)
 }

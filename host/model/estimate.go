@@ -113,6 +113,19 @@ type passRows struct{ nq, nt int }
 // spec.Train the backward's. Buffers shared between layers count once, at
 // the most any layer writes.
 func activationFloats(c sdk.ModelConfig, n int, spec RunSpec) int64 {
+	if IsMLP(c) { // newMLPNet's buffers
+		f := 2*c.DMLP + c.DVocabOut
+		if c.InputEncoding == EncodingEmbeddingSum {
+			f += c.DEmbed
+		}
+		if spec.Train {
+			f += 2*c.DMLP + c.DVocabOut
+			if c.InputEncoding == EncodingEmbeddingSum {
+				f += c.DEmbed
+			}
+		}
+		return int64(f)
+	}
 	pl := newPlan(c, spec.Hooks, true, spec.Logits)
 	d, h, hd, dm, V := c.DModel, c.NHeads, c.NHeads*c.DHead, c.DMLP, c.DVocabOut
 	ln, mlp := hasLN(c), hasMLP(c)

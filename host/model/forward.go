@@ -57,6 +57,14 @@ func (m *Model) ForwardInto(dst *Cache, tokens *sdk.Tensor, opts ForwardOptions)
 	if err := opts.Logits.kept("forward: logits"); err != nil {
 		return nil, err
 	}
+	if IsMLP(c) {
+		// No position axis: every output has one row per pair, which
+		// copyKept takes as the last position's.
+		for k := range hooks {
+			hooks[k] = PosLast
+		}
+		opts.Logits = PosLast
+	}
 	bs := opts.BatchSize
 	if bs <= 0 {
 		bs = DefaultForwardBatch

@@ -27,11 +27,21 @@ type gBuild[T Float] struct {
 // kernels and of the emitted hooks.
 func (r *gorgoniaRunner[T]) build(B int, train bool, skip map[string]bool) *gGraph[T] {
 	s := r.newBuild(B, train, skip)
+	if IsMLP(r.c) {
+		s.gr.logits = s.mlpNet()
+		return s.finish(train, skip)
+	}
 	resid := s.embedding()
 	for l := 0; l < r.c.NLayers; l++ {
 		resid = s.block(l, resid)
 	}
 	s.gr.logits = s.unembed(resid)
+	return s.finish(train, skip)
+}
+
+// finish attaches the hooks, adds the loss and gradients for training and
+// compiles the graph.
+func (s *gBuild[T]) finish(train bool, skip map[string]bool) *gGraph[T] {
 	s.attachHooks()
 	if train {
 		s.lossAndGradients(skip)

@@ -228,13 +228,21 @@ func (b *gBuilder[T]) layerNorm(name string, x, w, bias *G.Node, rows, d int) *G
 }
 
 // linear: y[rows, out] = x[rows, in]·W + bias, W of any shape holding an
-// [in, out] matrix (W_O's [h, dh, d] is [h·dh, d]).
+// [in, out] matrix (W_O's [h, dh, d] is [h·dh, d]); bias nil means none.
 func (b *gBuilder[T]) linear(name string, x, W, bias *G.Node, rows, in, out int) *G.Node {
 	sY, sDx, sDW, sDb := name+".out", name+".dx", name+".dW", name+".db"
+	ins := []*G.Node{x, W}
+	if bias != nil {
+		ins = append(ins, bias)
+	}
 	run := func(vals []G.Value) ([]T, error) {
 		v := values[T](vals)
+		var bv []T
+		if len(v) > 2 {
+			bv = v[2]
+		}
 		y := b.ws.get(sY, rows*out)
-		linearForward(v[0], rows, in, v[1], out, v[2], y)
+		linearForward(v[0], rows, in, v[1], out, bv, y)
 		return y, nil
 	}
 	var steps []diffStep
@@ -257,7 +265,7 @@ func (b *gBuilder[T]) linear(name string, x, W, bias *G.Node, rows, in, out int)
 		}, nil)
 		steps = append(steps, diffStep{1, op, []int{0, argGrad}})
 	}
-	if b.need[bias] {
+	if bias != nil && b.need[bias] {
 		op := b.newOp(sDb, bias.Shape(), []hm.Type{b.tt(2)}, func(vals []G.Value) ([]T, error) {
 			db := b.ws.get(sDb, out)
 			clear(db)
@@ -266,7 +274,7 @@ func (b *gBuilder[T]) linear(name string, x, W, bias *G.Node, rows, in, out int)
 		}, nil)
 		steps = append(steps, diffStep{2, op, []int{argGrad}})
 	}
-	return b.apply(b.newOp(name, tensor.Shape{rows, out}, typesOf(x, W, bias), run, steps), x, W, bias)
+	return b.apply(b.newOp(name, tensor.Shape{rows, out}, typesOf(ins...), run, steps), ins...)
 }
 
 // gatherLast keeps the last of every n rows of x[B·n, w]; its gradient

@@ -18,6 +18,7 @@ const (
 	kindScale                  // [n, 1]
 	kindMLP                    // [n, d_mlp]
 	kindLogits                 // [n, d_vocab_out]
+	kindEmbedSum               // an MLP's summed embedding: [d_embed]
 )
 
 // HookInfo names one TransformerLens hook point of a model.
@@ -30,6 +31,9 @@ type HookInfo struct {
 // Hooks returns every hook point of a model with configuration c, in the
 // order TransformerLens runs them.
 func Hooks(c sdk.ModelConfig) []HookInfo {
+	if IsMLP(c) {
+		return mlpHooks(c)
+	}
 	hs := []HookInfo{{"hook_embed", -1, kindResid}, {"hook_pos_embed", -1, kindResid}}
 	for l := 0; l < c.NLayers; l++ {
 		p := fmt.Sprintf("blocks.%d.", l)
@@ -119,6 +123,9 @@ func resolveHooks(c sdk.ModelConfig, reqs []HookRequest) (map[string]Positions, 
 
 // hookShape returns the shape of a kept hook for B sequences of n positions.
 func hookShape(c sdk.ModelConfig, k hookKind, B, n int, pos Positions) []int {
+	if IsMLP(c) {
+		return mlpHookShape(c, k, B)
+	}
 	var per []int
 	switch k {
 	case kindResid:

@@ -35,6 +35,9 @@ func New(c sdk.ModelConfig) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b, err = backendFor(c, b); err != nil {
+		return nil, err
+	}
 	p := NewParams[float32](c)
 	InitGPT2(p, c)
 	return &Model{Config: c, Params: p, Backend: b}, nil
@@ -49,6 +52,9 @@ func FromStateDict(c sdk.ModelConfig, sd map[string]*sdk.Tensor) (*Model, error)
 	}
 	b, err := DefaultBackend()
 	if err != nil {
+		return nil, err
+	}
+	if b, err = backendFor(c, b); err != nil {
 		return nil, err
 	}
 	return &Model{Config: c, Params: p, Backend: b}, nil
@@ -69,6 +75,9 @@ func tokenMatrix(c sdk.ModelConfig, t *sdk.Tensor, what string) ([]int64, int, i
 		return nil, 0, 0, fmt.Errorf("%s: shape %s, want [batch, pos]", what, t.ShapeString())
 	}
 	B, n := t.Shape()[0], t.Shape()[1]
+	if IsMLP(c) && n != c.NCtx {
+		return nil, 0, 0, fmt.Errorf("%s: %d positions, an architecture \"mlp\" model takes the pair [a, b] (%d)", what, n, c.NCtx)
+	}
 	if n < 1 || n > c.NCtx {
 		return nil, 0, 0, fmt.Errorf("%s: %d positions, want 1..n_ctx=%d", what, n, c.NCtx)
 	}

@@ -23,6 +23,10 @@ type plan struct {
 // which logits (or the loss) are needed.
 func newPlan(c sdk.ModelConfig, hooks map[string]Positions, wantLogits bool, logits Positions) plan {
 	p := plan{hooks: hooks, wantLogits: wantLogits, logits: logits}
+	if IsMLP(c) { // one row per pair: nothing runs at other positions
+		p.logits = PosLast
+		return p
+	}
 	p.tailAll = wantLogits && logits.Select == AllPositions
 	last := fmt.Sprintf("blocks.%d.", c.NLayers-1)
 	for name, pos := range hooks {

@@ -20,6 +20,9 @@ type ParamSpec struct {
 // ParamSpecs returns every parameter of a model with configuration c, under
 // TransformerLens state-dict names and shapes, in TransformerLens' order.
 func ParamSpecs(c sdk.ModelConfig) []ParamSpec {
+	if IsMLP(c) {
+		return mlpParamSpecs(c)
+	}
 	d, h, dh := c.DModel, c.NHeads, c.DHead
 	s := []ParamSpec{{"embed.W_E", []int{c.DVocab, d}}, {"pos_embed.W_pos", []int{c.NCtx, d}}}
 	for l := 0; l < c.NLayers; l++ {
@@ -93,8 +96,14 @@ func (p *Params[T]) Range(name string) (int, int, bool) {
 // ~ Normal(0, InitStd(c)), biases 0, LayerNorm weights 1 and biases 0. The
 // draws come from a PCG generator seeded with c.Seed, parameter by parameter
 // in ParamSpecs order, so the result is deterministic.
+//
+// An architecture "mlp" model gets PyTorch's defaults instead (initMLP).
 func InitGPT2[T Float](p *Params[T], c sdk.ModelConfig) {
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0x7464772d696e6974)) // "tdw-init"
+	if IsMLP(c) {
+		initMLP(p, c, rng)
+		return
+	}
 	std := InitStd(c)
 	for _, s := range p.Specs {
 		v := p.Get(s.Name)

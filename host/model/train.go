@@ -101,6 +101,9 @@ func NewTrainer(m *Model, tc TrainConfig) (*Trainer, error) {
 	case tc.BatchSize < 0:
 		return nil, fmt.Errorf("training config: batch_size %d must be >= 0", tc.BatchSize)
 	}
+	if IsMLP(m.Config) && tc.LossAllPositions {
+		return nil, fmt.Errorf("training config: loss_positions \"all\": an architecture \"mlp\" model has one output per pair")
+	}
 	t := &Trainer{m: m, tc: tc, frozen: map[string]bool{}}
 	for _, g := range tc.Frozen {
 		hit := false
@@ -133,6 +136,9 @@ func (t *Trainer) dataset(ds sdk.Dataset, what string, pos Positions) (tok, lab 
 	tok, B, n, err = tokenMatrix(c, ds.Tokens, what+" tokens")
 	if err != nil {
 		return
+	}
+	if IsMLP(c) && pos.Select != LastPosition {
+		return nil, nil, 0, 0, fmt.Errorf("%s: an architecture \"mlp\" model has one output per pair: the loss is at positions \"last\", not %s", what, pos)
 	}
 	l := ds.Labels
 	want := []int{B}

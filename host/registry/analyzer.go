@@ -27,6 +27,9 @@ type AnalyzerManifest struct {
 	// Families lists the families the analyzer applies to; ["*"] means any.
 	Families []string
 	Inputs   Inputs
+	// Requires lists the model sites the analyzer needs (Sites, or hook
+	// and weight names); on a model without one it is not applicable.
+	Requires []string
 	// Outputs are the arrays of each epoch's npz file (per-checkpoint) or of
 	// cross_epoch.npz (cross-epoch); Summary the per-epoch statistics stacked
 	// into summary.npz.
@@ -169,6 +172,7 @@ func parseAnalyzer(file string, data []byte, resolve bool) (*AnalyzerManifest, e
 	if raw, path, ok := o.field("inputs", false); ok {
 		m.Inputs = parseInputs(p, path, raw)
 	}
+	m.Requires = parseRequires(p, o)
 	if raw, path, ok := o.field("outputs", false); ok {
 		m.Outputs = parseOutputs(p, path, raw)
 	}

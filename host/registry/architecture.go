@@ -49,6 +49,23 @@ func parseArchitecture(p *problems, path string, v any) Architecture {
 	positive("d_head", &c.DHead)
 	positive("d_mlp", &c.DMLP)
 	positive("n_ctx", &c.NCtx)
+	positive("d_embed", &c.DEmbed)
+	if s, ok := o.str("architecture", false); ok {
+		if s != "transformer" && s != "mlp" {
+			p.add(joinKey(path, "architecture"), "%q is not supported (want \"transformer\" or \"mlp\")", s)
+		} else {
+			c.Architecture = s
+			a.Set = append(a.Set, "architecture")
+		}
+	}
+	if s, ok := o.str("input_encoding", false); ok {
+		if s != "one_hot_concat" && s != "embedding_sum" {
+			p.add(joinKey(path, "input_encoding"), "%q is not supported (want \"one_hot_concat\" or \"embedding_sum\")", s)
+		} else {
+			c.InputEncoding = s
+			a.Set = append(a.Set, "input_encoding")
+		}
+	}
 	if s, ok := o.str("act_fn", false); ok {
 		if s != "relu" && s != "gelu" {
 			p.add(joinKey(path, "act_fn"), "%q is not supported (want \"relu\" or \"gelu\")", s)
@@ -90,6 +107,18 @@ func parseArchitecture(p *problems, path string, v any) Architecture {
 	o.finish()
 	if c.NHeads > 0 && c.DHead > 0 && c.DModel > 0 && c.NHeads*c.DHead != c.DModel {
 		p.add(joinKey(path, "d_head"), "n_heads*d_head = %d does not equal d_model = %d", c.NHeads*c.DHead, c.DModel)
+	}
+	if c.Architecture == "mlp" {
+		for _, k := range []string{"d_model", "n_heads", "d_head", "attn_only", "normalization_type"} {
+			if o.has(k) {
+				p.add(joinKey(path, k), "an architecture \"mlp\" model has no %s; leave it out", k)
+			}
+		}
+		if !o.has("input_encoding") {
+			p.add(joinKey(path, "input_encoding"), "is required for architecture \"mlp\" (\"one_hot_concat\" or \"embedding_sum\")")
+		}
+	} else if o.has("input_encoding") || o.has("d_embed") {
+		p.add(path, "input_encoding and d_embed belong to architecture \"mlp\"")
 	}
 	if c.AttnOnly && o.has("d_mlp") {
 		p.add(joinKey(path, "d_mlp"), "an attention-only model has no MLP")
@@ -136,6 +165,15 @@ func archValue(c sdk.ModelConfig, key string) any {
 		return c.AttnOnly
 	case "initializer_range":
 		return c.InitRange
+	case "architecture":
+		if c.Architecture == "" {
+			return "transformer"
+		}
+		return c.Architecture
+	case "input_encoding":
+		return c.InputEncoding
+	case "d_embed":
+		return c.DEmbed
 	}
 	return nil
 }

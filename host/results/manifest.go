@@ -86,6 +86,10 @@ type AnalyzerRecord struct {
 	Errors map[int]string `json:"errors,omitempty"`
 	// Cross is set for a cross-epoch analyzer once it has run.
 	Cross *CrossRecord `json:"cross_epoch,omitempty"`
+	// NotApplicable says why the last run skipped the analyzer (the
+	// model lacks a site it requires, the probe a context entry it
+	// declares, or an input analyzer was skipped); empty when it ran.
+	NotApplicable string `json:"not_applicable,omitempty"`
 }
 
 // ArrayInfo is an array's dtype and shape.

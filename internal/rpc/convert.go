@@ -62,6 +62,7 @@ func modelConfigToProto(c sdk.ModelConfig) *tdwv1.ModelConfig {
 		DMlp: int64(c.DMLP), DVocab: int64(c.DVocab), DVocabOut: int64(c.DVocabOut), NCtx: int64(c.NCtx),
 		ActFn: c.ActFn, NormalizationType: c.NormalizationType, AttnOnly: c.AttnOnly,
 		InitializerRange: c.InitRange, Seed: c.Seed,
+		Architecture: c.Architecture, InputEncoding: c.InputEncoding, DEmbed: int64(c.DEmbed),
 	}
 }
 
@@ -71,6 +72,7 @@ func modelConfigFromProto(c *tdwv1.ModelConfig) sdk.ModelConfig {
 		DMLP: int(c.GetDMlp()), DVocab: int(c.GetDVocab()), DVocabOut: int(c.GetDVocabOut()), NCtx: int(c.GetNCtx()),
 		ActFn: c.GetActFn(), NormalizationType: c.GetNormalizationType(), AttnOnly: c.GetAttnOnly(),
 		InitRange: c.GetInitializerRange(), Seed: c.GetSeed(),
+		Architecture: c.GetArchitecture(), InputEncoding: c.GetInputEncoding(), DEmbed: int(c.GetDEmbed()),
 	}
 }
 

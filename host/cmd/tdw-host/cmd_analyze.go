@@ -222,8 +222,8 @@ func printReport(a *app, fam *registry.FamilyManifest, v *variant.Variant, probe
 	for _, n := range names {
 		r := rep.Analyzers[n]
 		if r.Skipped != "" {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped\n", n)
-			skipped = append(skipped, fmt.Sprintf("  %s: %s", n, oneLine(r.Skipped)))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\tnot applicable\n", n)
+			skipped = append(skipped, fmt.Sprintf("  %s: not applicable: %s", n, oneLine(r.Skipped)))
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\n", n, r.Computed, r.UpToDate, len(r.Failures), r.Seconds)
@@ -248,7 +248,7 @@ func printReport(a *app, fam *registry.FamilyManifest, v *variant.Variant, probe
 		}
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintln(a.stdout, "skipped (not applicable to the probe):")
+		fmt.Fprintln(a.stdout, "not applicable (skipped):")
 		for _, s := range skipped {
 			fmt.Fprintln(a.stdout, s)
 		}

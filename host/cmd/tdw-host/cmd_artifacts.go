@@ -74,6 +74,10 @@ VARIANT is named as for 'tdw-host analyze'.`,
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ANALYZER\tKIND\tVERSION\tDONE\tMISSING\tSTALE\tFAILED")
 				for _, s := range sts {
+					if s.NotApplicable != "" {
+						fmt.Fprintf(tw, "%s\t%s\t%s\tnot applicable: %s\t\t\t\n", s.Name, s.Kind, s.Version, oneLine(s.NotApplicable))
+						continue
+					}
 					if s.Cross != "" {
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t\t%d\n", s.Name, s.Kind, s.Version, s.Cross, len(s.Failed))
 						continue

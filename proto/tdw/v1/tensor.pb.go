@@ -435,8 +435,16 @@ type ModelConfig struct {
 	AttnOnly          bool                   `protobuf:"varint,11,opt,name=attn_only,json=attnOnly,proto3" json:"attn_only,omitempty"`
 	InitializerRange  float64                `protobuf:"fixed64,12,opt,name=initializer_range,json=initializerRange,proto3" json:"initializer_range,omitempty"`
 	Seed              int64                  `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// architecture is "" or "transformer" (the fields above), or "mlp": one
+	// hidden layer on the pair of input tokens (docs/engine.md).
+	Architecture string `protobuf:"bytes,14,opt,name=architecture,proto3" json:"architecture,omitempty"`
+	// input_encoding is an MLP's input layer: "one_hot_concat" or
+	// "embedding_sum"; empty for a transformer.
+	InputEncoding string `protobuf:"bytes,15,opt,name=input_encoding,json=inputEncoding,proto3" json:"input_encoding,omitempty"`
+	// d_embed is an embedding_sum MLP's embedding width; 0 otherwise.
+	DEmbed        int64 `protobuf:"varint,16,opt,name=d_embed,json=dEmbed,proto3" json:"d_embed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ModelConfig) Reset() {
@@ -556,6 +564,27 @@ func (x *ModelConfig) GetInitializerRange() float64 {
 func (x *ModelConfig) GetSeed() int64 {
 	if x != nil {
 		return x.Seed
+	}
+	return 0
+}
+
+func (x *ModelConfig) GetArchitecture() string {
+	if x != nil {
+		return x.Architecture
+	}
+	return ""
+}
+
+func (x *ModelConfig) GetInputEncoding() string {
+	if x != nil {
+		return x.InputEncoding
+	}
+	return ""
+}
+
+func (x *ModelConfig) GetDEmbed() int64 {
+	if x != nil {
+		return x.DEmbed
 	}
 	return 0
 }
@@ -768,7 +797,7 @@ const file_tdw_v1_tensor_proto_rawDesc = "" +
 	"\x06values\x18\x01 \x03(\v2\x1a.tdw.v1.Params.ValuesEntryR\x06values\x1aH\n" +
 	"\vValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12#\n" +
-	"\x05value\x18\x02 \x01(\v2\r.tdw.v1.ValueR\x05value:\x028\x01\"\xf8\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\r.tdw.v1.ValueR\x05value:\x028\x01\"\xdc\x03\n" +
 	"\vModelConfig\x12\x19\n" +
 	"\bn_layers\x18\x01 \x01(\x03R\anLayers\x12\x17\n" +
 	"\ad_model\x18\x02 \x01(\x03R\x06dModel\x12\x17\n" +
@@ -783,7 +812,10 @@ const file_tdw_v1_tensor_proto_rawDesc = "" +
 	" \x01(\tR\x11normalizationType\x12\x1b\n" +
 	"\tattn_only\x18\v \x01(\bR\battnOnly\x12+\n" +
 	"\x11initializer_range\x18\f \x01(\x01R\x10initializerRange\x12\x12\n" +
-	"\x04seed\x18\r \x01(\x03R\x04seed\"U\n" +
+	"\x04seed\x18\r \x01(\x03R\x04seed\x12\"\n" +
+	"\farchitecture\x18\x0e \x01(\tR\farchitecture\x12%\n" +
+	"\x0einput_encoding\x18\x0f \x01(\tR\rinputEncoding\x12\x17\n" +
+	"\ad_embed\x18\x10 \x01(\x03R\x06dEmbed\"U\n" +
 	"\x13AttachSharedRequest\x12\x16\n" +
 	"\x06region\x18\x01 \x01(\x04R\x06region\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +

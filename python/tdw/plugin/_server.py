@@ -49,7 +49,8 @@ def model_from_proto(m):
     return ModelConfig(n_layers=m.n_layers, d_model=m.d_model, n_heads=m.n_heads, d_head=m.d_head, d_mlp=m.d_mlp,
                        d_vocab=m.d_vocab, d_vocab_out=m.d_vocab_out, n_ctx=m.n_ctx, act_fn=m.act_fn,
                        normalization_type=m.normalization_type, attn_only=m.attn_only,
-                       initializer_range=m.initializer_range, seed=m.seed)
+                       initializer_range=m.initializer_range, seed=m.seed,
+                       architecture=m.architecture, input_encoding=m.input_encoding, d_embed=m.d_embed)
 
 
 class _Abort(Exception):

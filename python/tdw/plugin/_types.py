@@ -27,6 +27,11 @@ class ModelConfig:
     attn_only: bool = False
     initializer_range: float = 0.0
     seed: int = 0
+    # "" or "transformer", or "mlp" (one hidden layer on the token pair).
+    architecture: str = ""
+    # An MLP's input layer: "one_hot_concat" or "embedding_sum".
+    input_encoding: str = ""
+    d_embed: int = 0
 
 
 @dataclass

@@ -33,14 +33,16 @@ const (
 var Groups = []string{"all", "embedding", "attention", "mlp"}
 
 // InGroup reports whether the state-dict name belongs to the group:
-// embedding is embed.*, pos_embed.* and unembed.*; attention is
+// embedding is embed.*, pos_embed.*, unembed.* and an MLP model's
+// embed_a.* and embed_b.*; attention is
 // blocks.*.attn.*; mlp is blocks.*.mlp.*. It panics on an unknown group.
 func InGroup(group, name string) bool {
 	switch group {
 	case "all":
 		return true
 	case "embedding":
-		return strings.HasPrefix(name, "embed.") || strings.HasPrefix(name, "pos_embed.") || strings.HasPrefix(name, "unembed.")
+		return strings.HasPrefix(name, "embed.") || strings.HasPrefix(name, "pos_embed.") || strings.HasPrefix(name, "unembed.") ||
+			strings.HasPrefix(name, "embed_a.") || strings.HasPrefix(name, "embed_b.")
 	case "attention":
 		return strings.HasPrefix(name, "blocks.") && strings.Contains(name, ".attn.")
 	case "mlp":

@@ -26,6 +26,15 @@ const (
 	UnembedWeight = "unembed.W_U"
 )
 
+// An architecture "mlp" model (host/model) has no embed.W_E or unembed.W_U:
+// its token embedding of a is embed_a.W_E (embedding_sum) or the first p
+// rows of blocks.0.mlp.W_in (one_hot_concat: the rows a's one-hot picks),
+// and W_out writes the logits, so W_L = W_out.
+const (
+	EmbedAWeight = "embed_a.W_E"
+	InWeight0    = "blocks.0.mlp.W_in"
+)
+
 // OutWeight returns the MLP output weight name of layer l.
 func OutWeight(l int) string { return fmt.Sprintf("blocks.%d.mlp.W_out", l) }
 
@@ -172,20 +181,29 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 	m.excludedLoss, m.excludedAcc = CrossEntropy(excluded, v, a.labels, a.train, true)
 
 	// Weight measures.
-	we, err := a.weight(cp, EmbedWeight, 2)
+	embedName := embedSource(cp)
+	we, err := a.weight(cp, embedName, 2)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
 	if we.Shape()[0] < p {
-		return nil, fail("weight %s has shape %s, want (d_vocab ≥ %d, d_model)", EmbedWeight, we.ShapeString(), p)
+		return nil, fail("weight %s has shape %s, want (d_vocab ≥ %d, d_model)", embedName, we.ShapeString(), p)
 	}
 	wout, err := a.weight(cp, OutWeight(a.layers-1), 2)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	wu, err := a.weight(cp, UnembedWeight, 2)
-	if err != nil {
-		return nil, fail("%v", err)
+	var wu *sdk.Tensor
+	if _, ok := cp.Weights[UnembedWeight]; ok || cp.Weights[EmbedWeight] != nil {
+		if wu, err = a.weight(cp, UnembedWeight, 2); err != nil {
+			return nil, fail("%v", err)
+		}
+	} else { // an MLP: W_out writes the logits, W_L = W_out·I
+		id := make([]float64, v*v)
+		for i := 0; i < v; i++ {
+			id[i*v+i] = 1
+		}
+		wu = sdk.FromFloat64(id, v, v)
 	}
 	if wout.Shape()[1] != wu.Shape()[0] || wu.Shape()[1] < p {
 		return nil, fail("weights %s %s and %s %s do not compose to (d_mlp, d_vocab_out ≥ %d)", OutWeight(a.layers-1), wout.ShapeString(), UnembedWeight, wu.ShapeString(), p)
@@ -195,7 +213,7 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 	for _, w := range []struct {
 		name string
 		t    *sdk.Tensor
-	}{{EmbedWeight, we}, {OutWeight(a.layers - 1), wout}, {UnembedWeight, wu}} {
+	}{{embedName, we}, {OutWeight(a.layers - 1), wout}, {UnembedWeight, wu}} {
 		for i, x := range w.t.AsFloat64() {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, fail("weight %s holds %v at flat index %d", w.name, x, i)
@@ -243,6 +261,20 @@ func (a *Analyzer) Analyze(_ context.Context, cp *sdk.Checkpoint) (*sdk.Result, 
 type measures struct {
 	trainLoss, trainAcc, testLoss, testAcc                   float64
 	restrictedLoss, restrictedAcc, excludedLoss, excludedAcc float64
+}
+
+// embedSource names the weight whose first p rows embed the token a:
+// embed.W_E in a transformer, else an MLP's embed_a.W_E or W_in.
+func embedSource(cp *sdk.Checkpoint) string {
+	for _, n := range []string{EmbedWeight, EmbedAWeight} {
+		if _, ok := cp.Weights[n]; ok {
+			return n
+		}
+	}
+	if _, ok := cp.Weights[InWeight0]; ok {
+		return InWeight0
+	}
+	return EmbedWeight
 }
 
 // weight returns the named weight, checking its rank.
