@@ -15,6 +15,7 @@ const DEFAULT_PAGES = [
 ];
 
 async function showVariant(family, name, pageId) {
+  delete document.body.dataset.page;
   main.replaceChildren(el("p", {}, "Loading " + name + "…"));
   probeName = hashProbe();
   const base = `/api/variants/${encodeURIComponent(family)}/${encodeURIComponent(name)}`;
