@@ -293,7 +293,7 @@ function outcomeLine(family, name, info) {
   });
   return el("div", { class: "params", id: "outcome", title: [...s.failure_mode_reasons, ...s.performance_class_reasons].join("\n") },
     `failure mode ${s.failure_mode} · performance ${s.performance_class}` + (info.outcome && info.outcome.summary === "stale" ? " (stale summary)" : ""),
-    el("span", { class: "legend windows" }, " · windows: ", ...wins), ...peerLinks);
+    wins.length ? el("span", { class: "legend windows" }, " · windows: ", ...wins) : null, ...peerLinks);
 }
 
 function legend(labels) {
