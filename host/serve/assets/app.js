@@ -1,7 +1,6 @@
-// tdw dashboard: plain JavaScript, no dependencies, nothing fetched from
-// elsewhere. Views: the variants table (#/) and one variant (#/v/FAMILY/VARIANT).
-// The variant view has one epoch, shared by every panel; changing it
-// refetches only the per-epoch arrays of the panels that are open.
+// tdw dashboard: plain JavaScript, nothing fetched from elsewhere (Plotly.js
+// is vendored, assets/vendor). Views: the variants table (#/) and one
+// variant (#/v/FAMILY/VARIANT[/PAGE], variant.js).
 "use strict";
 
 const main = document.getElementById("main");
