@@ -62,4 +62,17 @@ func browserActivations(t *testing.T, b *browser) {
 			t.Errorf("%s export answered %q, want status 200, %q and the picked neuron", format, got, magic)
 		}
 	}
+	// The HTML export carries the spec the panel draws: same data, axis
+	// titles and colour range.
+	b.eval(`(() => { window.__same = ""; const a = document.querySelector('[data-view="neuron_activations/activations"] .export a[data-format="html"]');
+		a.click(); fetch(a.href).then(r => r.text()).then(t => {
+			const m = t.match(/<script type="application\/json" id="tdw-spec">([\s\S]*?)<\/script>/);
+			const s = ` + act + `.tdwSpec, f = m ? JSON.parse(m[1]) : null;
+			window.__same = !f ? "no spec in the file" : JSON.stringify(f.grid) !== JSON.stringify(s.grid) ? "data differ" :
+				f.x.title !== s.x.title || f.y.title !== s.y.title ? "axis titles differ" :
+				f.color.min !== s.color.min || f.color.max !== s.color.max ? "colour ranges differ" : "same"; }); return ""; })()`)
+	b.until("the HTML export", `window.__same !== ""`)
+	if got := b.eval(`window.__same`); got != "same" {
+		t.Errorf("HTML export vs panel: %s", got)
+	}
 }

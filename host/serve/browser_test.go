@@ -68,6 +68,13 @@ func TestBrowser(t *testing.T) {
 		if txt := eval(`document.getElementById('main').innerText`); strings.Contains(txt, "null") || strings.Contains(txt, "undefined") {
 			t.Errorf("the variants page shows null or undefined: %q", txt)
 		}
+		// At 1400 px the losses, the grokking epoch and the state are on
+		// screen, not behind a horizontal scroll.
+		for _, col := range []string{"state", "final train loss", "final test loss", "grokking epoch"} {
+			if r := eval(`(() => { const h = [...document.querySelectorAll('#variants th')].find(h => h.textContent === ` + jsString(col) + `); return h ? String(h.getBoundingClientRect().right <= window.innerWidth) : "missing"; })()`); r != "true" {
+				t.Errorf("column %q of the variants table is off screen at 1400 px (%s)", col, r)
+			}
+		}
 		shot("variants.png")
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#variants a`), chromedp.NodeVisible)); err != nil {
 			t.Fatal(err)
@@ -132,6 +139,19 @@ func TestBrowser(t *testing.T) {
 	epochAfter(cur, chromedp.Evaluate[chromedp.Void](`(() => { const d = document.querySelector('[data-view="loss"] .plot'); d.emit('plotly_click', { points: [{ x: 1e9 }] }); })()`))
 	if slider := eval(`document.getElementById('epoch-slider').value`); slider != last {
 		t.Errorf("after a click at the end of the loss curve the slider is at %s, want %s", slider, last)
+	}
+	// The second variant has progress measures: its Overview draws them.
+	if os.Getenv("TDW_DASHBOARD_URL") == "" {
+		v2 := fixture.second
+		b.do("second variant", chromedp.Navigate(url+"#/v/"+v2.Family+"/"+v2.Name+"/overview"))
+		b.until("its overview", `document.body.dataset.page === "overview" && location.hash.includes(`+jsString(v2.Name)+`)`)
+		if n := eval(`String(document.querySelectorAll('.panel.vpanel.missing').length)`); n != "0" {
+			t.Errorf("the second variant's overview has %s panels without artifacts", n)
+		}
+		if kf := eval(`document.getElementById('headline').innerText`); !strings.Contains(kf, "key frequencies") || strings.Contains(kf, "run progress_measures") {
+			t.Errorf("second variant's headline: %q", kf)
+		}
+		shot("page-overview-progress.png")
 	}
 	if txt := eval(`document.getElementById('headline').innerText`); !strings.Contains(txt, "test accuracy") || strings.Contains(txt, "–") && !strings.Contains(txt, "train accuracy") {
 		t.Errorf("headline: %q", txt)

@@ -35,7 +35,7 @@ func TestExport(t *testing.T) {
 		{"epoch beyond the run", "view=neuron_freq_norm/norm_matrix&format=png&epoch=123456", 400, "", "beyond the run"},
 		{"loss epoch beyond the run", "view=loss&format=svg&epoch=123456", 400, "", "beyond the run"},
 		{"pdf", "view=neuron_freq_norm/norm_matrix&format=pdf&epoch=10", 200, "application/pdf", "%PDF-"},
-		{"html without scripts", "view=loss&format=html", 501, "", "Plotly"},
+		{"html, the embedded Plotly inlined", "view=loss&format=html", 200, "text/html; charset=utf-8", "plotly.js (strict - minified) v3.7.0"},
 		{"bad style", "view=neuron_freq_norm/norm_matrix&format=png&as=pie", 400, "", "pie"},
 		{"gif of a cross array", "view=parameter_trajectory/cross/all__projections&format=gif", 400, "", "does not change"},
 		{"missing analyzer", "view=no_analyzer/x&format=png", 404, "", "no_analyzer"},

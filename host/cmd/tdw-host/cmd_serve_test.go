@@ -55,7 +55,8 @@ func TestServeBinary(t *testing.T) {
 		code       int
 	}{
 		{"api/variants", `"variants":[]`, 200},
-		{"app.js", "setEpochIndex", 200},
+		{"variant.js", "setEpochIndex", 200},
+		{"vendor/plotly.min.js", "plotly.js (strict - minified) v3.7.0", 200},
 		{"api/variants/x/y", `"error"`, 404},
 	} {
 		resp, err := http.Get(base + tc.path)

@@ -1,7 +1,6 @@
-// tdw dashboard: plain JavaScript, no dependencies, nothing fetched from
-// elsewhere. Views: the variants table (#/) and one variant (#/v/FAMILY/VARIANT).
-// The variant view has one epoch, shared by every panel; changing it
-// refetches only the per-epoch arrays of the panels that are open.
+// tdw dashboard: plain JavaScript, nothing fetched from elsewhere (Plotly.js
+// is vendored, assets/vendor). Views: the variants table (#/) and one
+// variant (#/v/FAMILY/VARIANT[/PAGE], variant.js).
 "use strict";
 
 const main = document.getElementById("main");
@@ -293,7 +292,7 @@ function outcomeLine(family, name, info) {
   });
   return el("div", { class: "params", id: "outcome", title: [...s.failure_mode_reasons, ...s.performance_class_reasons].join("\n") },
     `failure mode ${s.failure_mode} · performance ${s.performance_class}` + (info.outcome && info.outcome.summary === "stale" ? " (stale summary)" : ""),
-    el("span", { class: "legend windows" }, " · windows: ", ...wins), ...peerLinks);
+    wins.length ? el("span", { class: "legend windows" }, " · windows: ", ...wins) : null, ...peerLinks);
 }
 
 function legend(labels) {

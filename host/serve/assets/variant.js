@@ -15,6 +15,7 @@ const DEFAULT_PAGES = [
 ];
 
 async function showVariant(family, name, pageId) {
+  delete document.body.dataset.page;
   main.replaceChildren(el("p", {}, "Loading " + name + "…"));
   probeName = hashProbe();
   const base = `/api/variants/${encodeURIComponent(family)}/${encodeURIComponent(name)}`;
@@ -179,6 +180,7 @@ function makePanel(req) {
   const plot = el("div", { class: "plot" });
   const note = el("div", { class: "readout" });
   const title = (e && e.title) || req.name;
+  const h4 = el("h4", {}, title), sub = el("div", { class: "sub" });
   const box = el("div", { class: "panel vpanel", "data-view": req.name, "data-as": req.as || "" });
   const kind = e ? e.kind : "";
   if (kind === "heatmap" || kind === "scatter3d") box.classList.add("tall");
@@ -212,11 +214,12 @@ function makePanel(req) {
     const spec = await cached(url, () => fetchJSON(url));
     p.key = url; p.spec = spec;
     note.textContent = "";
-    await tdwView.draw(plot, spec, { epoch: req.perEpoch ? null : view.epoch, height: box.classList.contains("tall") ? 440 : 320,
+    h4.textContent = spec.title; sub.textContent = spec.subtitle || "";
+    await tdwView.draw(plot, spec, { epoch: req.perEpoch ? null : view.epoch, height: box.classList.contains("tall") ? 420 : 300, noTitle: true,
       onCell: c => cellPicked(spec, c), onX: x => xPicked(spec, x) });
     box.dataset.drawn = spec.kind;
   };
-  box.append(plot, note, panelExports(p));
+  box.append(h4, sub, plot, note, panelExports(p));
   if (e && e.description) box.title = e.description;
   box.dataset.title = title;
   return p;

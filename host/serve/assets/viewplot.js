@@ -10,6 +10,8 @@
 //   opts.onCell  called with {row, col, x, y, rowIndex, colIndex} when a
 //                heatmap cell is clicked
 //   opts.onX     called with the x of a click on a picture over epochs
+//   opts.noTitle leaves the title out of the plot (the page's panel shows
+//                it above, clear of the mode bar)
 "use strict";
 var tdwView = (function () {
   const FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif", size: 12, color: "#222" };
@@ -160,8 +162,8 @@ var tdwView = (function () {
     const height = opts.height || div.clientHeight || 360;
     const l = {
       font: FONT, height, autosize: true, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
-      margin: { l: 60, r: 20, t: spec.subtitle ? 48 : 34, b: 48 },
-      title: { text: spec.title + (spec.subtitle ? `<br><span style="font-size:10px;color:#666">${spec.subtitle}</span>` : ""), x: 0.02, xanchor: "left", font: { size: 13 } },
+      margin: { l: 60, r: 20, t: opts.noTitle ? 28 : spec.subtitle ? 48 : 34, b: 48 },
+      title: opts.noTitle ? { text: "" } : { text: spec.title + (spec.subtitle ? `<br><span style="font-size:10px;color:#666">${spec.subtitle}</span>` : ""), x: 0.02, xanchor: "left", font: { size: 13 } },
       showlegend: (spec.series || []).length > 1, legend: { orientation: "h", y: -0.22, x: 0, font: { size: 11 } },
       hovermode: spec.kind === "heatmap" ? "closest" : (spec.kind === "lines" ? "x unified" : "closest"),
       uirevision: spec.name + "|" + (spec.as || ""),
