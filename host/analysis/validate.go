@@ -26,7 +26,7 @@ func checkArrays(what string, specs []registry.OutputSpec, got map[string]*sdk.T
 		}
 	}
 	for _, s := range specs {
-		if strings.ContainsAny(s.Name, "<*?") {
+		if s.Optional || strings.ContainsAny(s.Name, "<*?") {
 			continue
 		}
 		if _, ok := got[s.Name]; !ok {

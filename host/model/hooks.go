@@ -12,13 +12,13 @@ import (
 type hookKind int
 
 const (
-	kindResid  hookKind = iota // [n, d_model]
-	kindHeads                  // [n, h, d_head]
-	kindAttn                   // [h, n, n]
-	kindScale                  // [n, 1]
-	kindMLP                    // [n, d_mlp]
-	kindLogits                 // [n, d_vocab_out]
-	kindEmbedSum               // an MLP's summed embedding: [d_embed]
+	kindResid    hookKind = iota // [n, d_model]
+	kindHeads                    // [n, h, d_head]
+	kindAttn                     // [h, n, n]
+	kindScale                    // [n, 1]
+	kindMLP                      // [n, d_mlp]
+	kindLogits                   // [n, d_vocab_out]
+	kindEmbedSum                 // an MLP's summed embedding: [d_embed]
 )
 
 // HookInfo names one TransformerLens hook point of a model.

@@ -38,6 +38,10 @@ type OutputSpec struct {
 	// nil leaves the choice to the array's shape.
 	Views       []ViewHint
 	Description string
+	// Optional says a run may leave the array out ("optional": true): a
+	// weight snapshot's embed.W_E, which an MLP model does not have. A
+	// declared name without wildcards is otherwise required.
+	Optional bool
 }
 
 // outputDTypes are the dtypes an analyzer may declare (numpy names).
@@ -107,6 +111,9 @@ func parseOutputs(p *problems, path string, v any) []OutputSpec {
 		}
 		if vv, vp, ok := o.field("views", false); ok {
 			s.Views = parseViews(p, vp, vv, s.Axes, rank)
+		}
+		if b, ok := o.boolean("optional", false); ok {
+			s.Optional = b
 		}
 		if s.Description, ok = o.str("description", true); ok && strings.TrimSpace(s.Description) == "" {
 			p.add(joinKey(ep, "description"), "is empty")

@@ -83,6 +83,9 @@ func (s *Server) summarize(rd *results.Reader) *ManifestSummary {
 	m := rd.Manifest()
 	out := &ManifestSummary{State: string(m.State), Updated: m.Updated, Analyzers: []AnalyzerDigest{}}
 	for an, rec := range m.Analyzers {
+		if rec.NotApplicable != "" && len(rec.Epochs) == 0 && rec.Cross == nil {
+			continue // skipped as not applicable, never computed: nothing to show
+		}
 		d := AnalyzerDigest{Name: an, Kind: string(rec.Kind), Version: rec.Version, Epochs: nonNil(rec.CompletedEpochs()),
 			Errors: rec.Errors, Outputs: []ArrayDigest{}, Summary: []ArrayDigest{}}
 		reg, _ := s.analyzers.Get(an)

@@ -152,7 +152,9 @@ class Artifacts:
         ``checkpoint_epochs`` are the variant's checkpoints; ``installed`` maps
         analyzer names to their analyzer.json (dicts), when known. Returns
         {analyzer: {"kind", "done", "missing", "stale", "failed"}} (for a
-        cross-epoch analyzer "cross" is "done", "missing" or "stale"). An
+        cross-epoch analyzer "cross" is "done", "missing" or "stale"), with
+        "not_applicable", the reason, for one the last run skipped (the
+        model lacks a site it requires, the probe a context entry). An
         epoch is stale when its record was computed from another checkpoint
         file (sha256), by another version or kind of the analyzer than the
         installed one, or over another content of the probe than the one
@@ -170,6 +172,8 @@ class Artifacts:
             current = rec is not None and probe_ok and (inst is None or (rec.get("version") == inst.get("version")
                                                                          and rec.get("kind") == inst.get("kind")))
             st = {"kind": kind, "done": [], "missing": [], "stale": [], "failed": {}}
+            if rec and rec.get("not_applicable"):
+                st["not_applicable"] = rec["not_applicable"]
             if rec:
                 st["failed"] = {int(e): msg for e, msg in (rec.get("errors") or {}).items()}
             if kind == "cross-epoch":

@@ -120,17 +120,27 @@ func (a *app) listProbes(fam *registry.FamilyManifest, v *variant.Variant) error
 }
 
 // analyzedOver says how many analyzers have records over a probe ("-" for
-// none).
+// none); one the run skipped as not applicable, and never computed, does
+// not count.
 func analyzedOver(v *variant.Variant, fam *registry.FamilyManifest, name string) string {
 	art, err := results.ForProbe(v, fam, name)
 	if err != nil {
 		return "-"
 	}
 	man, err := art.Manifest()
-	if err != nil || len(man.Analyzers) == 0 {
+	if err != nil {
 		return "-"
 	}
-	return fmt.Sprintf("%d analyzers", len(man.Analyzers))
+	n := 0
+	for _, rec := range man.Analyzers {
+		if rec.NotApplicable == "" || len(rec.Epochs) > 0 || rec.Cross != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d analyzers", n)
 }
 
 func probeAddCommand(a *app) *cobra.Command {

@@ -84,7 +84,7 @@ func TestProbeCommands(t *testing.T) {
 		t.Fatalf("analyze --probe mine: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	probeDir := filepath.Join(results, "modulo_addition_1layer", name, "analysis", "probes", "mine")
-	for _, want := range []string{"-       skipped\n", `neuron_freq_norm: analyzer neuron_freq_norm declares context "probe_shape"`, "artifacts in " + probeDir} {
+	for _, want := range []string{"-       not applicable\n", `neuron_freq_norm: not applicable: analyzer neuron_freq_norm declares context "probe_shape"`, "artifacts in " + probeDir} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("analyze --probe output lacks %q:\n%s", want, r.stdout)
 		}
