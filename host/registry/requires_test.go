@@ -86,3 +86,44 @@ func TestMissingSite(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitectureMLP covers family.json's MLP keys: accepted with
+// input_encoding, refused with transformer-only keys or without it, and
+// checked against the plugin's config.
+func TestArchitectureMLP(t *testing.T) {
+	for _, tc := range []struct{ js, want string }{
+		{`{"architecture": "mlp", "input_encoding": "embedding_sum", "d_embed": 16, "n_layers": 1, "d_mlp": 512, "n_ctx": 2}`, ""},
+		{`{"architecture": "mlp", "d_mlp": 512}`, "architecture.input_encoding: is required"},
+		{`{"architecture": "mlp", "input_encoding": "one_hot_concat", "d_model": 128}`, `architecture.d_model: an architecture "mlp" model has no d_model`},
+		{`{"architecture": "rnn"}`, `"rnn" is not supported`},
+		{`{"architecture": "mlp", "input_encoding": "bag"}`, `"bag" is not supported`},
+		{`{"d_embed": 4}`, `input_encoding and d_embed belong to architecture "mlp"`},
+	} {
+		tree, err := decodeTree([]byte(tc.js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &problems{file: "family.json"}
+		a := parseArchitecture(p, "architecture", tree)
+		err = p.err()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.js, err)
+				continue
+			}
+			good := sdk.ModelConfig{Architecture: "mlp", InputEncoding: "embedding_sum", DEmbed: 16, NLayers: 1, DMLP: 512, NCtx: 2}
+			if err := a.Check(good); err != nil {
+				t.Errorf("Check of the matching config: %v", err)
+			}
+			bad := good
+			bad.InputEncoding, bad.DEmbed = "one_hot_concat", 0
+			if err := a.Check(bad); err == nil || !strings.Contains(err.Error(), "input_encoding is one_hot_concat, family.json says embedding_sum") {
+				t.Errorf("Check of another encoding: %v", err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.js, err, tc.want)
+		}
+	}
+}

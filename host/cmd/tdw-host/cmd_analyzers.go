@@ -115,6 +115,9 @@ func describeAnalyzer(w io.Writer, m *registry.AnalyzerManifest) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s (%s): %s\n", m.Name, m.Version, m.Kind, m.Description)
 	fmt.Fprintf(&b, "families: %s\ncommand: %s %s\n", strings.Join(m.Families, ", "), m.CommandPath, strings.Join(m.Args, " "))
+	if len(m.Requires) > 0 {
+		fmt.Fprintf(&b, "requires: %s (not applicable to a model without them)\n", strings.Join(m.Requires, ", "))
+	}
 	if m.Timeout > 0 {
 		fmt.Fprintf(&b, "timeout: %s per call\n", m.Timeout)
 	}
