@@ -67,12 +67,13 @@ proto:
 
 # The Python package's copy of the protocol (python/tdw/v1) and of go-plugin's
 # own services (python/tdw/_goplugin, from python/proto): Debian's protoc
-# (protobuf-compiler) with the gRPC Python generator (protobuf-compiler-grpc,
+# (protobuf-compiler, with libprotobuf-dev for google/protobuf/*.proto) with the
+# gRPC Python generator (protobuf-compiler-grpc,
 # grpc_python_plugin). The generated files are committed.
 GRPC_PYTHON_PLUGIN ?= $(shell command -v grpc_python_plugin)
 
 proto-python:
-	@test -n "$(GRPC_PYTHON_PLUGIN)" || { echo "grpc_python_plugin not found: apt-get install protobuf-compiler protobuf-compiler-grpc"; exit 1; }
+	@test -n "$(GRPC_PYTHON_PLUGIN)" || { echo "grpc_python_plugin not found: apt-get install protobuf-compiler protobuf-compiler-grpc libprotobuf-dev"; exit 1; }
 	protoc -I proto --python_out=python --grpc_python_out=python \
 	  --plugin=protoc-gen-grpc_python=$(GRPC_PYTHON_PLUGIN) proto/tdw/v1/*.proto
 	protoc -I python/proto --python_out=python --grpc_python_out=python \
