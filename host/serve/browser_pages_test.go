@@ -1,8 +1,11 @@
 package serve
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -75,4 +78,33 @@ func browserActivations(t *testing.T, b *browser) {
 	if got := b.eval(`window.__same`); got != "same" {
 		t.Errorf("HTML export vs panel: %s", got)
 	}
+}
+
+// TestBrowserHTMLExport opens a standalone HTML export from disk, as a
+// user would: with no server and no network, the inlined Plotly.js and
+// view script draw the spec (the heatmap with its axis titles and colour
+// bar), with no error in the page.
+func TestBrowserHTMLExport(t *testing.T) {
+	b := newBrowser(t, 90*time.Second)
+	ts := newServer(t)
+	code, page := get(t, ts, vpath()+"/export?view=neuron_freq_norm/norm_matrix&as=sorted_heatmap&epoch=20&format=html")
+	if code != 200 {
+		t.Fatalf("HTML export: %d %.200s", code, page)
+	}
+	ts.Close() // nothing may come from the server any more
+	file := filepath.Join(t.TempDir(), "export.html")
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do("open the file", chromedp.Navigate("file://"+file))
+	b.until("the plot", `!!document.querySelector('#plot .main-svg')`)
+	got := b.eval(`(() => { const d = document.getElementById('plot'), s = JSON.parse(document.getElementById('tdw-spec').textContent);
+		const L = d._fullLayout, tr = d.data[0];
+		return [L.xaxis.title.text === s.x.title, L.yaxis.title.text === s.y.title, tr.zmin === s.color.min && tr.zmax === s.color.max,
+			tr.colorbar.title.text === s.color.title, !!document.querySelector('#plot .colorbar'), L.title.text.startsWith(s.title)].join(","); })()`)
+	if got != "true,true,true,true,true,true" {
+		t.Errorf("the HTML file draws its spec: %s (x title, y title, colour range, colour bar title, colour bar, title)", got)
+	}
+	b.shot("export-html.png")
+	b.checkErrors()
 }

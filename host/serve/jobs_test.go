@@ -362,6 +362,15 @@ func TestJobsCancel(t *testing.T) {
 		list.Variants[0].Job.Kind != job.KindTrain || list.Variants[0].Job.State != job.Running {
 		t.Errorf("variants while the job trains: %s", body)
 	}
+	// So does the variant's own answer, which heads its page.
+	if len(list.Variants) == 1 {
+		var info VariantInfo
+		_, body := get(t, ts, "/api/variants/"+list.Variants[0].Family+"/"+list.Variants[0].Name)
+		json.Unmarshal(body, &info)
+		if info.Job == nil || info.Job.ID != id || info.Job.Kind != job.KindTrain {
+			t.Errorf("variant while the job trains: job %+v", info.Job)
+		}
+	}
 	if code, body := post(t, ts, "/api/jobs/"+id+"/cancel", "", nil); code != 200 || body["id"] != id {
 		t.Errorf("cancel: %d %v", code, body)
 	}

@@ -72,15 +72,7 @@ func (s *Server) listVariants(*http.Request) (any, error) {
 		Problems []string     `json:"problems"`
 	}
 	out := listing{Variants: []VariantRow{}, Problems: []string{}}
-	// A job holds at most one variant; the manager allows one per variant.
-	held := map[string]*JobRef{}
-	if s.jobs != nil {
-		for _, in := range s.jobs.List() {
-			if !in.State.Final() {
-				held[in.Family+"/"+in.Variant] = &JobRef{ID: in.ID, Kind: in.Kind, State: in.State}
-			}
-		}
-	}
+	held := s.heldVariants()
 	for _, fam := range s.families.List() {
 		vs, errs := s.tree.Variants(fam)
 		for _, err := range errs {
@@ -101,6 +93,21 @@ func (s *Server) listVariants(*http.Request) (any, error) {
 		return a.Name < b.Name
 	})
 	return out, nil
+}
+
+// heldVariants returns the jobs queued or running, by the variant they
+// hold ("family/variant"): a job holds at most one variant, and the manager
+// allows one job per variant.
+func (s *Server) heldVariants() map[string]*JobRef {
+	held := map[string]*JobRef{}
+	if s.jobs != nil {
+		for _, in := range s.jobs.List() {
+			if !in.State.Final() {
+				held[in.Family+"/"+in.Variant] = &JobRef{ID: in.ID, Kind: in.Kind, State: in.State}
+			}
+		}
+	}
+	return held
 }
 
 // familyAnalyzers returns the family's analyzers that are installed.
@@ -278,13 +285,16 @@ func (s *Server) variantInfo(r *http.Request) (any, error) {
 			pagesProblem = err.Error()
 		}
 	}
+	row := s.row(v, s.familyAnalyzers(fam))
+	// The page's header says what runs on the variant, not only its state.
+	row.Job = s.heldVariants()[v.Family+"/"+v.Name]
 	return VariantInfo{
 		Pages:            pages,
 		PagesProblem:     pagesProblem,
 		Probes:           probes,
 		Summary:          sum,
 		Seeds:            nonNilStrings(peers.SeedParams(fam)),
-		VariantRow:       s.row(v, s.familyAnalyzers(fam)),
+		VariantRow:       row,
 		NumEpochs:        md.NumEpochs,
 		TrainLosses:      finite(md.TrainLosses),
 		TestLosses:       finite(md.TestLosses),

@@ -125,7 +125,8 @@ function pagePanels(item) {
   }
   const why = analyzer ? (analyzerOf(analyzer) || view.entries.some(x => x.analyzer === analyzer)
     ? `${analyzer} has no artifact for this view`
-    : `analyzer ${analyzer} has not run on this variant${probeName ? " over probe " + probeName : ""}: analyze it with it to see this panel`)
+    : `analyzer ${analyzer} has not run on this variant${probeName ? " over probe " + probeName : ""}; to see this panel: ` +
+      `tdw-host analyze ${view.info.family}/${view.info.name} --analyzers ${analyzer}${probeName ? " --probe " + probeName : ""}`)
     : "the variant is not trained yet";
   return [missingPanel(name, why)];
 }
