@@ -201,6 +201,9 @@ var tdwView = (function () {
     div.tdwSpec = spec;
     const ts = traces(spec), mark = epochPoint(spec, opts.epoch);
     if (mark) ts.push(mark);
+    // moveEpoch restyles this trace alone: redrawing a 3-D path for a
+    // moved point costs a whole WebGL scene.
+    div.tdwMark = mark ? ts.length - 1 : null;
     const p = Plotly.react(div, ts, layout(spec, opts, div), CONFIG);
     return p.then(d => {
       if (!d.tdwClick) {
@@ -223,7 +226,14 @@ var tdwView = (function () {
   // without redrawing its data.
   function moveEpoch(div, epoch) {
     if (!div.tdwSpec || !div.layout) return Promise.resolve(div);
-    if (epochPoint(div.tdwSpec, epoch)) return draw(div, div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
+    const mark = epochPoint(div.tdwSpec, epoch);
+    if (mark && div.tdwMark != null && div.data && div.data.length > div.tdwMark) {
+      div.tdwOpts = Object.assign({}, div.tdwOpts, { epoch });
+      const upd = { x: [mark.x], y: [mark.y], name: mark.name, hovertemplate: mark.hovertemplate };
+      if (mark.z) upd.z = [mark.z];
+      return Plotly.restyle(div, upd, [div.tdwMark]);
+    }
+    if (mark) return draw(div, div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
     const [shapes, notes] = markerShapes(div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
     div.tdwOpts = Object.assign({}, div.tdwOpts, { epoch });
     return Plotly.relayout(div, { shapes, annotations: notes });
