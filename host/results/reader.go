@@ -24,8 +24,20 @@ func (r *Reader) Manifest() *Manifest { return r.m }
 // Artifacts returns the analysis folder the reader reads.
 func (r *Reader) Artifacts() *Artifacts { return r.a }
 
-// Record returns the named analyzer's record (Manifest.Analyzer).
-func (r *Reader) Record(analyzer string) (*AnalyzerRecord, error) { return r.m.Analyzer(analyzer) }
+// Record returns the named analyzer's record (Manifest.Analyzer). An
+// analyzer the last run skipped and that has no artifact is an ErrNotFound
+// error giving the reason.
+func (r *Reader) Record(analyzer string) (*AnalyzerRecord, error) {
+	rec, err := r.m.Analyzer(analyzer)
+	if err != nil {
+		return nil, err
+	}
+	// A record of a skip alone holds no artifact: say why there is none.
+	if rec.NotApplicable != "" && len(rec.Epochs) == 0 && rec.Cross == nil {
+		return nil, notFound("variant %s has no artifacts of analyzer %s%s: not applicable: %s", r.m.Variant, analyzer, r.a.overProbe(), rec.NotApplicable)
+	}
+	return rec, nil
+}
 
 // ListAvailable returns the analyzers with at least one completed artifact,
 // sorted.

@@ -54,7 +54,7 @@ func TestProbeParam(t *testing.T) {
 		t.Errorf("array over train: %d %s", code, body)
 	}
 	code, body = get(t, ts, vp+"/analyzers/neuron_activations/epochs/10/activations?probe=train&index=0")
-	if code != http.StatusNotFound || !strings.Contains(string(body), "no artifacts of analyzer neuron_activations") {
+	if code != http.StatusNotFound || !strings.Contains(string(body), "no artifacts of analyzer neuron_activations over probe train: not applicable: ") {
 		t.Errorf("a skipped analyzer over train: %d %s", code, body)
 	}
 	code, body = get(t, ts, vp+"/epochs/10?probe=train&select=parameter_snapshot/embed.W_E/0")

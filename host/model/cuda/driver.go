@@ -3,6 +3,7 @@ package cuda
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/ebitengine/purego"
@@ -102,9 +103,16 @@ func libraryPath() string {
 // loadDriver opens the library at path and binds every entry point. The
 // error names the library and, for a missing symbol, the symbol.
 func loadDriver(path string) (*driver, error) {
+	// dlerror is per thread: without the lock the goroutine may read it on
+	// another thread than dlopen's and the reason comes back empty.
+	runtime.LockOSThread()
 	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	runtime.UnlockOSThread()
 	if err != nil {
 		msg := strings.TrimSpace(err.Error())
+		if msg == "" {
+			msg = "dlopen failed without a reason"
+		}
 		if !strings.Contains(msg, path) {
 			msg = path + ": " + msg
 		}
