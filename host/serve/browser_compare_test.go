@@ -144,9 +144,10 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 	}
 	b.eval(`(() => { const s = document.getElementById('side-epoch'); s.value = 1; s.dispatchEvent(new Event('input')); return ""; })()`)
 	b.until("two panels at epoch 10", side+`.dataset.drawn === "2" && `+side+`.dataset.epoch === "10"`)
-	// The neuron, for both panels.
-	b.eval(`(() => { const i = document.querySelector('#side-index input[data-axis="neuron"]'); i.value = 3; i.dispatchEvent(new Event('change')); return ""; })()`)
-	b.until("neuron 3", `location.hash.includes("view_index=3") && `+side+`.dataset.drawn === "2"`)
+	// The neuron, for both panels: neuron 4, whose least value is the first
+	// variant's and greatest the second's.
+	b.eval(`(() => { const i = document.querySelector('#side-index input[data-axis="neuron"]'); i.value = 4; i.dispatchEvent(new Event('change')); return ""; })()`)
+	b.until("neuron 4", `location.hash.includes("view_index=4") && `+side+`.dataset.drawn === "2"`)
 	if h := b.eval(`location.hash`); !strings.Contains(h, "view="+name) || !strings.Contains(h, "epoch=10") {
 		t.Errorf("address %s lacks the view or the epoch", h)
 	}
@@ -157,7 +158,7 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 	own := make([]string, 0, 2)
 	for _, v := range []string{v1, v2} {
 		var s view.Spec
-		getJSON(t, ts, "/api/variants/"+v+"/view?name="+name+"&epoch=10&index=3", &s)
+		getJSON(t, ts, "/api/variants/"+v+"/view?name="+name+"&epoch=10&index=4", &s)
 		if s.Color == nil {
 			t.Fatalf("%s: %s has no colour scale", v, name)
 		}
@@ -169,7 +170,7 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 		m := math.Max(math.Abs(lo), math.Abs(hi))
 		lo, hi = -m, m
 	}
-	t.Logf("own colour ranges at epoch 10, neuron 3: %v; shared %g..%g", own, lo, hi)
+	t.Logf("own colour ranges at epoch 10, neuron 4: %v; shared %g..%g", own, lo, hi)
 	if own[0] == own[1] {
 		t.Fatalf("the variants' own ranges are the same (%v): the test shows nothing", own)
 	}
@@ -198,10 +199,14 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 		t.Errorf("side-by-side PNG export answered %q", got)
 	}
 	b.shot("compare-side.png")
+	// A diverging map keeps the shared range symmetric about 0.
+	if got := b.eval(`JSON.stringify(sharedColorRange([{ color: { map: "viridis", min: 0.5, max: 2 } }, { color: { map: "RdBu", min: -1, max: 1 } }, null]))`); got != `{"lo":-2,"hi":2,"diverging":true}` {
+		t.Errorf("shared range of a sequential and a diverging picture: %s", got)
+	}
 
 	b.do("reload", chromedp.Reload())
 	b.until("the side-by-side panels after a reload", side+` && `+side+`.dataset.drawn === "2" && `+side+`.dataset.epoch === "10"`)
-	if got := b.eval(`document.getElementById('side-view').value.split("|")[0] + " " + document.querySelector('#side-index input').value`); got != name+" 3" {
+	if got := b.eval(`document.getElementById('side-view').value.split("|")[0] + " " + document.querySelector('#side-index input').value`); got != name+" 4" {
 		t.Errorf("after a reload the view and neuron are %q", got)
 	}
 }

@@ -166,7 +166,7 @@ function compareArrays(vs, params) {
     if (token !== st.token) return;
     const c = specs.map(r => r.status === "fulfilled" ? r.value.color : null).find(c => c);
     rangeNote.textContent = range && c
-      ? `All panels share one colour range, ${tdwView.formatTick(c.min)} to ${tdwView.formatTick(c.max)}` +
+      ? `All panels share one colour range, ${fmt(c.min)} to ${fmt(c.max)}` +
         `${range.diverging ? " (diverging, symmetric about 0)" : ""}: the least minimum and greatest maximum of the ${drawn} pictures, so that colours compare across variants.`
       : "These pictures have no colour scale.";
     sec.dataset.drawn = String(drawn);
