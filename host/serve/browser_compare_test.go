@@ -209,4 +209,15 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 	if got := b.eval(`document.getElementById('side-view').value.split("|")[0] + " " + document.querySelector('#side-index input').value`); got != name+" 4" {
 		t.Errorf("after a reload the view and neuron are %q", got)
 	}
+
+	// A variant without the view (not trained) gets a panel saying so; the
+	// epochs are those of the variants that have it.
+	un := vname(fixture.untrained)
+	b.do("comparison with an untrained variant", chromedp.Navigate("about:blank"),
+		chromedp.Navigate(ts.URL+"/#/compare?v="+v1+","+un+"&view="+name+"&as=heatmap&epoch=20&view_index=4"))
+	b.until("one panel drawn", side+` && `+side+`.dataset.drawn === "1" && `+side+`.dataset.epoch === "20"`)
+	if got := b.eval(`[...document.querySelectorAll('#side-panels .panel.err')].map(p => p.dataset.v + ": " + p.querySelector('.readout').textContent).join(";")`); got != un+": "+fixture.untrained.Name+" has no view "+name {
+		t.Errorf("the untrained variant's panel reads %q", got)
+	}
+	b.shot("compare-side-missing.png")
 }

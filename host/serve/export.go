@@ -56,6 +56,9 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	if q.Has("epoch") && format == "gif" {
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
 	}
+	if q.Has("color_range") && format == "gif" {
+		return nil, "", "", errBadRequest("color_range= with format=gif: a GIF's frames share the range of all its epochs")
+	}
 	b, err := s.builder(v, probeParam(r))
 	if err != nil {
 		return nil, "", "", err

@@ -143,7 +143,7 @@ function compareArrays(vs, params) {
     const own = await Promise.allSettled(bases.map((b, i) => has[i] ? api(`${b}/view?${query(null)}`) : Promise.reject(new Error(`${shown[i].name} has no view ${e.name}`))));
     if (token !== st.token) return;
     const range = sharedColorRange(own.map(r => r.status === "fulfilled" ? r.value : null));
-    const specs = await Promise.allSettled(bases.map((b, i) => own[i].status !== "fulfilled" ? own[i]
+    const specs = await Promise.allSettled(bases.map((b, i) => own[i].status !== "fulfilled" ? Promise.reject(own[i].reason)
       : range ? api(`${b}/view?${query(range)}`) : Promise.resolve(own[i].value)));
     if (token !== st.token) return;
     let drawn = 0;
