@@ -216,7 +216,7 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 	b.do("comparison with an untrained variant", chromedp.Navigate("about:blank"),
 		chromedp.Navigate(ts.URL+"/#/compare?v="+v1+","+un+"&view="+name+"&as=heatmap&epoch=20&view_index=4"))
 	b.until("one panel drawn", side+` && `+side+`.dataset.drawn === "1" && `+side+`.dataset.epoch === "20"`)
-	if got := b.eval(`[...document.querySelectorAll('#side-panels .panel.err')].map(p => p.dataset.v + ": " + p.querySelector('.readout').textContent).join(";")`); got != un+": "+fixture.untrained.Name+" has no view "+name {
+	if got := b.eval(`[...document.querySelectorAll('#side-panels .panel.missing')].map(p => p.dataset.v + ": " + p.querySelector('.why').textContent).join(";")`); got != un+": "+fixture.untrained.Name+" has no view "+name {
 		t.Errorf("the untrained variant's panel reads %q", got)
 	}
 	b.shot("compare-side-missing.png")

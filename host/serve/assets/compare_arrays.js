@@ -148,13 +148,16 @@ function compareArrays(vs, params) {
     if (token !== st.token) return;
     let drawn = 0;
     const jobs = shown.map(async (v, i) => {
-      const plot = el("div", { class: "plot" }), readout = el("div", { class: "readout" }), sub = el("div", { class: "sub" });
-      const box = el("div", { class: "panel vpanel", "data-v": v.family + "/" + v.name, "data-view": e.name },
-        el("h4", {}, v.name), sub, plot, readout, sideExports(bases[i], v, () => { const q = query(range); q.delete("name"); q.set("view", e.name); return q; }));
+      const box = el("div", { class: "panel vpanel", "data-v": v.family + "/" + v.name, "data-view": e.name }, el("h4", {}, v.name));
       box.title = v.label || "";
       grid.append(box);
       const r = specs[i];
-      if (r.status !== "fulfilled") { box.classList.add("err"); readout.textContent = r.reason.message; return; }
+      // A variant without the view, or whose spec failed: a panel saying
+      // why, with nothing to export.
+      if (!has[i]) { box.classList.add("missing"); box.append(el("p", { class: "why" }, r.reason.message)); return; }
+      const plot = el("div", { class: "plot" }), readout = el("div", { class: "readout" }), sub = el("div", { class: "sub" });
+      if (r.status !== "fulfilled") { box.classList.add("err"); box.append(readout); readout.textContent = r.reason.message; return; }
+      box.append(sub, plot, readout, sideExports(bases[i], () => { const q = query(range); q.delete("name"); q.set("view", e.name); return q; }));
       const spec = r.value;
       sub.textContent = `${spec.title}${v.label ? " · " + v.label : ""}`;
       await tdwView.draw(plot, spec, { epoch: null, height: 340, noTitle: true });
@@ -167,7 +170,8 @@ function compareArrays(vs, params) {
     const c = specs.map(r => r.status === "fulfilled" ? r.value.color : null).find(c => c);
     rangeNote.textContent = range && c
       ? `All panels share one colour range, ${fmt(c.min)} to ${fmt(c.max)}` +
-        `${range.diverging ? " (diverging, symmetric about 0)" : ""}: the least minimum and greatest maximum of the ${drawn} pictures, so that colours compare across variants.`
+        `${range.diverging ? " (diverging, symmetric about 0)" : ""}` +
+        (drawn > 1 ? `: the least minimum and greatest maximum of the ${drawn} pictures, so that colours compare across variants.` : " (one picture drawn: its own range).")
       : "These pictures have no colour scale.";
     sec.dataset.drawn = String(drawn);
     sec.dataset.epoch = String(epoch);
@@ -190,7 +194,7 @@ function compareArrays(vs, params) {
 // sideExports are a side-by-side panel's download links: PNG, SVG, PDF,
 // HTML of its picture on the shared colour range, through the variant's
 // GET .../export (as the variant page's panels link them).
-function sideExports(base, v, params) {
+function sideExports(base, params) {
   const box = el("div", { class: "export" }, "export ");
   for (const format of ["png", "svg", "pdf", "html"]) {
     const a = el("a", { href: "#", download: "", "data-format": format }, format.toUpperCase());
