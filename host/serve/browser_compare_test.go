@@ -199,6 +199,14 @@ func browserSideBySide(t *testing.T, b *browser, ts *httptest.Server, v1, v2 str
 		t.Errorf("side-by-side PNG export answered %q", got)
 	}
 	b.shot("compare-side.png")
+	// With more than four variants chosen, the section says that only the
+	// first four are shown (built, not loaded: the fixture has three).
+	if got := b.eval(`(() => { const a = compareArrays([1, 2, 3, 4, 5].map(i => ({ family: "f", name: "v" + i })), new URLSearchParams()); const m = a.box.querySelector('#side-more'); return m ? m.textContent : "no note"; })()`); got != "Only the first 4 of the 5 chosen variants are shown side by side." {
+		t.Errorf("with five variants the note reads %q", got)
+	}
+	if got := b.eval(`compareArrays([1, 2].map(i => ({ family: "f", name: "v" + i })), new URLSearchParams()).box.querySelector('#side-more') === null ? "none" : "note"`); got != "none" {
+		t.Errorf("with two variants there is a note on the first four")
+	}
 	// A diverging map keeps the shared range symmetric about 0.
 	if got := b.eval(`JSON.stringify(sharedColorRange([{ color: { map: "viridis", min: 0.5, max: 2 } }, { color: { map: "RdBu", min: -1, max: 1 } }, null]))`); got != `{"lo":-2,"hi":2,"diverging":true}` {
 		t.Errorf("shared range of a sequential and a diverging picture: %s", got)
