@@ -14,7 +14,7 @@ import (
 var exportTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
 	"html": "text/html; charset=utf-8", "gif": "image/gif"}
 
-// export answers GET .../export?view=V&format=png|svg|pdf|html|gif[&as=STYLE][&epoch=N][&index=i,j][&log=1][&fixed_range=1]
+// export answers GET .../export?view=V&format=png|svg|pdf|html|gif[&as=STYLE][&epoch=N][&index=i,j][&log=1][&fixed_range=1][&color_range=LO,HI]
 // with the picture host/render draws of the view spec the view endpoint
 // answers, as a download. A bad view, format, epoch or index is a 400, a
 // missing analyzer, array or epoch a 404.
@@ -55,6 +55,9 @@ func (s *Server) exportPicture(r *http.Request) ([]byte, string, string, error) 
 	}
 	if q.Has("epoch") && format == "gif" {
 		return nil, "", "", errBadRequest("epoch= with format=gif: a GIF has a frame for every analyzed epoch")
+	}
+	if q.Has("color_range") && format == "gif" {
+		return nil, "", "", errBadRequest("color_range= with format=gif: a GIF's frames share the range of all its epochs")
 	}
 	b, err := s.builder(v, probeParam(r))
 	if err != nil {

@@ -38,6 +38,8 @@ func TestExport(t *testing.T) {
 		{"html, the embedded Plotly inlined", "view=loss&format=html", 200, "text/html; charset=utf-8", "plotly.js (strict - minified) v3.7.0"},
 		{"bad style", "view=neuron_freq_norm/norm_matrix&format=png&as=pie", 400, "", "pie"},
 		{"gif of a cross array", "view=parameter_trajectory/cross/all__projections&format=gif", 400, "", "does not change"},
+		{"gif with a colour range", "view=neuron_freq_norm/norm_matrix&format=gif&color_range=0,1", 400, "", "color_range= with format=gif"},
+		{"png on a colour range", "view=neuron_freq_norm/norm_matrix&format=png&epoch=10&color_range=0,2", 200, "image/png", ""},
 		{"missing analyzer", "view=no_analyzer/x&format=png", 404, "", "no_analyzer"},
 		{"missing array", "view=neuron_freq_norm/no_array&format=svg", 404, "", "no_array"},
 		{"missing epoch", "view=neuron_freq_norm/norm_matrix&format=png&epoch=5", 404, "", "epoch 5"},

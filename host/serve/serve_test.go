@@ -30,8 +30,10 @@ import (
 var fixtureAnalyzers = []string{"neuron_activations", "attention_patterns", "neuron_freq_norm", "parameter_snapshot", "parameter_trajectory"}
 
 // secondAnalyzers analyze the fixture's second variant, which a comparison
-// overlays on the first: one summary analyzer in common, one of its own.
-var secondAnalyzers = []string{"neuron_freq_norm", "progress_measures"}
+// overlays on the first: one summary analyzer in common, one of its own,
+// and neuron_activations, whose per-epoch arrays (on each variant's own
+// colour range) the comparison shows side by side.
+var secondAnalyzers = []string{"neuron_freq_norm", "progress_measures", "neuron_activations"}
 
 // fixture is a tiny trained and analyzed modular-addition variant (p = 17,
 // checkpoints 0, 10, 20, 30), built once in TestMain.

@@ -2,7 +2,10 @@ package serve
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/host/variant"
@@ -33,7 +36,7 @@ func (s *Server) builder(v *variant.Variant, probe string) (*view.Builder, error
 	return b, nil
 }
 
-// viewSpec answers GET .../view?name=V[&as=STYLE][&epoch=E][&index=I,J][&log=1][&fixed_range=1]
+// viewSpec answers GET .../view?name=V[&as=STYLE][&epoch=E][&index=I,J][&log=1][&fixed_range=1][&color_range=LO,HI]
 // with the view spec (docs/formats/view-spec.md): a bad name, style,
 // epoch or index is a 400, a missing analyzer, array or artifact a 404.
 func (s *Server) viewSpec(r *http.Request) (any, error) {
@@ -105,7 +108,32 @@ func viewRequest(r *http.Request, key string) (view.Request, error) {
 	default:
 		return view.Request{}, errBadRequest("fixed_range=%q: want 1 or 0", fr)
 	}
+	if q.Has("color_range") {
+		if req.ColorRange, err = colorRange(q.Get("color_range")); err != nil {
+			return view.Request{}, err
+		}
+	}
 	return req, nil
+}
+
+// colorRange parses color_range=LO,HI: two finite numbers, LO ≤ HI.
+func colorRange(s string) (*[2]float64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 2 {
+		return nil, errBadRequest("color_range=%q: want LO,HI", s)
+	}
+	var r [2]float64
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, errBadRequest("color_range=%q: %q is not a finite number", s, p)
+		}
+		r[i] = v
+	}
+	if r[0] > r[1] {
+		return nil, errBadRequest("color_range=%q: LO is above HI", s)
+	}
+	return &r, nil
 }
 
 // viewError turns the builder's errors into answers: a view or style it

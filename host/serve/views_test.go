@@ -62,6 +62,18 @@ func TestViewSpec(t *testing.T) {
 			}
 			return ""
 		}, ""},
+		{"colour range", "name=neuron_freq_norm/norm_matrix&epoch=10&color_range=0,2.5", 200, func(s *view.Spec) string {
+			if s.Color == nil || s.Color.Min != 0 || s.Color.Max != 2.5 || len(s.Color.Ticks) == 0 || s.Color.Ticks[len(s.Color.Ticks)-1] > 2.5 {
+				return "want the colour scale on 0..2.5 with ticks within it"
+			}
+			return ""
+		}, ""},
+		{"signed colour range", "name=neuron_freq_norm/norm_matrix&epoch=10&color_range=-1,3", 200, func(s *view.Spec) string {
+			if s.Color == nil || s.Color.Map != view.RdBu || s.Color.Min != -3 || s.Color.Max != 3 {
+				return "want RdBu on -3..3"
+			}
+			return ""
+		}, ""},
 		{"cross array", "name=parameter_trajectory/cross/all__projections&as=path&epoch=20", 200, func(s *view.Spec) string {
 			if s.Kind != view.Scatter || len(s.Series) != 2 || s.Series[1].Color != view.EpochColor {
 				return "want a path with the epoch's point marked"
@@ -78,6 +90,9 @@ func TestViewSpec(t *testing.T) {
 		{"bad index", "name=neuron_activations/activations&index=x", 400, nil, "index"},
 		{"index out of range", "name=neuron_activations/activations&index=9999", 400, nil, "out of range"},
 		{"bad fixed_range", "name=loss&fixed_range=yes", 400, nil, "fixed_range"},
+		{"colour range of one number", "name=loss&color_range=1", 400, nil, "color_range"},
+		{"colour range not a number", "name=loss&color_range=0,x", 400, nil, "not a finite number"},
+		{"colour range reversed", "name=loss&color_range=2,1", 400, nil, "LO is above HI"},
 		{"missing analyzer", "name=no_analyzer/x", 404, nil, "no_analyzer"},
 		{"missing array", "name=neuron_freq_norm/no_array", 404, nil, "no_array"},
 		{"epoch not analyzed", "name=neuron_freq_norm/norm_matrix&epoch=5", 404, nil, "epoch 5"},

@@ -153,6 +153,9 @@ func (b *Builder) Build(req Request) (*Spec, error) {
 		return nil, err
 	}
 	s.Name = req.Ref.String()
+	if req.ColorRange != nil && s.Color != nil {
+		rescale(s.Color, req.ColorRange[0], req.ColorRange[1])
+	}
 	return s, nil
 }
 

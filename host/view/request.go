@@ -22,4 +22,9 @@ type Request struct {
 	// all its epochs, as a GIF's frames have: pictures of different epochs
 	// then compare.
 	FixedRange bool
+	// ColorRange, when set, puts the colour scale of a picture with one on
+	// [lo, hi] (kept symmetric about 0 for a diverging map), its ticks
+	// recomputed: pictures of different variants side by side then share
+	// one scale, on the page and in their exports.
+	ColorRange *[2]float64
 }

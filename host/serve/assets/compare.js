@@ -1,6 +1,7 @@
 // tdw dashboard: the comparison view (#/compare?v=FAMILY/VARIANT,...), which
 // overlays chosen variants' training curves and any summary series, one
-// colour per variant. Loaded before app.js; it uses app.js's helpers (el,
+// colour per variant, and shows per-epoch arrays side by side
+// (compare_arrays.js). Loaded before app.js; it uses app.js's helpers (el,
 // fetchJSON, canvas, lineChart, panelBox, fmt, setStatus) only when called.
 "use strict";
 
@@ -145,7 +146,8 @@ async function showCompare(params) {
   sel.addEventListener("change", () => { setSeries(null); drawSeries(); });
   logBox.addEventListener("change", drawSeries);
 
-  main.replaceChildren(head, trainSec, seriesSec);
+  const arrays = compareArrays(vs, params);
+  main.replaceChildren(head, trainSec, seriesSec, arrays.box);
   setStatus("");
   const want = params.get("series");
   if (want && data.series.some(x => `${x.analyzer}/${x.name}` === want)) {
@@ -153,5 +155,6 @@ async function showCompare(params) {
     setSeries((params.get("index") || "").split(",").filter(Boolean).map(Number));
     await drawSeries();
   }
+  await arrays.load();
   document.body.dataset.compare = String(vs.length);
 }
