@@ -50,10 +50,16 @@ func TestBrowserCompare(t *testing.T) {
 			t.Errorf("legend %q lacks %q", legend, want)
 		}
 	}
-	blank := `(id => { const c = document.querySelector(id + ' canvas'); const e = document.createElement('canvas'); e.width = c.width; e.height = c.height; return String(c.toDataURL() === e.toDataURL()); })`
-	for _, id := range []string{"#compare-loss", "#compare-accuracy"} {
-		if b.eval(blank+`('`+id+`')`) != "false" {
-			t.Errorf("%s is blank", id)
+	// The curves are the comparison's view specs drawn with Plotly: data,
+	// and the spec's axis titles.
+	blank := `(id => { const d = document.querySelector(id + ' .plot'); return String(!(d && d.data && d.data.some(t => (t.x || []).length > 0))); })`
+	for _, c := range []struct{ id, y string }{{"#compare-loss", "loss"}, {"#compare-accuracy", "accuracy"}} {
+		if b.eval(blank+`('`+c.id+`')`) != "false" {
+			t.Errorf("%s is blank", c.id)
+		}
+		axes := b.eval(`(d => d.layout.xaxis.title.text + " | " + d.layout.yaxis.title.text)(document.querySelector('` + c.id + ` .plot'))`)
+		if !strings.HasPrefix(axes, "epoch | ") || !strings.Contains(axes, c.y) {
+			t.Errorf("%s axis titles %q", c.id, axes)
 		}
 	}
 
@@ -63,7 +69,7 @@ func TestBrowserCompare(t *testing.T) {
 		b.eval(`(() => { const s = document.getElementById('compare-series'); s.value = ` + jsString(series) + `; s.dispatchEvent(new Event('change')); return ""; })()`)
 	}
 	pick("progress_measures/test_loss")
-	b.until("one line of test_loss", `document.querySelector('#compare-summary canvas').dataset.lines === "1"`)
+	b.until("one line of test_loss", `document.querySelector('#compare-summary .plot').dataset.lines === "1"`)
 	if note := b.eval(`document.getElementById('compare-series-note').textContent`); !strings.Contains(note, "1 of 2 not analyzed") {
 		t.Errorf("note %q", note)
 	}
@@ -72,7 +78,7 @@ func TestBrowserCompare(t *testing.T) {
 	}
 	// A series both have: two lines.
 	pick("neuron_freq_norm/specialized_count")
-	b.until("two lines of specialized_count", `document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	b.until("two lines of specialized_count", `document.querySelector('#compare-summary .plot').dataset.lines === "2"`)
 	if b.eval(blank+`('#compare-summary')`) != "false" {
 		t.Error("the summary series panel is blank")
 	}
@@ -80,7 +86,7 @@ func TestBrowserCompare(t *testing.T) {
 	pick("neuron_freq_norm/specialized_per_freq")
 	b.until("a component box", `!!document.querySelector('#compare-summary input[type=number]')`)
 	b.eval(`(() => { const i = document.querySelector('#compare-summary input[type=number]'); i.value = 2; i.dispatchEvent(new Event('change')); return ""; })()`)
-	b.until("component 2 drawn", `location.hash.includes("index=2") && document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	b.until("component 2 drawn", `location.hash.includes("index=2") && document.querySelector('#compare-summary .plot').dataset.lines === "2"`)
 	b.shot("compare.png")
 	got := b.fetchLink(`#compare-summary .export a[data-format="png"]`)
 	if !strings.HasPrefix(got, "200 image/png PNG ") || !strings.Contains(got, "view=neuron_freq_norm%2Fsummary%2Fspecialized_per_freq") || !strings.Contains(got, "index=2") {
@@ -88,7 +94,7 @@ func TestBrowserCompare(t *testing.T) {
 	}
 	// A reload keeps the series and its component.
 	b.do("reload", chromedp.Reload())
-	b.until("the series after a reload", `document.body.dataset.compare === "2" && document.querySelector('#compare-summary canvas').dataset.lines === "2"`)
+	b.until("the series after a reload", `document.body.dataset.compare === "2" && document.querySelector('#compare-summary .plot').dataset.lines === "2"`)
 	if got := b.eval(`document.getElementById('compare-series').value + " " + document.querySelector('#compare-summary input[type=number]').value`); got != "neuron_freq_norm/specialized_per_freq 2" {
 		t.Errorf("after a reload the selection is %q", got)
 	}

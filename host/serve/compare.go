@@ -292,34 +292,50 @@ func (s *Server) compareExport(w http.ResponseWriter, r *http.Request) {
 	s.download(w, r, s.comparePicture)
 }
 
-// comparePicture draws the request's comparison and returns it, its media
-// type and its file name.
-func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error) {
+// compareView answers GET /api/compare/view?v=...&view=VIEW[&epoch=N][&index=i,...][&log=1]
+// with the comparison's view spec (docs/formats/view-spec.md): what the
+// comparison page draws and compareExport draws to a file.
+func (s *Server) compareView(r *http.Request) (any, error) {
+	spec, _, _, err := s.compareSpec(r)
+	if err != nil {
+		return nil, exportError(err)
+	}
+	return spec, nil
+}
+
+// compareSpec builds the view spec of the request's comparison.
+func (s *Server) compareSpec(r *http.Request) (*view.Spec, []*variant.Variant, view.Request, error) {
 	vs, err := s.compareVariants(r)
 	if err != nil {
-		return nil, "", "", err
-	}
-	q := r.URL.Query()
-	format := q.Get("format")
-	if format == "gif" || exportTypes[format] == "" {
-		return nil, "", "", errBadRequest("format=%q: a comparison exports as png, svg, pdf or html", format)
+		return nil, nil, view.Request{}, err
 	}
 	req, err := viewRequest(r, "view")
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, view.Request{}, err
 	}
 	mds := make([]*variant.Metadata, len(vs))
 	for i, v := range vs {
 		if mds[i], err = s.metadata(v); err != nil {
-			return nil, "", "", err
+			return nil, nil, view.Request{}, err
 		}
 	}
 	c, err := view.NewComparison(vs, mds)
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, view.Request{}, err
 	}
-	var buf bytes.Buffer
 	spec, err := c.Build(req)
+	return spec, vs, req, err
+}
+
+// comparePicture draws the request's comparison and returns it, its media
+// type and its file name.
+func (s *Server) comparePicture(r *http.Request) ([]byte, string, string, error) {
+	format := r.URL.Query().Get("format")
+	if format == "gif" || exportTypes[format] == "" {
+		return nil, "", "", errBadRequest("format=%q: a comparison exports as png, svg, pdf or html", format)
+	}
+	spec, vs, req, err := s.compareSpec(r)
+	var buf bytes.Buffer
 	if err == nil {
 		err = render.WriteSpec(&buf, spec, format, s.scripts)
 	}

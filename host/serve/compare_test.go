@@ -177,6 +177,24 @@ func TestCompareAPI(t *testing.T) {
 		{"too many", "/api/compare?v=" + strings.Join(tooMany, ","), 400, "at most 12", nil},
 		{"no such family", "/api/compare?v=nofamily/" + fixture.variant.Name, 404, "nofamily", nil},
 		{"no such variant", "/api/compare?v=" + v1 + ",modulo_addition_1layer/nope", 404, "nope", nil},
+		{"view spec of the losses", "/api/compare/view?" + both + "&view=loss", 200, "", func(t *testing.T, v map[string]any) {
+			x, y := v["x"].(map[string]any), v["y"].(map[string]any)
+			if v["kind"] != "lines" || x["title"] != "epoch" || y["log"] != true || len(v["series"].([]any)) != 4 {
+				t.Errorf("loss spec: kind %v, x %v, y %v, %d series", v["kind"], x["title"], y, len(v["series"].([]any)))
+			}
+		}},
+		{"view spec of a summary series", "/api/compare/view?" + both + "&view=neuron_freq_norm/summary/specialized_count", 200, "", func(t *testing.T, v map[string]any) {
+			ss := v["series"].([]any)
+			if len(ss) != 2 {
+				t.Fatalf("%d series, want one per variant", len(ss))
+			}
+			for i, fv := range []*variant.Variant{fixture.variant, fixture.second} {
+				ep, vals := summaryValues(t, fv, "neuron_freq_norm", "specialized_count")
+				sameFloats(t, "epochs", ss[i].(map[string]any)["x"].([]any), ep)
+				sameFloats(t, "values", ss[i].(map[string]any)["y"].([]any), vals)
+			}
+		}},
+		{"view spec of an array", "/api/compare/view?" + both + "&view=neuron_freq_norm/norm_matrix", 400, "comparison draws", nil},
 		{"export gif", "/api/compare/export?" + both + "&view=loss&format=gif", 400, "png, svg, pdf or html", nil},
 		{"export array view", "/api/compare/export?" + both + "&view=neuron_freq_norm/norm_matrix&format=png", 400, "comparison draws", nil},
 		{"export missing series", "/api/compare/export?" + both + "&view=neuron_freq_norm/summary/nope&format=png", 404, "nope", nil},

@@ -118,6 +118,7 @@ func New(resultsDir string, families *registry.FamilyRegistry, analyzers *regist
 	s.mux.HandleFunc("GET /api/variants/{family}/{variant}/views", s.api(s.viewList))
 	s.mux.HandleFunc("GET /api/compare", s.api(s.compare))
 	s.mux.HandleFunc("GET /api/compare/series", s.api(s.compareSeries))
+	s.mux.HandleFunc("GET /api/compare/view", s.api(s.compareView))
 	s.mux.HandleFunc("GET /api/compare/export", s.compareExport)
 	s.jobRoutes()
 	s.sweepRoutes()

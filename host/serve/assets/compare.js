@@ -2,7 +2,8 @@
 // overlays chosen variants' training curves and any summary series, one
 // colour per variant, and shows per-epoch arrays side by side
 // (compare_arrays.js). Loaded before app.js; it uses app.js's helpers (el,
-// fetchJSON, canvas, lineChart, panelBox, fmt, setStatus) only when called.
+// fetchJSON, panelBox, fmt, setStatus) and viewplot.js's tdwView only when
+// called.
 "use strict";
 
 // The variants' colours: render.ComparePalette's, so that an exported
@@ -67,19 +68,19 @@ async function showCompare(params) {
     el("h2", {}, `Comparison of ${vs.length} variants`),
     el("div", { class: "params" }, data.differing.length ? "differing: " + data.differing.join(", ") : "no parameter differs"));
 
-  // Training curves: test solid, train dashed, one colour per variant.
-  const lossC = canvas(560, 260), accC = canvas(560, 260);
+  // Training curves: test solid, train dashed, one colour per variant,
+  // drawn from the comparison's view spec as the exports are.
+  const lossP = el("div", { class: "plot" }), accP = el("div", { class: "plot" });
   const untrained = new Map(vs.filter(v => !v.train_losses.length).map(v => [v.family + "/" + v.name, "not trained"]));
-  lineChart(lossC, { logY: true, xlabel: "epoch", series: vs.flatMap((v, i) => [
-    { x: v.curve_epochs, y: v.test_losses, color: COMPARE_COLORS[i] },
-    { x: v.curve_epochs, y: v.train_losses, color: COMPARE_COLORS[i], dash: [4, 3], width: 1 }]) });
-  lineChart(accC, { xlabel: "epoch", series: vs.flatMap((v, i) => [
-    { x: v.curve_epochs, y: v.test_accuracies, color: COMPARE_COLORS[i] },
-    { x: v.checkpoint_epochs, y: v.train_accuracies, color: COMPARE_COLORS[i], dash: [4, 3], width: 1, dots: true }]) });
+  const drawCompare = async (plot, q) => {
+    const spec = await fetchJSON(`/api/compare/view?${vq}&${q}`);
+    await tdwView.draw(plot, spec, { height: 380, noTitle: true });
+    return spec;
+  };
   const training = el("div", { class: "panels" },
-    el("div", { class: "panel", id: "compare-loss" }, el("h4", {}, "Loss (log scale; solid: test, dashed: train)"), lossC,
+    el("div", { class: "panel cpanel", id: "compare-loss" }, el("h4", {}, "Loss (log scale; solid: test, dashed: train)"), lossP,
       compareExportLinks(names, () => ({ view: "loss" }))),
-    el("div", { class: "panel", id: "compare-accuracy" }, el("h4", {}, "Accuracy (solid: test, dashed: train at checkpoints)"), accC,
+    el("div", { class: "panel cpanel", id: "compare-accuracy" }, el("h4", {}, "Accuracy (solid: test, dashed: train at checkpoints)"), accP,
       compareExportLinks(names, () => ({ view: "accuracy" }))));
   const trainSec = el("details", { class: "analyzer", open: "" }, el("summary", {}, "training"),
     compareLegend(vs, untrained), training);
@@ -93,11 +94,11 @@ async function showCompare(params) {
   }
   const indexBox = el("span", { class: "controls" });
   const logBox = el("input", { type: "checkbox", id: "compare-log" });
-  const seriesC = canvas(560, 260);
+  const seriesC = el("div", { class: "plot" });
   const seriesLegend = el("div");
   const seriesNote = el("div", { class: "readout", id: "compare-series-note" });
   let index = [];
-  const seriesPanel = el("div", { class: "panel", id: "compare-summary" }, el("h4", {}, "Summary series"),
+  const seriesPanel = el("div", { class: "panel cpanel", id: "compare-summary" }, el("h4", {}, "Summary series"),
     el("div", { class: "controls" }, sel, " ", indexBox, " ", el("label", {}, logBox, " log y")),
     seriesC, seriesNote, seriesLegend,
     compareExportLinks(names, () => ({ view: sel.value.replace("/", "/summary/"), index, log: logBox.checked })));
@@ -113,15 +114,17 @@ async function showCompare(params) {
     if (index.length) p.set("index", index.join(",")); else p.delete("index");
     history.replaceState(null, "", "#/compare?" + p.toString().replace(/%2F/g, "/").replace(/%2C/g, ","));
     seriesC.dataset.lines = "0";
-    if (!key) { seriesC.getContext("2d").clearRect(0, 0, seriesC.cssW, seriesC.cssH); seriesLegend.replaceChildren(); seriesNote.textContent = ""; return; }
+    if (!key) { if (window.Plotly) Plotly.purge(seriesC); seriesLegend.replaceChildren(); seriesNote.textContent = ""; return; }
     setStatus("loading " + key + "…");
     const q = new URLSearchParams({ series: key });
     if (index.length) q.set("index", index.join(","));
     try {
       const r = await fetchJSON(`/api/compare/series?${vq}&${q}`);
-      const drawn = r.variants.map((v, i) => ({ v, i })).filter(x => x.v.status === "ok");
-      lineChart(seriesC, { logY: logBox.checked, xlabel: "epoch",
-        series: drawn.map(({ v, i }) => ({ x: v.epochs, y: v.values, color: COMPARE_COLORS[i], dots: true })) });
+      const drawn = r.variants.filter(v => v.status === "ok");
+      const sq = new URLSearchParams({ view: key.replace("/", "/summary/") });
+      if (index.length) sq.set("index", index.join(","));
+      if (logBox.checked) sq.set("log", "1");
+      await drawCompare(seriesC, sq);
       seriesC.dataset.lines = String(drawn.length);
       const missing = new Map(r.variants.filter(v => v.status !== "ok").map(v => [v.family + "/" + v.name, v.status]));
       seriesLegend.replaceChildren(compareLegend(vs, missing));
@@ -149,6 +152,7 @@ async function showCompare(params) {
   const arrays = compareArrays(vs, params);
   main.replaceChildren(head, trainSec, seriesSec, arrays.box);
   setStatus("");
+  await Promise.all([drawCompare(lossP, "view=loss"), drawCompare(accP, "view=accuracy")]);
   const want = params.get("series");
   if (want && data.series.some(x => `${x.analyzer}/${x.name}` === want)) {
     sel.value = want;
