@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,8 +108,12 @@ func TestTwoProbesOfOneVariant(t *testing.T) {
 	if p := tr.Manifest().Probe; p == nil || p.Name != "train" || fr.Manifest().Probe.Name != "full_grid" {
 		t.Errorf("manifests' probes %+v and %+v", fr.Manifest().Probe, p)
 	}
-	if rec, err := tr.Record("neuron_freq_norm"); err != nil || len(rec.Epochs) != 0 || !strings.Contains(rec.NotApplicable, `context "probe_shape"`) {
+	if rec, err := tr.Manifest().Analyzer("neuron_freq_norm"); err != nil || len(rec.Epochs) != 0 || !strings.Contains(rec.NotApplicable, `context "probe_shape"`) {
 		t.Errorf("a skipped analyzer's record over the train split: %+v, %v; want only the not_applicable reason", rec, err)
+	}
+	// Readers of its artifacts are told why there are none.
+	if _, err := tr.OpenEpoch("neuron_freq_norm", 10); !errors.Is(err, results.ErrNotFound) || !strings.Contains(err.Error(), "not applicable: ") {
+		t.Errorf("reading a skipped analyzer's artifact: %v", err)
 	}
 	for _, e := range []int{0, 10, 20, 30} {
 		f, _ := fr.LoadEpoch("input_trace", e)

@@ -27,7 +27,7 @@ variant's default probe).
 VARIANT is named as for 'tdw-host analyze'.`,
 			Example: `  tdw-host views modulo_addition_1layer_p113_seed999_dseed598_frac0.5
   tdw-host views modulo_addition_1layer_p113_seed999_dseed598_frac0.5 --probe train`,
-			Args:    cobra.ExactArgs(1),
+			Args: cobra.ExactArgs(1),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {
 				fam, v, err := a.resolveVariant(args[0], va)
 				if err != nil {
