@@ -234,6 +234,9 @@ var tdwView = (function () {
       return Plotly.restyle(div, upd, [div.tdwMark]);
     }
     if (mark) return draw(div, div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
+    // A picture whose x is not the epoch has no epoch mark to move: a
+    // relayout would redraw it for nothing.
+    if (!/^epoch\b/.test(div.tdwSpec.x.title || "")) return Promise.resolve(div);
     const [shapes, notes] = markerShapes(div.tdwSpec, Object.assign({}, div.tdwOpts, { epoch }));
     div.tdwOpts = Object.assign({}, div.tdwOpts, { epoch });
     return Plotly.relayout(div, { shapes, annotations: notes });
