@@ -19,7 +19,6 @@ import (
 
 	"github.com/tdw-workbench/tdw/plugins/families/modulo_addition_1layer/modadd"
 	"github.com/tdw-workbench/tdw/sdk"
-	"github.com/tdw-workbench/tdw/sdk/fourier"
 )
 
 // NCtx is the sequence length: the pair [a, b].
@@ -263,24 +262,7 @@ func (f *Family) ProbeContext(_ context.Context, p sdk.Params, probe sdk.Probe) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: probe %s: %w", f.s.Name, probe.Name, err)
 	}
-	n := ps.Prime
-	mask := modadd.TrainMask(ps.Params)
-	labels, train := make([]int64, len(idx)), make([]bool, len(idx))
-	isGrid := len(idx) == n*n
-	for i, k := range idx {
-		labels[i] = int64((k/n + k%n) % n)
-		train[i] = mask[k]
-		isGrid = isGrid && k == i
-	}
-	out := map[string]*sdk.Tensor{
-		fourier.ContextKey: fourier.BasisTensor(n),
-		"labels":           sdk.FromInt64(labels, len(idx)),
-		"train_mask":       sdk.FromBool(train, len(idx)),
-	}
-	if isGrid {
-		out["probe_shape"] = sdk.FromInt64([]int64{int64(n), int64(n)}, 2)
-	}
-	return out, nil
+	return modadd.GridContext(ps.Params, idx), nil
 }
 
 // GridRows returns the grid row a·p + b of each probe row [a, b]; any

@@ -142,6 +142,13 @@ func (*Family) ProbeContext(_ context.Context, p sdk.Params, probe sdk.Probe) (m
 	if err != nil {
 		return nil, fmt.Errorf("%s: probe %s: %w", Name, probe.Name, err)
 	}
+	return GridContext(ps, idx), nil
+}
+
+// GridContext returns ProbeContext's entries for probe rows that are the
+// grid rows idx (a·p + b, GridRows) of the variant ps: any family over
+// modular addition's grid and split shares it, whatever its tokens.
+func GridContext(ps Params, idx []int) map[string]*sdk.Tensor {
 	n := ps.Prime
 	mask := TrainMask(ps)
 	labels := make([]int64, len(idx))
@@ -160,7 +167,7 @@ func (*Family) ProbeContext(_ context.Context, p sdk.Params, probe sdk.Probe) (m
 	if isGrid {
 		out["probe_shape"] = sdk.FromInt64([]int64{int64(n), int64(n)}, 2)
 	}
-	return out, nil
+	return out
 }
 
 // GridRows returns, for probe tokens int64 [rows, 3] of the form
