@@ -10,11 +10,17 @@ import (
 // the logits into e.g.dLogits. It returns the summed (not mean) loss so that
 // callers can average over several batches; norm is the row count of the mean.
 func (e *net[T]) lossAndGrad(labels []int64, rows int, norm int) float64 {
-	V := e.c.DVocabOut
+	return crossEntropyGrad(e.logits, e.g.dLogits, labels, rows, e.c.DVocabOut, norm)
+}
+
+// crossEntropyGrad computes Σ cross-entropy of logits (rows × V) against
+// labels, log-softmax in float64, and writes its gradient divided by norm
+// into dLogits.
+func crossEntropyGrad[T Float](logits, dLogits []T, labels []int64, rows, V, norm int) float64 {
 	losses := make([]float64, rows)
 	parallelRows(rows, V, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			x, g := e.logits[r*V:(r+1)*V], e.g.dLogits[r*V:(r+1)*V]
+			x, g := logits[r*V:(r+1)*V], dLogits[r*V:(r+1)*V]
 			lse := logSumExp(x)
 			y := int(labels[r])
 			losses[r] = lse - float64(x[y])

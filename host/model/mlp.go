@@ -216,30 +216,6 @@ func (e *mlpNet[T]) backward(p, grads *Params[T], tok []int64, B int, skip map[s
 	}
 }
 
-// crossEntropyGrad computes Σ cross-entropy of logits (rows × V) against
-// labels, log-softmax in float64, and writes its gradient divided by norm
-// into dLogits.
-func crossEntropyGrad[T Float](logits, dLogits []T, labels []int64, rows, V, norm int) float64 {
-	losses := make([]float64, rows)
-	parallelRows(rows, V, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x, g := logits[r*V:(r+1)*V], dLogits[r*V:(r+1)*V]
-			lse := logSumExp(x)
-			y := int(labels[r])
-			losses[r] = lse - float64(x[y])
-			for j, v := range x {
-				g[j] = T(math.Exp(float64(v)-lse) / float64(norm))
-			}
-			g[y] -= T(1 / float64(norm))
-		}
-	})
-	var s float64
-	for _, l := range losses {
-		s += l
-	}
-	return s
-}
-
 // mlpRunner is the CPU backend's Runner for an MLP.
 type mlpRunner struct{ e *mlpNet[float32] }
 
