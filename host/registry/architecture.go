@@ -50,30 +50,21 @@ func parseArchitecture(p *problems, path string, v any) Architecture {
 	positive("d_mlp", &c.DMLP)
 	positive("n_ctx", &c.NCtx)
 	positive("d_embed", &c.DEmbed)
-	if s, ok := o.str("architecture", false); ok {
-		if s != "transformer" && s != "mlp" {
-			p.add(joinKey(path, "architecture"), "%q is not supported (want \"transformer\" or \"mlp\")", s)
-		} else {
-			c.Architecture = s
-			a.Set = append(a.Set, "architecture")
+	// oneOf takes a string the engine knows one of two values of.
+	oneOf := func(key string, dst *string, x, y string) {
+		s, ok := o.str(key, false)
+		switch {
+		case !ok:
+		case s != x && s != y:
+			p.add(joinKey(path, key), "%q is not supported (want %q or %q)", s, x, y)
+		default:
+			*dst = s
+			a.Set = append(a.Set, key)
 		}
 	}
-	if s, ok := o.str("input_encoding", false); ok {
-		if s != "one_hot_concat" && s != "embedding_sum" {
-			p.add(joinKey(path, "input_encoding"), "%q is not supported (want \"one_hot_concat\" or \"embedding_sum\")", s)
-		} else {
-			c.InputEncoding = s
-			a.Set = append(a.Set, "input_encoding")
-		}
-	}
-	if s, ok := o.str("act_fn", false); ok {
-		if s != "relu" && s != "gelu" {
-			p.add(joinKey(path, "act_fn"), "%q is not supported (want \"relu\" or \"gelu\")", s)
-		} else {
-			c.ActFn = s
-			a.Set = append(a.Set, "act_fn")
-		}
-	}
+	oneOf("architecture", &c.Architecture, "transformer", "mlp")
+	oneOf("input_encoding", &c.InputEncoding, "one_hot_concat", "embedding_sum")
+	oneOf("act_fn", &c.ActFn, "relu", "gelu")
 	if raw, np, ok := o.field("normalization_type", false); ok {
 		switch raw {
 		case nil, "":
