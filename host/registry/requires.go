@@ -47,6 +47,15 @@ func parseRequires(p *problems, o *object) []string {
 	return req
 }
 
+// mlpLacks says, per site an MLP has not, what it lacks.
+var mlpLacks = map[string]string{
+	SiteAttention:      "no attention",
+	SiteResidualStream: "no residual stream",
+	SitePositions:      "no sequence positions: one input pair per row",
+	SiteTokenEmbedding: "no token embedding embed.W_E",
+	SiteUnembed:        "no unembedding unembed.W_U: W_out writes the logits",
+}
+
 // MissingSite returns why a model of configuration c lacks the required
 // site (a site name, or a hook or weight name), or "" when it has it.
 func MissingSite(site string, c sdk.ModelConfig) string {
@@ -54,28 +63,13 @@ func MissingSite(site string, c sdk.ModelConfig) string {
 	if model.IsMLP(c) {
 		arch = "mlp, input encoding " + c.InputEncoding
 	}
-	mlp := model.IsMLP(c)
+	if lack, ok := mlpLacks[site]; ok {
+		if model.IsMLP(c) {
+			return fmt.Sprintf("the model (architecture %s) has %s", arch, lack)
+		}
+		return ""
+	}
 	switch site {
-	case SiteAttention:
-		if mlp {
-			return fmt.Sprintf("the model (architecture %s) has no attention", arch)
-		}
-	case SiteResidualStream:
-		if mlp {
-			return fmt.Sprintf("the model (architecture %s) has no residual stream", arch)
-		}
-	case SitePositions:
-		if mlp {
-			return fmt.Sprintf("the model (architecture %s) has no sequence positions: one input pair per row", arch)
-		}
-	case SiteTokenEmbedding:
-		if mlp {
-			return fmt.Sprintf("the model (architecture %s) has no token embedding embed.W_E", arch)
-		}
-	case SiteUnembed:
-		if mlp {
-			return fmt.Sprintf("the model (architecture %s) has no unembedding unembed.W_U: W_out writes the logits", arch)
-		}
 	case SiteMLP:
 		if c.AttnOnly {
 			return "the model is attention-only: it has no MLP"
