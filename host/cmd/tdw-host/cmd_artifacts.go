@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/tdw-workbench/tdw/host/analysis"
 	"github.com/tdw-workbench/tdw/host/registry"
-	"github.com/tdw-workbench/tdw/host/results"
 	"github.com/tdw-workbench/tdw/sdk"
 )
 
@@ -61,10 +59,8 @@ VARIANT is named as for 'tdw-host analyze'.`,
 						}
 					}
 				}
-				art, err := results.ForProbe(v, fam, probeName)
-				if errors.Is(err, results.ErrSelection) || errors.Is(err, results.ErrNotFound) {
-					return usageErrorf("--probe: %v", err)
-				} else if err != nil {
+				art, err := probeArtifacts(v, fam, probeName)
+				if err != nil {
 					return err
 				}
 				sts, err := analysis.ProbeStatus(v, art, ms)

@@ -26,10 +26,8 @@ func (a *app) viewBuilder(fam *registry.FamilyManifest, v *variant.Variant, prob
 	if probeName == "" {
 		return b, nil
 	}
-	art, err := results.ForProbe(v, fam, probeName)
-	if errors.Is(err, results.ErrSelection) || errors.Is(err, results.ErrNotFound) {
-		return nil, usageErrorf("--probe: %v", err)
-	} else if err != nil {
+	art, err := probeArtifacts(v, fam, probeName)
+	if err != nil {
 		return nil, err
 	}
 	rd, err := art.Reader()
@@ -37,4 +35,14 @@ func (a *app) viewBuilder(fam *registry.FamilyManifest, v *variant.Variant, prob
 		return nil, err
 	}
 	return b.WithReader(rd), nil
+}
+
+// probeArtifacts returns v's analysis folder over the probe --probe names
+// (results.ForProbe); a name that is no probe of v is a usage error.
+func probeArtifacts(v *variant.Variant, fam *registry.FamilyManifest, probeName string) (*results.Artifacts, error) {
+	art, err := results.ForProbe(v, fam, probeName)
+	if errors.Is(err, results.ErrSelection) || errors.Is(err, results.ErrNotFound) {
+		return nil, usageErrorf("--probe: %v", err)
+	}
+	return art, err
 }
